@@ -1,0 +1,82 @@
+# One command each: `make run` serves the app, `make test` runs every test (browser included),
+# `make check` adds lint and types, `make bench` runs the benchmarks.
+# Installs are guarded by stamp files so repeated calls do not reinstall.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := constraints-cpu.txt
+STAMP_RUN := $(VENV)/.stamp-run
+STAMP_DEV := $(VENV)/.stamp-dev
+NODE_STAMP := node_modules/.stamp
+VENDOR := src/latent_explorer/web/static/vendor
+D3 := $(VENDOR)/d3.min.js
+CHROMIUM ?= /usr/bin/chromium
+
+# Tests and CI read the real dataset files from ../shared/datasets when it is there.
+SHARED_DATA := $(abspath ../shared/datasets)
+ifeq ($(origin LATENT_EXPLORER_DATA), undefined)
+  ifneq ($(wildcard $(SHARED_DATA)),)
+    export LATENT_EXPLORER_DATA := $(SHARED_DATA)
+  endif
+endif
+# One torch thread: two collapse when another CPU-bound process shares the 2 cores.
+export LATENT_EXPLORER_THREADS ?= 1
+
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test check lint types bench browser-deps clean
+
+run: $(STAMP_RUN) $(D3)
+	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP_DEV) $(D3) browser-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+check: lint types test
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+types: $(STAMP_DEV)
+	$(BIN)/mypy src
+
+bench: $(STAMP_DEV) $(D3) browser-deps
+	$(BIN)/python benchmarks/run_all.py
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP_RUN): pyproject.toml $(CONSTRAINTS) | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml $(CONSTRAINTS) | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c $(CONSTRAINTS) -e ".[dev]"
+	touch $@ $(STAMP_RUN)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# d3 comes from npm and is copied next to our own static files (git-ignored), so the page
+# works offline and no third-party code is committed.
+$(D3): $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/d3/dist/d3.min.js $(D3)
+
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq chromium; \
+	  else \
+	    echo "Chromium is needed for the browser tests: sudo apt-get install -y chromium" >&2; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,292 @@
+"""Command line: ``latent-explorer serve | datasets | train | retrain``."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+THREADS_ENV = "LATENT_EXPLORER_THREADS"
+
+
+def _add_common(p: argparse.ArgumentParser, *, threads_default: str) -> None:
+    p.add_argument(
+        "--data-dir",
+        default=None,
+        help="folder with dataset files (also LATENT_EXPLORER_DATA); downloads go to the cache",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help=f"torch threads (default: ${THREADS_ENV} or {threads_default})",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latent-explorer",
+        description="See what an autoencoder's 2-D latent space has learned.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve the web explorer")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=5000)
+    _add_common(serve, threads_default="1")
+
+    ds = sub.add_parser("datasets", help="list datasets with size and availability")
+    ds.add_argument("--data-dir", default=None)
+    ds.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    train = sub.add_parser("train", help="train a model and write coordinates and metrics")
+    train.add_argument("--dataset", required=True)
+    train.add_argument("--model", choices=["ae", "vae"], default="ae")
+    train.add_argument("--epochs", type=int, default=None)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--lr", type=float, default=None)
+    train.add_argument("--batch-size", type=int, default=None)
+    train.add_argument("--beta", type=float, default=None, help="KL weight (VAE)")
+    train.add_argument("--download", action="store_true", help="download a missing dataset")
+    train.add_argument("--out", required=True, type=Path)
+    _add_common(train, threads_default="all cores")
+
+    retrain = sub.add_parser("retrain", help="train further on a selection of points")
+    retrain.add_argument("--from", dest="source", required=True, type=Path)
+    retrain.add_argument(
+        "--select",
+        required=True,
+        help="class=LABEL[,LABEL] | random=N | random=P%% | ids=FILE (one id per line or JSON list)",
+    )
+    retrain.add_argument("--mode", choices=["finetune", "scratch"], default="finetune")
+    retrain.add_argument("--epochs", type=int, default=None)
+    retrain.add_argument("--seed", type=int, default=0, help="seed of a random selection")
+    retrain.add_argument("--parent", type=int, default=None, help="iteration to start from")
+    retrain.add_argument("--out", required=True, type=Path)
+    _add_common(retrain, threads_default="all cores")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .core.datasets import DatasetError, DatasetUnavailable
+
+    try:
+        return int(COMMANDS[args.command](args) or 0)
+    except (DatasetUnavailable, DatasetError, ValueError, FileNotFoundError) as exc:
+        # A user mistake or a missing file: the message says what to do; a traceback would not.
+        print(f"latent-explorer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _threads(args: argparse.Namespace, default: int | None) -> None:
+    from .core.training import set_threads
+
+    value = args.threads
+    if value is None and os.environ.get(THREADS_ENV):
+        value = int(os.environ[THREADS_ENV])
+    set_threads(value if value is not None else default)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .web import create_app
+
+    _threads(args, 1)
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"WARNING: binding to {args.host} exposes the explorer to your network. "
+            "It has no authentication: anyone who can reach the port can use it.",
+            file=sys.stderr,
+        )
+    app = create_app({"DATA_DIR": args.data_dir, "DEVICE": args.device})
+    print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
+    # threaded: training jobs run in background threads while requests keep being served.
+    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    from .core.datasets import list_datasets
+
+    infos = list_datasets(data_dir=args.data_dir)
+    if args.json:
+        print(json.dumps([_info_dict(i) for i in infos], indent=2))
+        return 0
+    print(f"{'name':<14}{'kind':<9}{'points':>8}{'features':>10}{'classes':>9}  availability")
+    for i in infos:
+        print(
+            f"{i.name:<14}{i.kind:<9}{i.n_samples:>8}{i.n_features:>10}{i.n_classes:>9}  "
+            f"{i.availability}"
+        )
+    missing = [i for i in infos if i.availability in ("missing", "downloadable")]
+    for i in missing:
+        print(f"\n{i.name}: {i.how_to_get}")
+    return 0
+
+
+def _info_dict(info: object) -> dict:
+    from dataclasses import asdict
+
+    return asdict(info)  # type: ignore[call-overload]
+
+
+class _Bar:
+    """A tqdm progress bar fed by the training loop's progress callback."""
+
+    def __init__(self, desc: str) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self.bar = None
+        self.desc = desc
+
+    def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
+        if self.bar is None:
+            self.bar = self._tqdm(total=p.epochs, desc=self.desc, unit="epoch", file=sys.stderr)
+        self.bar.set_postfix(loss=f"{p.loss:.4g}")
+        self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .core.datasets import load_dataset
+    from .core.experiment import Experiment
+    from .core.training import default_config
+
+    _threads(args, None)
+    dataset = load_dataset(args.dataset, data_dir=args.data_dir, download=args.download)
+    config = default_config(
+        dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=args.model
+    )
+    changes = {
+        "epochs": args.epochs,
+        "seed": args.seed,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "beta": args.beta,
+    }
+    config = config.replace(**{k: v for k, v in changes.items() if v is not None})
+    exp = Experiment(dataset, args.model, config=config, device=args.device)
+    bar = _Bar(f"{args.model} on {dataset.name}")
+    try:
+        iteration = exp.train(progress=bar)
+    finally:
+        bar.close()
+    _write_outputs(exp, iteration.index, args.out)
+    _report(iteration, args.out)
+    return 0
+
+
+def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untyped-def]
+    """Turn ``class=...``, ``random=N``, ``random=P%`` or ``ids=FILE`` into a Selection."""
+    from .core.selection import Selection, select_classes, select_random, validate_ids
+
+    kind, sep, value = spec.partition("=")
+    if not sep or not value:
+        raise ValueError(f"--select ({spec!r}) must look like class=3, random=100 or ids=FILE")
+    if kind == "class":
+        names = [v.strip() for v in value.split(",") if v.strip()]
+        indices = []
+        for name in names:
+            if name in dataset.class_names:
+                indices.append(dataset.class_names.index(name))
+            else:
+                raise ValueError(
+                    f"class {name!r} is not a class of {dataset.name}; "
+                    f"choose from {dataset.class_names}"
+                )
+        return select_classes(dataset.y, indices, class_names=dataset.class_names)
+    if kind == "random":
+        if value.endswith("%"):
+            return select_random(dataset.n_samples, fraction=float(value[:-1]) / 100, seed=seed)
+        return select_random(dataset.n_samples, count=int(value), seed=seed)
+    if kind == "ids":
+        text = Path(value).read_text()
+        raw = json.loads(text) if text.lstrip().startswith("[") else text.split()
+        ids = [int(v) for v in raw]
+        return Selection(validate_ids(ids, n_samples=dataset.n_samples), method="ids",
+                         params={"file": Path(value).name})
+    raise ValueError(f"--select kind ({kind!r}) must be class, random or ids")
+
+
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from .core.persist import load_experiment
+
+    _threads(args, None)
+    exp = load_experiment(args.source, data_dir=args.data_dir, device=args.device)
+    selection = parse_selection(args.select, exp.dataset, seed=args.seed)
+    bar = _Bar(f"{args.mode} on {len(selection)} points")
+    try:
+        iteration = exp.retrain(
+            selection, parent=args.parent, mode=args.mode, epochs=args.epochs, progress=bar
+        )
+    finally:
+        bar.close()
+    _write_outputs(exp, iteration.index, args.out)
+    _report(iteration, args.out)
+    return 0
+
+
+def _write_outputs(exp, index: int, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """The whole experiment (so it can be retrained again) plus the chosen iteration's
+    coordinates.csv, metrics.json and model.pt at the top of ``out``."""
+    import shutil
+
+    from .core.persist import save_experiment
+
+    iteration = exp.iterations[index]
+    save_experiment(exp, out)
+    selected = np.zeros(exp.dataset.n_samples, dtype=bool)
+    if iteration.selection is not None:
+        selected[iteration.selection.ids] = True
+    with open(out / "coordinates.csv", "w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["id", "x", "y", "label", "selected"])
+        for i, (x, y) in enumerate(iteration.coords[:, :2]):
+            label = exp.dataset.class_names[int(exp.dataset.y[i])]
+            writer.writerow([i, f"{x:.6g}", f"{y:.6g}", label, int(selected[i])])
+    payload = {
+        "dataset": exp.dataset.name,
+        "model": exp.model_kind,
+        "iteration": iteration.index,
+        "parent": iteration.parent,
+        "mode": iteration.mode,
+        **{k: v for k, v in iteration.metrics.items()},
+        "parent_metrics": iteration.parent_metrics,
+    }
+    (out / "metrics.json").write_text(json.dumps(payload, indent=2))
+    shutil.copyfile(out / f"iter_{index}" / "model.pt", out / "model.pt")
+
+
+def _report(iteration, out: Path) -> None:  # type: ignore[no-untyped-def]
+    m = iteration.metrics["all"]
+    print(
+        f"iteration {iteration.index}: T(7)={m['trustworthiness']:.4f} "
+        f"C(7)={m['continuity']:.4f} NH(3)={m['neighborhood_hit']:.4f} "
+        f"shepard={m.get('shepard', float('nan')):.4f} stress={m.get('stress', float('nan')):.4f} "
+        f"recon={m['reconstruction_error']:.5f}  -> {out}"
+    )
+
+
+COMMANDS = {
+    "serve": cmd_serve,
+    "datasets": cmd_datasets,
+    "train": cmd_train,
+    "retrain": cmd_retrain,
+}
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,375 @@
+"""Training: an explicit loop over tensors preloaded on the device, plus encoding helpers.
+
+The loop is a plain function of model, data, optimiser settings and device. There are no
+globals: the seed drives a local ``torch.Generator`` for initialisation, shuffling and the VAE's
+noise, so that two jobs training at once in one process do not disturb each other's randomness.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from .models import LatentModel, VariationalAutoencoder, build_model
+
+TRAIN_MODES = ("finetune", "scratch")
+
+
+class CancelToken(Protocol):
+    """Anything with ``is_set()``, e.g. :class:`threading.Event`."""
+
+    def is_set(self) -> bool: ...
+
+
+class TrainingCancelled(RuntimeError):
+    """Raised by the loop when its cancel token is set; the model keeps its last weights."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report, sent after every epoch."""
+
+    epoch: int
+    epochs: int
+    loss: float
+    parts: dict[str, float]
+    elapsed_s: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings. ``None`` means "choose from the data" (see :func:`default_config`)."""
+
+    epochs: int = 50
+    batch_size: int = 128
+    lr: float = 1e-3
+    hidden: tuple[int, ...] | None = None
+    latent_dim: int = 2
+    beta: float = 1.0
+    seed: int = 0
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        _check_int("epochs", self.epochs, 1, 100_000, "e.g. 50")
+        _check_int("batch_size", self.batch_size, 1, 1_000_000, "e.g. 128")
+        _check_int("latent_dim", self.latent_dim, 1, 64, "the plots need 2")
+        _check_int("seed", self.seed, 0, 2**63 - 1, "any non-negative integer")
+        if not (isinstance(self.lr, int | float) and 0 < self.lr <= 1 and math.isfinite(self.lr)):
+            raise ValueError(f"lr ({self.lr!r}) must be a number in (0, 1]; try 1e-3")
+        if not (isinstance(self.beta, int | float) and 0 <= self.beta <= 1000):
+            raise ValueError(f"beta ({self.beta!r}) must be a number in [0, 1000]; 1.0 is the VAE")
+        if not (isinstance(self.weight_decay, int | float) and 0 <= self.weight_decay < 1):
+            raise ValueError(f"weight_decay ({self.weight_decay!r}) must be in [0, 1)")
+        if self.hidden is not None:
+            hidden = tuple(self.hidden)
+            ok = 1 <= len(hidden) <= 6 and all(
+                isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 4096 for h in hidden
+            )
+            if not ok:
+                raise ValueError(
+                    f"hidden ({list(hidden)}) must be 1 to 6 layer sizes between 1 and 4096, "
+                    "e.g. [64, 32]"
+                )
+            object.__setattr__(self, "hidden", hidden)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return TrainConfig(**{**asdict(self), **changes})
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["hidden"] = list(self.hidden) if self.hidden is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        """Build from a (user-supplied) mapping, rejecting unknown keys by name."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"config has unknown keys {unknown}; valid keys are {sorted(known)}")
+        values = dict(data)
+        if values.get("hidden") is not None:
+            if not isinstance(values["hidden"], list | tuple):
+                raise ValueError(f"hidden ({values['hidden']!r}) must be a list such as [64, 32]")
+            values["hidden"] = tuple(values["hidden"])
+        return cls(**values)
+
+
+def _check_int(name: str, value: Any, lo: int, hi: int, hint: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise ValueError(f"{name} ({value!r}) must be an integer in [{lo}, {hi}]; {hint}")
+
+
+def default_config(n_samples: int, n_features: int, *, data_kind: str, model: str) -> TrainConfig:
+    """Settings that train well in seconds on a laptop CPU for a data set of this size.
+
+    The budget is a number of optimiser steps rather than epochs: tiny sets need many epochs,
+    70,000 images need few.
+    """
+    batch = 32 if n_samples < 1_000 else (128 if n_samples < 20_000 else 256)
+    steps_per_epoch = max(1, math.ceil(n_samples / batch))
+    target_steps = 3_000 if data_kind == "tabular" else 2_500
+    epochs = int(min(500, max(5, round(target_steps / steps_per_epoch))))
+    lr = 2e-3 if data_kind == "tabular" else 1e-3
+    # The KL term is weighed against a squared error summed over features. On a handful of
+    # standardised features beta=1 lets the prior win: the latent collapses and scores below
+    # PCA in trustworthiness (iris: T(7) 0.93 vs PCA 0.977; 0.98 with beta=0.1).
+    beta = 0.1 if data_kind == "tabular" else 1.0
+    return TrainConfig(epochs=epochs, batch_size=batch, lr=lr, beta=beta)
+
+
+def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
+    """"auto" (or None) picks CUDA when available, else the CPU."""
+    if device is None or device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device ({device!r}) is not available here; use 'cpu' or 'auto'")
+    return dev
+
+
+def set_threads(n: int | None) -> None:
+    """Set torch's intra-op thread count for this process (``None`` leaves it alone).
+
+    Two threads collapse when another CPU-bound process runs, so servers and tests use 1.
+    """
+    if n is None:
+        return
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"threads ({n!r}) must be a positive integer, e.g. 1")
+    torch.set_num_threads(n)
+
+
+@dataclass
+class TrainResult:
+    """What one call of :func:`fit` did."""
+
+    losses: list[float] = field(default_factory=list)
+    parts: list[dict[str, float]] = field(default_factory=list)
+    epochs: int = 0
+    seconds: float = 0.0
+    device: str = "cpu"
+
+
+def fit(
+    model: LatentModel,
+    X: np.ndarray | torch.Tensor,
+    *,
+    config: TrainConfig,
+    epochs: int | None = None,
+    device: str | torch.device | None = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    generator: torch.Generator | None = None,
+) -> TrainResult:
+    """Train ``model`` in place on the rows of ``X`` with Adam and shuffled minibatches.
+
+    Parameters
+    ----------
+    model : Autoencoder or VariationalAutoencoder
+    X : array of shape (n_samples, n_features)
+        Float data as the model sees it. Moved to ``device`` once, before the first epoch.
+    config : TrainConfig
+        Learning rate, batch size, weight decay and (unless ``epochs`` is given) epochs.
+    epochs : int, optional
+        Overrides ``config.epochs``.
+    device : str or torch.device
+    progress : callable, optional
+        Called with a :class:`Progress` after each epoch.
+    cancel : object with ``is_set()``, optional
+        Checked after every minibatch; raises :class:`TrainingCancelled` when set.
+    generator : torch.Generator, optional
+        Drives shuffling and VAE noise; default: a new one seeded with ``config.seed``.
+
+    Returns
+    -------
+    TrainResult
+    """
+    dev = resolve_device(device)
+    data = torch.as_tensor(X, dtype=torch.float32).to(dev)
+    n = data.shape[0]
+    if n == 0:
+        raise ValueError("X has no rows; select at least one point to train on")
+    n_epochs = config.epochs if epochs is None else int(epochs)
+    _check_int("epochs", n_epochs, 1, 100_000, "e.g. 50")
+    # A selection smaller than one batch still trains, as a single full batch.
+    batch = min(config.batch_size, n)
+    gen = generator if generator is not None else _generator(config.seed, dev)
+    model.to(dev).train()
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    result = TrainResult(device=str(dev))
+    start = time.perf_counter()
+    for epoch in range(1, n_epochs + 1):
+        order = torch.randperm(n, generator=gen, device=dev)
+        total = torch.zeros((), device=dev)
+        sums: dict[str, float] = {}
+        for lo in range(0, n, batch):
+            xb = data[order[lo : lo + batch]]
+            loss, parts = model.loss(xb, generator=gen)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            # Accumulate on the device: a .item() per step would sync CUDA every batch.
+            total += loss.detach() * xb.shape[0]
+            for key, value in parts.items():
+                sums[key] = sums.get(key, 0.0) + value * xb.shape[0]
+            if cancel is not None and cancel.is_set():
+                model.eval()
+                raise TrainingCancelled(f"training cancelled in epoch {epoch} of {n_epochs}")
+        mean_loss = float(total) / n
+        mean_parts = {k: v / n for k, v in sums.items()}
+        result.losses.append(mean_loss)
+        result.parts.append(mean_parts)
+        result.epochs = epoch
+        if not math.isfinite(mean_loss):
+            model.eval()
+            raise FloatingPointError(
+                f"the loss became {mean_loss} in epoch {epoch}; lower lr (now {config.lr})"
+            )
+        if progress is not None:
+            progress(Progress(epoch, n_epochs, mean_loss, mean_parts, time.perf_counter() - start))
+    result.seconds = time.perf_counter() - start
+    model.eval()
+    return result
+
+
+def _generator(seed: int, device: torch.device) -> torch.Generator:
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(seed))
+    return gen
+
+
+def new_model(
+    kind: str,
+    n_features: int,
+    *,
+    config: TrainConfig,
+    data_kind: str = "tabular",
+) -> LatentModel:
+    """Build a freshly initialised model whose weights depend only on ``config.seed``."""
+    gen = torch.Generator()
+    gen.manual_seed(int(config.seed))
+    return build_model(
+        kind,
+        n_features,
+        hidden=config.hidden,
+        latent_dim=config.latent_dim,
+        data_kind=data_kind,
+        beta=config.beta,
+        generator=gen,
+    )
+
+
+def train_on_selection(
+    parent: LatentModel,
+    X: np.ndarray,
+    ids: Sequence[int] | np.ndarray,
+    *,
+    mode: str = "finetune",
+    config: TrainConfig,
+    epochs: int | None = None,
+    data_kind: str = "tabular",
+    device: str | torch.device | None = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> tuple[LatentModel, TrainResult]:
+    """Train on the selected rows only and return a new model; ``parent`` is left untouched.
+
+    ``mode="finetune"`` continues from a copy of the parent's weights. ``mode="scratch"`` trains
+    a new model of the same shape from a fresh initialisation, as the original system did.
+    """
+    if mode not in TRAIN_MODES:
+        raise ValueError(f"mode ({mode!r}) must be one of {list(TRAIN_MODES)}")
+    idx = np.asarray(ids, dtype=np.int64)
+    if idx.size == 0:
+        raise ValueError("selected_ids is empty; select at least one point")
+    if mode == "finetune":
+        child = copy.deepcopy(parent)
+    else:
+        child = new_model(parent.kind, parent.input_dim, config=config, data_kind=data_kind)
+    result = fit(
+        child,
+        X[idx],
+        config=config,
+        epochs=epochs,
+        device=device,
+        progress=progress,
+        cancel=cancel,
+    )
+    return child, result
+
+
+@dataclass
+class Encoded:
+    """Per-point outputs of a trained model over a data set."""
+
+    coords: np.ndarray  # float32 (n, latent_dim): mu for a VAE
+    recon_error: np.ndarray  # float64 (n,): mean squared error per feature, in data space
+    kl: np.ndarray | None  # float64 (n,): KL per sample, VAE only
+
+
+def encode(
+    model: LatentModel,
+    X: np.ndarray,
+    *,
+    device: str | torch.device | None = "auto",
+    batch_size: int = 8192,
+) -> Encoded:
+    """Latent coordinates, reconstruction error and KL of every row of ``X``, in one pass."""
+    dev = resolve_device(device)
+    model.to(dev).eval()
+    coords, errors, kls = [], [], []
+    with torch.inference_mode():
+        for lo in range(0, X.shape[0], batch_size):
+            xb = torch.as_tensor(X[lo : lo + batch_size], dtype=torch.float32, device=dev)
+            if isinstance(model, VariationalAutoencoder):
+                mu, logvar = model.posterior(xb)
+                kls.append(model.kl_per_sample(mu, logvar).double().cpu().numpy())
+            else:
+                mu = model.embed(xb)
+            rec = model.decode(mu)
+            errors.append(((rec - xb) ** 2).mean(dim=1).double().cpu().numpy())
+            coords.append(mu.float().cpu().numpy())
+    return Encoded(
+        coords=np.concatenate(coords) if coords else np.zeros((0, model.latent_dim), np.float32),
+        recon_error=np.concatenate(errors) if errors else np.zeros(0),
+        kl=np.concatenate(kls) if kls else None,
+    )
+
+
+def decode(
+    model: LatentModel,
+    Z: np.ndarray,
+    *,
+    device: str | torch.device | None = "auto",
+) -> np.ndarray:
+    """Decode latent points (m, latent_dim) to data space (m, n_features), float32."""
+    dev = resolve_device(device)
+    model.to(dev).eval()
+    with torch.inference_mode():
+        out = model.decode(torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev))
+    return out.float().cpu().numpy()
+
+
+def reconstruct(
+    model: LatentModel,
+    X: np.ndarray,
+    *,
+    device: str | torch.device | None = "auto",
+) -> np.ndarray:
+    """Deterministic reconstructions decode(embed(x)) of rows of ``X``, float32."""
+    dev = resolve_device(device)
+    model.to(dev).eval()
+    with torch.inference_mode():
+        out = model.reconstruct(torch.as_tensor(X, dtype=torch.float32, device=dev))
+    return out.float().cpu().numpy()

@@ -1,0 +1,56 @@
+"""Flask web layer: ``create_app(config)`` is the one factory; nothing happens at import time."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask, render_template
+
+from .errors import register_error_handlers
+from .sessions import SessionRegistry
+
+DEFAULTS: dict[str, Any] = {
+    "DATA_DIR": None,  # None: LATENT_EXPLORER_DATA, then the user cache folder
+    "DEVICE": "auto",
+    "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
+    "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
+    "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
+}
+
+# Scripts only from our own origin: a dataset or column name holding <script> can never run.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides :data:`DEFAULTS` (``None`` values are ignored)."""
+    app = Flask(__name__)
+    app.config.update(DEFAULTS)
+    if os.environ.get("LATENT_EXPLORER_DATA"):
+        app.config["DATA_DIR"] = os.environ["LATENT_EXPLORER_DATA"]
+    app.config.update({k: v for k, v in (config or {}).items() if v is not None})
+    # Never the interactive debugger: it executes arbitrary code from the browser.
+    app.debug = False
+
+    app.extensions["latent_explorer.sessions"] = SessionRegistry()
+    register_error_handlers(app)
+
+    from .api import bp as api_bp
+
+    app.register_blueprint(api_bp)
+
+    @app.get("/")
+    def index():  # type: ignore[no-untyped-def]
+        return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
+
+    @app.after_request
+    def security_headers(response):  # type: ignore[no-untyped-def]
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    return app

@@ -1,0 +1,416 @@
+"""The /api blueprint: parse and validate, call the core, serialise. No computation lives here."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+
+from ..core.datasets import DatasetError, DatasetUnavailable, list_datasets, load_dataset
+from ..core.experiment import Experiment, Iteration
+from ..core.models import MODEL_KINDS, MODEL_TITLES
+from ..core.selection import SELECTION_METHODS, Selection, validate_ids
+from ..core.training import TRAIN_MODES, TrainConfig, decode, default_config, reconstruct
+from .errors import ApiError
+from .jobs import JobConflict
+from .sessions import Session, SessionRegistry
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_IDS_PER_QUERY = 2_000
+MAX_DECODE_POINTS = 1_000
+
+PARAMETERS = [
+    {"name": "epochs", "type": "int", "min": 1, "max": 100_000, "help": "passes over the data"},
+    {"name": "lr", "type": "float", "min": 1e-6, "max": 1.0, "help": "Adam learning rate"},
+    {"name": "batch_size", "type": "int", "min": 1, "max": 1_000_000, "help": "minibatch size"},
+    {
+        "name": "hidden",
+        "type": "int_list",
+        "min": 1,
+        "max": 4096,
+        "help": "encoder layer sizes, e.g. 64,32 (the decoder mirrors them)",
+    },
+    {
+        "name": "beta",
+        "type": "float",
+        "min": 0.0,
+        "max": 1000.0,
+        "models": ["vae"],
+        "help": "weight of the KL term",
+    },
+    {"name": "seed", "type": "int", "min": 0, "max": 2**31 - 1, "help": "makes runs repeatable"},
+]
+
+
+def registry() -> SessionRegistry:
+    return current_app.extensions["latent_explorer.sessions"]
+
+
+def data_dir() -> str | None:
+    return current_app.config.get("DATA_DIR")
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ApiError(400, "bad_json", "the request body must be a JSON object")
+    return data
+
+
+def _info_json(info: Any) -> dict[str, Any]:
+    return asdict(info)
+
+
+# -- datasets and models ----------------------------------------------------------------------
+
+
+@bp.get("/datasets")
+def get_datasets():  # type: ignore[no-untyped-def]
+    return jsonify({"datasets": [_info_json(i) for i in list_datasets(data_dir=data_dir())]})
+
+
+def _dataset_info(name: str) -> Any:
+    infos = {i.name: i for i in list_datasets(data_dir=data_dir())}
+    if name not in infos:
+        raise ApiError(
+            400, "unknown_dataset", f"dataset ({name!r}) is unknown; choose one of {sorted(infos)}"
+        )
+    return infos[name]
+
+
+@bp.get("/models")
+def get_models():  # type: ignore[no-untyped-def]
+    name = request.args.get("dataset", "iris")
+    info = _dataset_info(name)
+    defaults = {}
+    for kind in MODEL_KINDS:
+        cfg = default_config(info.n_samples, info.n_features, data_kind=info.kind, model=kind)
+        d = cfg.to_dict()
+        if d["hidden"] is None:
+            from ..core.models import default_hidden
+
+            d["hidden"] = list(default_hidden(info.n_features, data_kind=info.kind))
+        defaults[kind] = d
+    return jsonify(
+        {
+            "models": [{"kind": k, "title": MODEL_TITLES[k]} for k in MODEL_KINDS],
+            "parameters": PARAMETERS,
+            "defaults": defaults,
+            "dataset": name,
+        }
+    )
+
+
+# -- experiments --------------------------------------------------------------------------------
+
+
+def _load(name: str):  # type: ignore[no-untyped-def]
+    _dataset_info(name)
+    try:
+        return load_dataset(name, data_dir=data_dir(), download=current_app.config["DOWNLOAD"])
+    except DatasetUnavailable as exc:
+        raise ApiError(409, "dataset_unavailable", str(exc)) from exc
+    except DatasetError as exc:
+        raise ApiError(422, "dataset_invalid", str(exc)) from exc
+
+
+def _config(dataset: Any, model: str, overrides: Any) -> TrainConfig:
+    base = default_config(dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=model)
+    if overrides is None:
+        return base
+    if not isinstance(overrides, dict):
+        raise ApiError(400, "bad_config", "config must be a JSON object such as {\"epochs\": 50}")
+    try:
+        return TrainConfig.from_dict({**base.to_dict(), **overrides})
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "bad_config", f"config: {exc}") from exc
+
+
+@bp.post("/experiments")
+def create_experiment():  # type: ignore[no-untyped-def]
+    body = json_body()
+    name, model = body.get("dataset"), body.get("model", "ae")
+    if not isinstance(name, str):
+        raise ApiError(400, "missing_dataset", "dataset is required, e.g. \"iris\"")
+    if model not in MODEL_KINDS:
+        raise ApiError(
+            400, "unknown_model", f"model ({model!r}) must be one of {list(MODEL_KINDS)}"
+        )
+    dataset = _load(name)
+    config = _config(dataset, model, body.get("config"))
+    exp = Experiment(dataset, model, config=config, device=current_app.config["DEVICE"])
+    session = registry().create(exp)
+    registry().start_initial(session)
+    return jsonify({"id": session.id, "status": "training"}), 202
+
+
+def _experiment_json(session: Session) -> dict[str, Any]:
+    exp = session.experiment
+    ds = exp.dataset
+    info = _info_json(_dataset_info(ds.name))
+    info.update(
+        {
+            "feature_names": list(ds.feature_names),
+            "image_shape": list(ds.image_shape) if ds.image_shape else None,
+            "n_samples": ds.n_samples,
+            "class_names": list(ds.class_names),
+        }
+    )
+    summaries = []
+    for it in exp.iterations:
+        s = it.summary()
+        if s["selection"] is not None:
+            s["selection"] = {k: v for k, v in s["selection"].items() if k != "ids"}
+        summaries.append(s)
+    return {
+        "id": session.id,
+        "created_at": session.created_at,
+        "dataset": info,
+        "model": exp.model_kind,
+        "config": exp.config.to_dict(),
+        "device": exp.device,
+        **registry().status(session),
+        "iterations": summaries,
+    }
+
+
+@bp.get("/experiments/<experiment_id>")
+def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
+    return jsonify(_experiment_json(registry().get(experiment_id)))
+
+
+@bp.get("/experiments/<experiment_id>/events")
+def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    job = registry().jobs.current(session.id)
+    start = _last_event_id()
+
+    def stream() -> Iterator[str]:
+        # Browsers reconnect on their own; tell them to wait 2 s rather than hammer.
+        yield "retry: 2000\n\n"
+        if job is None:
+            yield _sse("idle", {"status": "ready" if session.experiment.iterations else "idle"})
+            return
+        for index, event in job.follow(start=start):
+            if event is None:
+                yield ": keep-alive\n\n"
+                continue
+            yield _sse(event.name, event.data, event_id=index + 1)
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+
+
+def _last_event_id() -> int:
+    raw = request.headers.get("Last-Event-ID", "0")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _sse(name: str, data: dict[str, Any], *, event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+@bp.delete("/experiments/<experiment_id>/job")
+def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    if not registry().jobs.cancel(session.id):
+        raise ApiError(409, "no_job", "no training job is running for this experiment")
+    return jsonify({"cancelled": True})
+
+
+# -- iterations ----------------------------------------------------------------------------------
+
+
+def _iteration(session: Session, k: int) -> Iteration:
+    exp = session.experiment
+    if not 0 <= k < len(exp.iterations):
+        have = f"0 to {len(exp.iterations) - 1}" if exp.iterations else "none yet"
+        raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
+    return exp.iterations[k]
+
+
+@bp.post("/experiments/<experiment_id>/iterations")
+def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    exp = session.experiment
+    body = json_body()
+    if not exp.iterations:
+        raise ApiError(409, "not_ready", "the initial training has not finished yet")
+    parent = body.get("parent", len(exp.iterations) - 1)
+    if not isinstance(parent, int) or isinstance(parent, bool):
+        raise ApiError(400, "bad_parent", f"parent ({parent!r}) must be an iteration number")
+    _iteration(session, parent)
+    mode = body.get("mode", "finetune")
+    if mode not in TRAIN_MODES:
+        raise ApiError(400, "bad_mode", f"mode ({mode!r}) must be one of {list(TRAIN_MODES)}")
+    epochs = body.get("epochs")
+    if epochs is not None and (
+        not isinstance(epochs, int) or isinstance(epochs, bool) or not 1 <= epochs <= 10_000
+    ):
+        raise ApiError(400, "bad_epochs", f"epochs ({epochs!r}) must be an integer in [1, 10000]")
+    if "selected_ids" not in body:
+        raise ApiError(400, "missing_selected_ids", "selected_ids is required: a list of point ids")
+    try:
+        ids = validate_ids(body["selected_ids"], n_samples=exp.dataset.n_samples)
+    except (TypeError, ValueError) as exc:
+        raise ApiError(400, "bad_selected_ids", str(exc)) from exc
+    how = body.get("selection") or {}
+    if not isinstance(how, dict) or how.get("method", "manual") not in SELECTION_METHODS:
+        raise ApiError(
+            400,
+            "bad_selection",
+            f"selection.method must be one of {list(SELECTION_METHODS)}",
+        )
+    params = how.get("params", {})
+    if not isinstance(params, dict) or len(json.dumps(params)) > 10_000:
+        raise ApiError(400, "bad_selection", "selection.params must be a small JSON object")
+    selection = Selection(ids, method=how.get("method", "manual"), params=params)
+    try:
+        job = registry().start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
+    except JobConflict as exc:
+        raise ApiError(409, "job_running", str(exc)) from exc
+    return jsonify({"iteration": job.iteration, "status": "training"}), 202
+
+
+@bp.get("/experiments/<experiment_id>/iterations/<int:k>/embedding")
+def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    it = _iteration(session, k)
+    coords = it.coords.astype(np.float64)
+    return jsonify(
+        {
+            "iteration": k,
+            "parent": it.parent,
+            "n": int(coords.shape[0]),
+            "x": coords[:, 0].tolist(),
+            "y": coords[:, 1].tolist(),
+            "labels": session.experiment.dataset.y.tolist(),
+            "selected": it.selection.ids.tolist() if it.selection is not None else None,
+        }
+    )
+
+
+@bp.get("/experiments/<experiment_id>/iterations/<int:k>/metrics")
+def get_metrics(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    it = _iteration(registry().get(experiment_id), k)
+    return jsonify({"iteration": k, "metrics": it.metrics, "parent_metrics": it.parent_metrics})
+
+
+def _query_ids(session: Session) -> np.ndarray:
+    raw = request.args.get("ids", "")
+    parts = [p for p in raw.split(",") if p.strip()]
+    if len(parts) > MAX_IDS_PER_QUERY:
+        raise ApiError(400, "too_many_ids", f"ask for at most {MAX_IDS_PER_QUERY} ids at once")
+    try:
+        values = [int(p) for p in parts]
+    except ValueError as exc:
+        raise ApiError(400, "bad_ids", f"ids must be comma-separated integers, got {raw!r}") from exc
+    try:
+        return validate_ids(values, n_samples=session.experiment.dataset.n_samples, name="ids")
+    except ValueError as exc:
+        raise ApiError(400, "bad_ids", str(exc)) from exc
+
+
+def _to_uint8(images: np.ndarray) -> list[list[int]]:
+    return np.clip(np.rint(images * 255.0), 0, 255).astype(np.uint8).tolist()
+
+
+@bp.get("/experiments/<experiment_id>/points")
+def get_points(experiment_id: str):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    ds = session.experiment.dataset
+    ids = _query_ids(session)
+    out: dict[str, Any] = {"ids": ids.tolist(), "labels": ds.y[ids].tolist()}
+    if ds.kind == "image":
+        out.update({"shape": list(ds.image_shape or ()), "pixels": _to_uint8(ds.X[ids])})
+    else:
+        out.update({"feature_names": list(ds.feature_names), "values": ds.raw[ids].tolist()})
+    out["attributes"] = {
+        name: [v.item() if hasattr(v, "item") else v for v in values[ids]]
+        for name, values in ds.attributes.items()
+    }
+    return jsonify(out)
+
+
+@bp.get("/experiments/<experiment_id>/iterations/<int:k>/reconstructions")
+def get_reconstructions(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    it = _iteration(session, k)
+    ds = session.experiment.dataset
+    ids = _query_ids(session)
+    rec = reconstruct(it.model, ds.X[ids], device=session.experiment.device)
+    if ds.kind != "image":
+        return jsonify({"ids": ids.tolist(), "original": ds.X[ids].tolist(), "reconstruction": rec.tolist()})
+    return jsonify(
+        {
+            "ids": ids.tolist(),
+            "shape": list(ds.image_shape or ()),
+            "original": _to_uint8(ds.X[ids]),
+            "reconstruction": _to_uint8(rec),
+        }
+    )
+
+
+@bp.post("/experiments/<experiment_id>/decode")
+def decode_points(experiment_id: str):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    exp = session.experiment
+    body = json_body()
+    k = body.get("iteration", len(exp.iterations) - 1)
+    if not isinstance(k, int) or isinstance(k, bool):
+        raise ApiError(400, "bad_iteration", f"iteration ({k!r}) must be an integer")
+    it = _iteration(session, k)
+    points = body.get("points")
+    ok = (
+        isinstance(points, list)
+        and 0 < len(points) <= MAX_DECODE_POINTS
+        and all(
+            isinstance(p, list)
+            and len(p) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+            for p in points
+        )
+    )
+    if not ok:
+        raise ApiError(
+            400,
+            "bad_points",
+            f"points must be a list of 1 to {MAX_DECODE_POINTS} [x, y] number pairs",
+        )
+    Z = np.asarray(points, dtype=np.float64)
+    if not np.isfinite(Z).all():
+        raise ApiError(400, "bad_points", "points must be finite numbers")
+    out = decode(it.model, Z.astype(np.float32), device=exp.device)
+    if exp.dataset.kind == "image":
+        return jsonify({"shape": list(exp.dataset.image_shape or ()), "images": _to_uint8(out)})
+    return jsonify({"feature_names": list(exp.dataset.feature_names), "values": out.tolist()})
+
+
+@bp.get("/experiments/<experiment_id>/iterations/<int:k>/export.csv")
+def export_csv(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    session = registry().get(experiment_id)
+    it = _iteration(session, k)
+    ds = session.experiment.dataset
+    selected = np.zeros(ds.n_samples, dtype=bool)
+    if it.selection is not None:
+        selected[it.selection.ids] = True
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(["id", "x", "y", "label", "selected"])
+    for i in range(ds.n_samples):
+        label = ds.class_names[int(ds.y[i])]
+        writer.writerow([i, f"{it.coords[i, 0]:.7g}", f"{it.coords[i, 1]:.7g}", label, int(selected[i])])
+    name = f"{ds.name}-{session.experiment.model_kind}-iteration{k}.csv"
+    return Response(
+        buf.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
