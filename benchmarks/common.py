@@ -1,0 +1,64 @@
+"""Shared benchmark plumbing: machine description, torch threads, JSON output."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO / "src") not in sys.path:
+    sys.path.insert(0, str(REPO / "src"))
+
+
+def default_data_dir() -> str:
+    return os.environ.get("LATENT_EXPLORER_DATA", str(REPO.parent / "shared" / "datasets"))
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_THREADS", "2")))
+    p.add_argument("--device", default="cpu", help="cpu, cuda or auto")
+    p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
+    p.add_argument("--json", type=Path, default=None, help="also write the results here")
+    return p
+
+
+def machine(threads: int, device: str) -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(threads)
+    info: dict[str, Any] = {
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "device": device,
+    }
+    if device != "cpu" and torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def timed(fn, *args, repeat: int = 1, **kwargs):  # type: ignore[no-untyped-def]
+    """Best wall time of ``repeat`` calls, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def emit(name: str, payload: dict[str, Any], path: Path | None) -> None:
+    text = json.dumps({"benchmark": name, **payload}, indent=2)
+    print(text)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
