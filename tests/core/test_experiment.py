@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from latent_explorer.core.datasets import load_dataset
+from latent_explorer.core.experiment import Experiment
+from latent_explorer.core.persist import load_experiment, save_experiment
+from latent_explorer.core.selection import select_classes, select_random, validate_ids
+from latent_explorer.core.training import TrainConfig
+
+
+@pytest.fixture(scope="module")
+def iris_exp():
+    ds = load_dataset("iris")
+    exp = Experiment(ds, "vae", config=TrainConfig(epochs=30, batch_size=32, seed=1), device="cpu")
+    exp.train()
+    return exp
+
+
+def test_initial_iteration(iris_exp):
+    it = iris_exp.iterations[0]
+    assert it.index == 0 and it.parent is None and it.mode == "initial"
+    assert it.coords.shape == (150, 2) and it.coords.dtype == np.float32
+    assert set(it.metrics) == {"all"} and it.parent_metrics is None
+    m = it.metrics["all"]
+    for key in ("trustworthiness", "continuity", "neighborhood_hit", "shepard", "stress", "reconstruction_error", "kl"):
+        assert np.isfinite(m[key]), key
+    assert m["n_points"] == 150
+    assert set(it.per_point) >= {"trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl"}
+    assert m["trustworthiness"] == pytest.approx(it.per_point["trustworthiness"].mean())
+
+
+def test_retrain_chains_and_splits_metrics(iris_exp):
+    sel = select_classes(iris_exp.dataset.y, [2], class_names=iris_exp.dataset.class_names)
+    it1 = iris_exp.retrain(sel, mode="finetune", epochs=5)
+    it2 = iris_exp.retrain(select_random(150, count=10, seed=3), parent=0, mode="scratch", epochs=5)
+    assert (it1.index, it1.parent, it1.mode) == (1, 0, "finetune")
+    assert (it2.index, it2.parent, it2.mode) == (2, 0, "scratch")
+    assert it1.metrics["selected"]["n_points"] == 50 and it1.metrics["rest"]["n_points"] == 100
+    # "all" is the size-weighted mean of "selected" and "rest" for the per-point metrics.
+    for key in ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl"):
+        a, s, r = (it1.metrics[g][key] for g in ("all", "selected", "rest"))
+        assert a == pytest.approx((50 * s + 100 * r) / 150)
+    # The "before" table is the parent's projection, grouped by this selection.
+    assert it1.parent_metrics["all"]["trustworthiness"] == pytest.approx(
+        iris_exp.iterations[0].metrics["all"]["trustworthiness"]
+    )
+    assert it1.selection.params["class_names"] == ["virginica"]
+
+
+def test_save_and_load_round_trip(iris_exp, tmp_path):
+    save_experiment(iris_exp, tmp_path / "exp")
+    back = load_experiment(tmp_path / "exp", device="cpu")
+    assert len(back.iterations) == len(iris_exp.iterations)
+    for a, b in zip(iris_exp.iterations, back.iterations, strict=True):
+        assert np.array_equal(a.coords, b.coords)
+        assert a.metrics == b.metrics and a.parent == b.parent
+        assert (a.selection is None) == (b.selection is None)
+        if a.selection is not None:
+            assert np.array_equal(a.selection.ids, b.selection.ids)
+    # The loaded model projects the same way and can be retrained further.
+    from latent_explorer.core.training import encode
+
+    assert np.allclose(encode(back.iterations[1].model, back.dataset.X, device="cpu").coords, iris_exp.iterations[1].coords, atol=1e-6)
+    it = back.retrain([0, 1, 2], epochs=2)
+    assert it.index == len(iris_exp.iterations)
+
+
+def test_load_rejects_missing_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="experiment.json"):
+        load_experiment(tmp_path)
+
+
+def test_selection_validation():
+    assert validate_ids([3, 1, 2], n_samples=5).tolist() == [1, 2, 3]
+    for bad, word in (([], "empty"), ([5], "out of range"), ([1, 1], "duplicate"), (["1"], "integers"), ([True], "integers")):
+        with pytest.raises(ValueError, match=word):
+            validate_ids(bad, n_samples=5)
+    a = select_random(100, count=10, seed=4)
+    assert np.array_equal(a.ids, select_random(100, count=10, seed=4).ids)
+    assert len(np.unique(a.ids)) == 10
+    assert len(select_random(100, fraction=0.25, seed=0)) == 25
+    with pytest.raises(ValueError, match="count"):
+        select_random(10, count=11)
+    with pytest.raises(ValueError, match="classes"):
+        select_classes(np.array([0, 1]), [5])
+
+
+def test_retrain_needs_initial_and_valid_parent():
+    ds = load_dataset("iris")
+    exp = Experiment(ds, "ae", config=TrainConfig(epochs=1), device="cpu")
+    with pytest.raises(RuntimeError, match="initial"):
+        exp.retrain([0])
+    exp.train()
+    with pytest.raises(ValueError, match="iteration"):
+        exp.retrain([0], parent=4)

@@ -1,0 +1,31 @@
+import pytest
+
+from latent_explorer.web import create_app
+
+
+@pytest.fixture
+def app(data_dir):
+    return create_app({"DATA_DIR": str(data_dir), "DEVICE": "cpu"})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def wait_for_job(app, experiment_id, timeout=120):
+    job = app.extensions["latent_explorer.sessions"].jobs.wait(experiment_id, timeout=timeout)
+    assert job is not None
+    return job
+
+
+@pytest.fixture
+def trained(app, client):
+    """An iris AE experiment with iteration 0 done (few epochs: the API is under test here)."""
+    r = client.post(
+        "/api/experiments", json={"dataset": "iris", "model": "ae", "config": {"epochs": 20}}
+    )
+    assert r.status_code == 202, r.get_json()
+    exp_id = r.get_json()["id"]
+    assert wait_for_job(app, exp_id).state == "done"
+    return exp_id
