@@ -1,0 +1,161 @@
+// Projection-quality tables: "Before (iteration P)" and "After (iteration K)", rows All /
+// Selected / Rest. Each After cell also shows its change against Before, green when the
+// projection got better and red when it got worse (for that metric's direction).
+
+import { d3 } from "./d3.js";
+import { formatCount, formatDelta, formatError, formatScore } from "./format.js";
+
+// direction: +1 higher is better, -1 lower is better, 0 neutral.
+export const METRICS = [
+  {
+    key: "trustworthiness",
+    label: "Trustworthiness",
+    kind: "score",
+    direction: 1,
+    help: "Trustworthiness T(7): are the 7 nearest neighbours in 2-D also near in the data? 1 = no false neighbours. Higher is better.",
+  },
+  {
+    key: "continuity",
+    label: "Continuity",
+    kind: "score",
+    direction: 1,
+    help: "Continuity C(7): do the 7 nearest neighbours in the data stay near in 2-D? 1 = nothing torn apart. Higher is better.",
+  },
+  {
+    key: "neighborhood_hit",
+    label: "Neighbourhood hit",
+    kind: "score",
+    direction: 1,
+    help: "Neighbourhood hit NH(3): share of each point's 3 nearest 2-D neighbours with the same class. Higher is better.",
+  },
+  {
+    key: "shepard",
+    label: "Shepard ρ",
+    kind: "score",
+    direction: 1,
+    help: "Shepard correlation: Spearman ρ between pairwise distances in the data and in 2-D (on a fixed sample). Higher is better.",
+  },
+  {
+    key: "stress",
+    label: "Stress",
+    kind: "score",
+    direction: -1,
+    help: "Normalised stress: mismatch between data and 2-D distances after the best rescaling of the 2-D ones. Lower is better.",
+  },
+  {
+    key: "reconstruction_error",
+    label: "Reconstruction error",
+    kind: "error",
+    direction: -1,
+    help: "Reconstruction error: mean squared error per feature between a point and the decoder's output. Lower is better.",
+  },
+  {
+    key: "kl",
+    label: "KL",
+    kind: "error",
+    direction: 0,
+    vaeOnly: true,
+    help: "KL divergence of the VAE's posterior from the prior N(0, I), per point: how far codes spread from the prior. Neither better nor worse by itself.",
+  },
+];
+
+const GROUPS = [
+  { key: "all", label: "All" },
+  { key: "selected", label: "Selected" },
+  { key: "rest", label: "Rest" },
+];
+
+export function createMetricsPanel(root) {
+  const el = d3.select(root);
+
+  function table(parent, { name, title, groups, compare, columns }) {
+    const wrap = parent.append("div").attr("class", "metrics-table-wrap");
+    wrap.append("h3").text(title);
+    const t = wrap.append("table").attr("class", "metrics-table").attr("data-table", name);
+    const headRow = t.append("thead").append("tr");
+    headRow.append("th").attr("scope", "col").text("Points");
+    headRow.append("th").attr("scope", "col").attr("class", "num").attr("title", "Number of points in the group").text("n");
+    for (const m of columns) {
+      headRow.append("th").attr("scope", "col").attr("class", "num").attr("title", m.help).attr("data-metric", m.key).text(m.label);
+    }
+    const tbody = t.append("tbody");
+    for (const g of GROUPS) {
+      const values = groups[g.key];
+      if (!values) continue;
+      const tr = tbody.append("tr").attr("data-group", g.key);
+      tr.append("th").attr("scope", "row").text(g.label);
+      cell(tr, name, g.key, "n_points", values.n_points, formatCount(values.n_points));
+      for (const m of columns) {
+        const v = values[m.key];
+        const td = cell(tr, name, g.key, m.key, v, m.kind === "score" ? formatScore(v) : formatError(v));
+        const base = compare?.[g.key]?.[m.key];
+        if (compare && Number.isFinite(v) && Number.isFinite(base)) {
+          const delta = v - base;
+          const verdict = judge(delta, base, m);
+          td.attr("data-delta", delta).classed(`delta-${verdict}`, true);
+          td.append("span")
+            .attr("class", "delta")
+            .attr("title", `${verdict === "neutral" ? "Change" : verdict === "better" ? "Better" : "Worse"} than before`)
+            .text(formatDelta(delta, m.kind));
+        }
+      }
+    }
+  }
+
+  function cell(tr, tableName, group, metric, value, text) {
+    const td = tr
+      .append("td")
+      .attr("class", "num")
+      .attr("data-table", tableName)
+      .attr("data-group", group)
+      .attr("data-metric", metric)
+      .attr("data-value", Number.isFinite(value) ? value : "");
+    td.append("span").attr("class", "value").text(text);
+    return td;
+  }
+
+  return {
+    /**
+     * view: {model, before: {iteration, groups}, after: {iteration, groups} | null}.
+     * Without `after`, only the All row of `before` is shown (iteration 0 alone).
+     */
+    render(view) {
+      el.selectAll("*").remove();
+      if (!view || !view.before?.groups) {
+        el.append("p").attr("class", "note").text("Metrics appear once a model is trained.");
+        return;
+      }
+      const columns = METRICS.filter((m) => !m.vaeOnly || view.model === "vae");
+      const head = el.append("div").attr("class", "panel-head");
+      head.append("h2").text("Projection quality");
+      head
+        .append("p")
+        .attr("class", "note")
+        .text("Hover a column title for its meaning. Changes: green better, red worse, grey neutral.");
+      const row = el.append("div").attr("class", "metrics-tables");
+      const beforeGroups = view.after ? view.before.groups : { all: view.before.groups.all };
+      table(row, {
+        name: "before",
+        title: `Before (iteration ${view.before.iteration})`,
+        groups: beforeGroups,
+        compare: null,
+        columns,
+      });
+      if (view.after) {
+        table(row, {
+          name: "after",
+          title: `After (iteration ${view.after.iteration})`,
+          groups: view.after.groups,
+          compare: view.before.groups,
+          columns,
+        });
+      }
+    },
+  };
+}
+
+function judge(delta, base, metric) {
+  const tolerance = metric.kind === "score" ? 5e-4 : 1e-3 * Math.abs(base);
+  if (metric.direction === 0 || Math.abs(delta) <= tolerance) return "neutral";
+  return delta * metric.direction > 0 ? "better" : "worse";
+}

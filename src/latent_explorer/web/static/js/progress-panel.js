@@ -1,0 +1,128 @@
+// Training progress: a bar (epoch / epochs), a status line and a live loss curve, fed by the
+// Server-Sent Events of the running job. The Cancel button belongs here; main.js wires it.
+
+import { d3 } from "./d3.js";
+import { formatLoss } from "./format.js";
+
+const CHART = { width: 300, height: 74, margin: { top: 6, right: 8, bottom: 16, left: 40 } };
+
+export function createProgressPanel(root) {
+  const el = d3.select(root);
+  const label = el.select(".progress-label");
+  const bar = el.select("#progress");
+  const fill = el.select(".progress-fill");
+  const text = el.select(".progress-text");
+  const cancelButton = el.select("#cancel-button");
+  const svg = el
+    .select(".loss-chart")
+    .attr("viewBox", `0 0 ${CHART.width} ${CHART.height}`)
+    .attr("width", CHART.width)
+    .attr("height", CHART.height);
+  const { top, right, bottom, left } = CHART.margin;
+  const x = d3.scaleLinear().range([left, CHART.width - right]);
+  const y = d3.scaleLinear().range([CHART.height - bottom, top]);
+  const xAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(0,${CHART.height - bottom})`);
+  const yAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(${left},0)`);
+  const line = svg.append("path").attr("class", "loss-line");
+  svg.append("text").attr("class", "chart-caption").attr("x", CHART.width - right).attr("y", top + 8).attr("text-anchor", "end").text("loss");
+
+  let losses = [];
+  let epochs = 0;
+  let frame = 0;
+
+  function setBar(epoch, total) {
+    const share = total > 0 ? Math.min(1, epoch / total) : 0;
+    fill.style("width", `${(share * 100).toFixed(1)}%`);
+    bar
+      .attr("data-epoch", epoch)
+      .attr("data-epochs", total)
+      .attr("aria-valuenow", epoch)
+      .attr("aria-valuemax", total);
+  }
+
+  function drawChart() {
+    frame = 0;
+    x.domain([1, Math.max(2, epochs, losses.length)]);
+    const finite = losses.filter(Number.isFinite);
+    const [lo, hi] = finite.length ? d3.extent(finite) : [0, 1];
+    y.domain(lo === hi ? [lo - 1e-9, hi + 1e-9] : [lo, hi]).nice(3);
+    xAxis.call(d3.axisBottom(x).ticks(4, "d").tickSizeOuter(0));
+    // A fixed format, not ticks(n, "~g"): that one turns 160 into "1.6e+2".
+    yAxis.call(d3.axisLeft(y).ticks(3).tickFormat(d3.format(".3~g")).tickSizeOuter(0));
+    line.attr(
+      "d",
+      d3
+        .line()
+        .defined(Number.isFinite)
+        .x((_, i) => x(i + 1))
+        .y((d) => y(d))(losses),
+    );
+  }
+
+  function schedule() {
+    if (!frame) frame = requestAnimationFrame(drawChart);
+  }
+
+  return {
+    cancelButton: cancelButton.node(),
+
+    /** A job starts (or a page reload joins one): clears the curve. */
+    start({ kind, iteration, epochs: total }) {
+      losses = [];
+      epochs = total || 0;
+      root.hidden = false;
+      el.attr("data-state", "running");
+      label.text(kind === "initial" ? "Training iteration 0 (all points)" : `Training iteration ${iteration} on the selection`);
+      text.text("starting…");
+      cancelButton.property("disabled", false).style("display", null);
+      setBar(0, epochs);
+      schedule();
+    },
+
+    /** One SSE progress event: {iteration, epoch, epochs, loss, parts}. */
+    update(p) {
+      epochs = p.epochs || epochs;
+      // Events are replayed from the first epoch after a reconnect: index by epoch.
+      if (p.epoch >= 1) losses[p.epoch - 1] = p.loss;
+      setBar(p.epoch, epochs);
+      const parts = p.parts
+        ? Object.entries(p.parts)
+            .map(([k, v]) => `${k} ${formatLoss(v)}`)
+            .join(", ")
+        : "";
+      text.text(`epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
+      schedule();
+    },
+
+    /** The job ended: state is "done", "failed" or "cancelled". */
+    finish(state, message) {
+      el.attr("data-state", state);
+      const verb = { done: "Trained", failed: "Failed:", cancelled: "Cancelled:" }[state] || "";
+      label.text(label.text().replace(/^Training/, verb));
+      cancelButton.property("disabled", true).style("display", "none");
+      if (state === "done") {
+        setBar(epochs, epochs);
+        text.text(message || "done");
+      } else {
+        text.text(message || state);
+      }
+    },
+
+    /** Show an iteration's stored loss history (e.g. after a reload). */
+    showHistory({ kind, iteration, losses: history, note }) {
+      losses = Array.from(history || []);
+      epochs = losses.length;
+      root.hidden = false;
+      el.attr("data-state", "done");
+      label.text(kind === "initial" ? "Iteration 0 (all points)" : `Iteration ${iteration}`);
+      cancelButton.property("disabled", true).style("display", "none");
+      setBar(epochs, epochs);
+      text.text(note || `${epochs} epochs · final loss ${formatLoss(losses[losses.length - 1])}`);
+      schedule();
+    },
+
+    hide() {
+      root.hidden = true;
+    },
+  };
+}

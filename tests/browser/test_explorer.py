@@ -1,0 +1,189 @@
+"""The analyst's path, driven in real headless Chromium: train, select four ways, submit."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from tests.browser.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+HOOK = "window.__explorer"
+
+
+def hook(page, path: str):
+    return page.evaluate(f"{HOOK}.{path}")
+
+
+def api(server_url: str, path: str):
+    with urllib.request.urlopen(server_url + path) as r:
+        return json.load(r)
+
+
+def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=120_000):
+    page.goto(server_url + "/")
+    page.wait_for_function(f"document.querySelectorAll('#dataset-select option').length >= 5")
+    page.select_option("#dataset-select", dataset)
+    page.select_option("#model-select", model)
+    page.click("details#training-settings > summary")
+    page.fill("#setting-epochs", str(epochs))
+    page.click("#train-button")
+    page.wait_for_function(f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout)
+    assert "experiment=" in page.url
+
+
+def drag(page, selector: str, points: list[tuple[float, float]]):
+    """Drag the mouse through ``points`` given as fractions of the plot's overlay box."""
+    box = page.locator(f"{selector} svg.overlay").bounding_box()
+    assert box is not None
+    xs = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
+    page.mouse.move(*xs[0])
+    page.mouse.down()
+    for p in xs[1:]:
+        page.mouse.move(*p, steps=4)
+    page.mouse.up()
+
+
+def selected_count(page) -> int:
+    return int(page.get_attribute("#selection-count", "data-count"))
+
+
+def submit(page, *, epochs: int, timeout=120_000) -> int:
+    before = hook(page, "iterations")
+    page.fill("#retrain-epochs", str(epochs))
+    page.click("#submit-button")
+    page.wait_for_function(
+        f"{HOOK}.iterations === {before + 1} && {HOOK}.status === 'ready' && {HOOK}.plots.all.pointsDrawn > 0 "
+        f"&& {HOOK}.plots.all.iteration === {before}",
+        timeout=timeout,
+    )
+    return before
+
+
+def test_iris_end_to_end(page, server_url):
+    train(page, server_url, dataset="iris", model="ae", epochs=60)
+    shot(page, "01-iris-trained")
+    assert hook(page, "plots.initial.pointsDrawn") == 150
+    assert page.get_attribute("#plot-initial", "data-points") == "150"
+    assert page.locator(".legend-item[data-class]").count() >= 3
+
+    # Class selection: click a legend entry, then add a second class.
+    page.locator("#plot-initial .legend-item[data-class='0']").click()
+    assert selected_count(page) == 50 == hook(page, "selectionSize")
+    page.check("input[name=sel-op][value=add]")
+    page.locator("#plot-initial .legend-item[data-class='1']").click()
+    assert selected_count(page) == 100
+    # Escape clears.
+    page.keyboard.press("Escape")
+    assert selected_count(page) == 0
+
+    # Random points: seeded and repeatable.
+    page.check("input[name=sel-op][value=replace]")
+    page.fill("#random-count", "20")
+    page.fill("#random-seed", "7")
+    page.click("#random-button")
+    first = hook(page, "selectedIds()")
+    assert len(first) == 20 == selected_count(page)
+    page.click("#clear-button")
+    assert selected_count(page) == 0
+    page.click("#random-button")
+    assert hook(page, "selectedIds()") == first
+
+    # Brush: a rectangle over most of the plot replaces the selection.
+    page.check("input[name=tool][value=brush]")
+    drag(page, "#plot-initial", [(0.02, 0.02), (0.98, 0.98)])
+    brushed = selected_count(page)
+    assert brushed >= 140
+    # Subtract with a lasso over the left half.
+    page.check("input[name=sel-op][value=subtract]")
+    page.check("input[name=tool][value=lasso]")
+    drag(page, "#plot-initial", [(0.01, 0.01), (0.5, 0.01), (0.5, 0.99), (0.01, 0.99), (0.01, 0.02)])
+    after_lasso = selected_count(page)
+    assert 0 < after_lasso < brushed
+    shot(page, "02-iris-selected")
+
+    ids = hook(page, "selectedIds()")
+    k = submit(page, epochs=20)
+    shot(page, "03-iris-submitted")
+    exp_id = hook(page, "experimentId")
+    emb = api(server_url, f"/api/experiments/{exp_id}/iterations/{k}/embedding")
+    assert emb["selected"] == ids
+    assert hook(page, "plots.selected.pointsDrawn") == len(ids)
+    assert hook(page, "plots.all.pointsDrawn") == 150
+    assert hook(page, "plots.initial.iteration") == 0
+
+    # The metrics table shows the server's numbers, for both projections and all three groups.
+    met = api(server_url, f"/api/experiments/{exp_id}/iterations/{k}/metrics")
+    for table, source in (("after", met["metrics"]), ("before", met["parent_metrics"])):
+        for group in ("all", "selected", "rest"):
+            cell = page.locator(
+                f"#metrics-panel [data-table={table}][data-group={group}][data-metric=trustworthiness]"
+            )
+            assert float(cell.get_attribute("data-value")) == pytest.approx(
+                source[group]["trustworthiness"], abs=1e-9
+            )
+    assert page.locator("#history [data-iteration]").count() == 2
+    assert page.console_errors == []
+
+
+def test_chain_and_revisit_history(page, server_url):
+    train(page, server_url, dataset="wine_quality", model="vae", epochs=3)
+    page.fill("#random-count", "300")
+    page.click("#random-button")
+    submit(page, epochs=2)
+    page.locator("#plot-all .legend-item[data-class='2']").click()
+    n = selected_count(page)
+    assert n > 0
+    submit(page, epochs=2)
+    assert hook(page, "plots.initial.iteration") == 1
+    assert hook(page, "plots.selected.pointsDrawn") == n
+    shot(page, "04-wine-chained")
+    # Show iteration 1 again from the history strip.
+    page.locator("#history [data-iteration='1']").click()
+    page.wait_for_function(f"{HOOK}.plots.all.iteration === 1 && {HOOK}.plots.initial.iteration === 0")
+    assert hook(page, "plots.selected.pointsDrawn") == 300
+
+    # Reloading the page with the experiment id in the URL restores it.
+    page.reload()
+    page.wait_for_function(f"{HOOK}.status === 'ready' && {HOOK}.iterations === 3", timeout=30_000)
+    assert hook(page, "plots.initial.pointsDrawn") == 6497
+    assert page.console_errors == []
+
+
+def test_digits_images_and_tooltip(page, server_url):
+    train(page, server_url, dataset="digits", model="ae", epochs=5)
+    page.locator("#plot-initial .legend-item[data-class='3']").click()
+    assert selected_count(page) == 183
+    submit(page, epochs=3)
+    page.wait_for_function("document.querySelectorAll('#images-panel canvas').length >= 6")
+    shot(page, "05-digits-images")
+    # Hover a drawn point: the tooltip shows its id and an image.
+    exp_id = hook(page, "experimentId")
+    emb = api(server_url, f"/api/experiments/{exp_id}/iterations/0/embedding")
+    pos = page.evaluate(f"{HOOK}.screenPosition ? {HOOK}.screenPosition('initial', 0) : null")
+    if pos is not None:
+        page.mouse.move(pos[0], pos[1])
+        page.wait_for_selector("#tooltip:not([hidden])")
+        assert "0" in page.inner_text("#tooltip")
+    assert emb["n"] == 1797
+    assert page.console_errors == []
+
+
+def test_cancel_and_errors_are_shown(page, server_url):
+    page.goto(server_url + "/")
+    page.wait_for_function("document.querySelectorAll('#dataset-select option').length >= 5")
+    page.select_option("#dataset-select", "digits")
+    page.click("details#training-settings > summary")
+    page.fill("#setting-epochs", "5000")
+    page.click("#train-button")
+    page.wait_for_function(f"{HOOK}.status === 'training'")
+    page.click("#cancel-button")
+    page.wait_for_function(f"{HOOK}.status === 'cancelled'", timeout=30_000)
+    # A bad setting is refused by the server and the message is shown, escaped, in the page.
+    page.fill("#setting-epochs", "0")
+    page.click("#train-button")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "epochs" in page.inner_text("#error")
