@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -18,6 +19,16 @@ def hook(page, path: str):
     return page.evaluate(f"{HOOK}.{path}")
 
 
+def wait_until(page, expression: str, timeout: float = 60_000) -> None:
+    """Poll a JS expression. The page's CSP forbids eval, which page.wait_for_function needs."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            state = page.evaluate(f"JSON.stringify({HOOK})")
+            raise AssertionError(f"timed out waiting for {expression}; state: {state}")
+        page.wait_for_timeout(100)
+
+
 def api(server_url: str, path: str):
     with urllib.request.urlopen(server_url + path) as r:
         return json.load(r)
@@ -25,19 +36,19 @@ def api(server_url: str, path: str):
 
 def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=120_000):
     page.goto(server_url + "/")
-    page.wait_for_function(f"document.querySelectorAll('#dataset-select option').length >= 5")
+    wait_until(page, f"document.querySelectorAll('#dataset-select option').length >= 5")
     page.select_option("#dataset-select", dataset)
     page.select_option("#model-select", model)
-    page.click("details#training-settings > summary")
-    page.fill("#setting-epochs", str(epochs))
+    page.click("details#train-settings > summary")
+    page.fill("#param-epochs", str(epochs))
     page.click("#train-button")
-    page.wait_for_function(f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout)
+    wait_until(page, f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout)
     assert "experiment=" in page.url
 
 
 def drag(page, selector: str, points: list[tuple[float, float]]):
-    """Drag the mouse through ``points`` given as fractions of the plot's overlay box."""
-    box = page.locator(f"{selector} svg.overlay").bounding_box()
+    """Drag the mouse through ``points`` given as fractions of the plot's data area."""
+    box = page.locator(f"{selector} .plot-inner").bounding_box()
     assert box is not None
     xs = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
     page.mouse.move(*xs[0])
@@ -55,7 +66,7 @@ def submit(page, *, epochs: int, timeout=120_000) -> int:
     before = hook(page, "iterations")
     page.fill("#retrain-epochs", str(epochs))
     page.click("#submit-button")
-    page.wait_for_function(
+    wait_until(page, 
         f"{HOOK}.iterations === {before + 1} && {HOOK}.status === 'ready' && {HOOK}.plots.all.pointsDrawn > 0 "
         f"&& {HOOK}.plots.all.iteration === {before}",
         timeout=timeout,
@@ -71,10 +82,10 @@ def test_iris_end_to_end(page, server_url):
     assert page.locator(".legend-item[data-class]").count() >= 3
 
     # Class selection: click a legend entry, then add a second class.
-    page.locator("#plot-initial .legend-item[data-class='0']").click()
+    page.locator("#legend .legend-item[data-class='0']").click()
     assert selected_count(page) == 50 == hook(page, "selectionSize")
     page.check("input[name=sel-op][value=add]")
-    page.locator("#plot-initial .legend-item[data-class='1']").click()
+    page.locator("#legend .legend-item[data-class='1']").click()
     assert selected_count(page) == 100
     # Escape clears.
     page.keyboard.press("Escape")
@@ -82,11 +93,18 @@ def test_iris_end_to_end(page, server_url):
 
     # Random points: seeded and repeatable.
     page.check("input[name=sel-op][value=replace]")
+    page.select_option("#random-unit", "points")
     page.fill("#random-count", "20")
     page.fill("#random-seed", "7")
     page.click("#random-button")
     first = hook(page, "selectedIds()")
     assert len(first) == 20 == selected_count(page)
+    page.select_option("#random-unit", "percent")
+    page.fill("#random-count", "10")
+    page.click("#random-button")
+    assert selected_count(page) == 15
+    page.select_option("#random-unit", "points")
+    page.fill("#random-count", "20")
     page.click("#clear-button")
     assert selected_count(page) == 0
     page.click("#random-button")
@@ -131,10 +149,11 @@ def test_iris_end_to_end(page, server_url):
 
 def test_chain_and_revisit_history(page, server_url):
     train(page, server_url, dataset="wine_quality", model="vae", epochs=3)
+    page.select_option("#random-unit", "points")
     page.fill("#random-count", "300")
     page.click("#random-button")
     submit(page, epochs=2)
-    page.locator("#plot-all .legend-item[data-class='2']").click()
+    page.locator("#legend .legend-item[data-class='2']").click()
     n = selected_count(page)
     assert n > 0
     submit(page, epochs=2)
@@ -143,22 +162,22 @@ def test_chain_and_revisit_history(page, server_url):
     shot(page, "04-wine-chained")
     # Show iteration 1 again from the history strip.
     page.locator("#history [data-iteration='1']").click()
-    page.wait_for_function(f"{HOOK}.plots.all.iteration === 1 && {HOOK}.plots.initial.iteration === 0")
+    wait_until(page, f"{HOOK}.plots.all.iteration === 1 && {HOOK}.plots.initial.iteration === 0")
     assert hook(page, "plots.selected.pointsDrawn") == 300
 
     # Reloading the page with the experiment id in the URL restores it.
     page.reload()
-    page.wait_for_function(f"{HOOK}.status === 'ready' && {HOOK}.iterations === 3", timeout=30_000)
+    wait_until(page, f"{HOOK}.status === 'ready' && {HOOK}.iterations === 3", timeout=30_000)
     assert hook(page, "plots.initial.pointsDrawn") == 6497
     assert page.console_errors == []
 
 
 def test_digits_images_and_tooltip(page, server_url):
     train(page, server_url, dataset="digits", model="ae", epochs=5)
-    page.locator("#plot-initial .legend-item[data-class='3']").click()
+    page.locator("#legend .legend-item[data-class='3']").click()
     assert selected_count(page) == 183
     submit(page, epochs=3)
-    page.wait_for_function("document.querySelectorAll('#images-panel canvas').length >= 6")
+    wait_until(page, "document.querySelectorAll('#images-panel canvas').length >= 6")
     shot(page, "05-digits-images")
     # Hover a drawn point: the tooltip shows its id and an image.
     exp_id = hook(page, "experimentId")
@@ -174,16 +193,23 @@ def test_digits_images_and_tooltip(page, server_url):
 
 def test_cancel_and_errors_are_shown(page, server_url):
     page.goto(server_url + "/")
-    page.wait_for_function("document.querySelectorAll('#dataset-select option').length >= 5")
+    wait_until(page, "document.querySelectorAll('#dataset-select option').length >= 5")
     page.select_option("#dataset-select", "digits")
-    page.click("details#training-settings > summary")
-    page.fill("#setting-epochs", "5000")
+    page.click("details#train-settings > summary")
+    page.fill("#param-epochs", "5000")
     page.click("#train-button")
-    page.wait_for_function(f"{HOOK}.status === 'training'")
+    wait_until(page, f"{HOOK}.status === 'training'")
     page.click("#cancel-button")
-    page.wait_for_function(f"{HOOK}.status === 'cancelled'", timeout=30_000)
+    wait_until(page, f"{HOOK}.status === 'cancelled'", timeout=30_000)
     # A bad setting is refused by the server and the message is shown, escaped, in the page.
-    page.fill("#setting-epochs", "0")
+    if not page.is_visible("#param-epochs"):
+        page.click("details#train-settings > summary")
+    page.fill("#param-epochs", "0")
     page.click("#train-button")
     page.wait_for_selector("#error:not([hidden])")
-    assert "epochs" in page.inner_text("#error")
+    assert "epochs (0)" in page.inner_text("#error").lower()
+    # An experiment id the server does not know: its JSON error is shown in the page.
+    page.goto(server_url + "/?experiment=" + "0" * 32)
+    wait_until(page, "!document.querySelector('#error').hidden")
+    assert "does not exist" in page.inner_text("#error")
+    assert page.locator("#error script").count() == 0
