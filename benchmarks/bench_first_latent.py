@@ -52,7 +52,9 @@ def main() -> None:
                 ds = load_dataset(name, data_dir=default_data_dir())
                 from latent_explorer.core.training import default_config
 
-                base_cfg = default_config(ds.n_samples, ds.n_features, data_kind=ds.kind, model=kind)
+                base_cfg = default_config(
+                    ds.n_samples, ds.n_features, data_kind=ds.kind, model=kind
+                )
                 base_cfg = base_cfg.replace(epochs=50, batch_size=64)
                 base = first_latent(name, kind, args.device, base_cfg)
                 row["baseline_50_epochs_bs64"] = base
@@ -61,7 +63,11 @@ def main() -> None:
             print(
                 f"{name:>13} {kind:>4}: {ours['seconds']:.2f}s (train {ours['train_s']:.2f}s, "
                 f"metrics {ours['metrics_s']:.2f}s, T={ours['trustworthiness']})"
-                + (f"  baseline {row['baseline_50_epochs_bs64']['seconds']:.2f}s ratio {row['ratio_baseline_over_ours']}" if "ratio_baseline_over_ours" in row else "")
+                + (
+                    f"  baseline {row['baseline_50_epochs_bs64']['seconds']:.2f}s ratio {row['ratio_baseline_over_ours']}"
+                    if "ratio_baseline_over_ours" in row
+                    else ""
+                )
             )
     emit("bench_first_latent", {"machine": info, "results": rows}, args.json)
 

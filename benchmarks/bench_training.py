@@ -62,7 +62,9 @@ def main() -> None:
                 "ratio_fit_over_bare": round(ours / bare, 3),
             }
         )
-        print(f"{name:>13} {kind:>4} n={ds.n_samples:>6}  bare {bare:.3f}s/epoch  fit {ours:.3f}s/epoch  ratio {ours / bare:.3f}")
+        print(
+            f"{name:>13} {kind:>4} n={ds.n_samples:>6}  bare {bare:.3f}s/epoch  fit {ours:.3f}s/epoch  ratio {ours / bare:.3f}"
+        )
     emit("bench_training", {"machine": info, "results": rows, "goal": "ratio <= 1.15"}, args.json)
 
 

@@ -216,8 +216,11 @@ def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untype
         text = Path(value).read_text()
         raw = json.loads(text) if text.lstrip().startswith("[") else text.split()
         ids = [int(v) for v in raw]
-        return Selection(validate_ids(ids, n_samples=dataset.n_samples), method="ids",
-                         params={"file": Path(value).name})
+        return Selection(
+            validate_ids(ids, n_samples=dataset.n_samples),
+            method="ids",
+            params={"file": Path(value).name},
+        )
     raise ValueError(f"--select kind ({kind!r}) must be class, random or ids")
 
 

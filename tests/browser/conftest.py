@@ -39,7 +39,16 @@ def server_url(data_dir, tmp_path_factory):
     env = {**os.environ, "LATENT_EXPLORER_DATA": str(data_dir), "LATENT_EXPLORER_THREADS": "1"}
     with open(log, "w") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "latent_explorer.cli", "serve", "--port", str(port), "--device", "cpu"],
+            [
+                sys.executable,
+                "-m",
+                "latent_explorer.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--device",
+                "cpu",
+            ],
             stdout=fh,
             stderr=subprocess.STDOUT,
             env=env,
@@ -69,7 +78,9 @@ def server_url(data_dir, tmp_path_factory):
 def browser():
     if not Path(CHROMIUM).exists():
         # A missing browser is a failure, never a skip: these tests are real checks.
-        pytest.fail(f"Chromium not found at {CHROMIUM}; install it with: apt-get install -y chromium")
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}; install it with: apt-get install -y chromium"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

@@ -42,7 +42,9 @@ def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=12
     page.click("details#train-settings > summary")
     page.fill("#param-epochs", str(epochs))
     page.click("#train-button")
-    wait_until(page, f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout)
+    wait_until(
+        page, f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout
+    )
     assert "experiment=" in page.url
 
 
@@ -66,7 +68,8 @@ def submit(page, *, epochs: int, timeout=120_000) -> int:
     before = hook(page, "iterations")
     page.fill("#retrain-epochs", str(epochs))
     page.click("#submit-button")
-    wait_until(page, 
+    wait_until(
+        page,
         f"{HOOK}.iterations === {before + 1} && {HOOK}.status === 'ready' && {HOOK}.plots.all.pointsDrawn > 0 "
         f"&& {HOOK}.plots.all.iteration === {before}",
         timeout=timeout,
@@ -118,7 +121,9 @@ def test_iris_end_to_end(page, server_url):
     # Subtract with a lasso over the left half.
     page.check("input[name=sel-op][value=subtract]")
     page.check("input[name=tool][value=lasso]")
-    drag(page, "#plot-initial", [(0.01, 0.01), (0.5, 0.01), (0.5, 0.99), (0.01, 0.99), (0.01, 0.02)])
+    drag(
+        page, "#plot-initial", [(0.01, 0.01), (0.5, 0.01), (0.5, 0.99), (0.01, 0.99), (0.01, 0.02)]
+    )
     after_lasso = selected_count(page)
     assert 0 < after_lasso < brushed
     shot(page, "02-iris-selected")

@@ -16,18 +16,59 @@ def test_datasets_lists_everything(capsys, data_dir):
 
 def test_train_then_retrain(tmp_path, data_dir, capsys):
     out = tmp_path / "run"
-    assert main(["train", "--dataset", "iris", "--model", "ae", "--epochs", "20", "--seed", "2",
-                 "--out", str(out), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "iris",
+                "--model",
+                "ae",
+                "--epochs",
+                "20",
+                "--seed",
+                "2",
+                "--out",
+                str(out),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     rows = list(csv.DictReader(open(out / "coordinates.csv")))
     assert len(rows) == 150 and list(rows[0]) == ["id", "x", "y", "label", "selected"]
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ("trustworthiness", "continuity", "neighborhood_hit", "shepard", "stress", "reconstruction_error"):
+    for key in (
+        "trustworthiness",
+        "continuity",
+        "neighborhood_hit",
+        "shepard",
+        "stress",
+        "reconstruction_error",
+    ):
         assert 0 <= metrics["all"][key] < 10, key
     assert (out / "model.pt").is_file()
 
     out2 = tmp_path / "run2"
-    assert main(["retrain", "--from", str(out), "--select", "class=setosa,virginica", "--epochs", "3",
-                 "--out", str(out2), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "--from",
+                str(out),
+                "--select",
+                "class=setosa,virginica",
+                "--epochs",
+                "3",
+                "--out",
+                str(out2),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     m2 = json.loads((out2 / "metrics.json").read_text())
     assert m2["selected"]["n_points"] == 100 and m2["rest"]["n_points"] == 50
     rows = list(csv.DictReader(open(out2 / "coordinates.csv")))
@@ -36,12 +77,46 @@ def test_train_then_retrain(tmp_path, data_dir, capsys):
     ids = tmp_path / "ids.txt"
     ids.write_text("0\n5\n7\n")
     out3 = tmp_path / "run3"
-    assert main(["retrain", "--from", str(out2), "--select", f"ids={ids}", "--mode", "scratch",
-                 "--epochs", "2", "--out", str(out3), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "--from",
+                str(out2),
+                "--select",
+                f"ids={ids}",
+                "--mode",
+                "scratch",
+                "--epochs",
+                "2",
+                "--out",
+                str(out3),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     m3 = json.loads((out3 / "metrics.json").read_text())
     assert m3["iteration"] == 2 and m3["parent"] == 1 and m3["selected"]["n_points"] == 3
-    assert main(["retrain", "--from", str(out3), "--select", "random=10%", "--epochs", "1",
-                 "--out", str(tmp_path / "run4"), "--device", "cpu"]) == 0
+    assert (
+        main(
+            [
+                "retrain",
+                "--from",
+                str(out3),
+                "--select",
+                "random=10%",
+                "--epochs",
+                "1",
+                "--out",
+                str(tmp_path / "run4"),
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize(
@@ -49,7 +124,10 @@ def test_train_then_retrain(tmp_path, data_dir, capsys):
     [
         (["train", "--dataset", "nope", "--out", "x"], "nope"),
         (["train", "--dataset", "iris", "--epochs", "0", "--out", "x"], "epochs"),
-        (["retrain", "--from", "/nonexistent", "--select", "random=3", "--out", "x"], "experiment.json"),
+        (
+            ["retrain", "--from", "/nonexistent", "--select", "random=3", "--out", "x"],
+            "experiment.json",
+        ),
     ],
 )
 def test_errors_are_messages_not_tracebacks(argv, needle, capsys, tmp_path, monkeypatch):
@@ -62,14 +140,32 @@ def test_errors_are_messages_not_tracebacks(argv, needle, capsys, tmp_path, monk
 def test_bad_selection_spec(tmp_path, capsys):
     out = tmp_path / "run"
     main(["train", "--dataset", "iris", "--epochs", "1", "--out", str(out), "--device", "cpu"])
-    assert main(["retrain", "--from", str(out), "--select", "class=rose", "--out", str(tmp_path / "b")]) == 2
+    assert (
+        main(
+            ["retrain", "--from", str(out), "--select", "class=rose", "--out", str(tmp_path / "b")]
+        )
+        == 2
+    )
     assert "rose" in capsys.readouterr().err
 
 
 def test_missing_dataset_says_where_to_get_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("LATENT_EXPLORER_DATA", str(tmp_path))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    assert main(["train", "--dataset", "wine_quality", "--out", str(tmp_path / "o"), "--data-dir", str(tmp_path)]) == 2
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "wine_quality",
+                "--out",
+                str(tmp_path / "o"),
+                "--data-dir",
+                str(tmp_path),
+            ]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
     assert "winequality-red.csv" in err and "archive.ics.uci.edu" in err and str(tmp_path) in err
     assert np.isfinite(1.0)

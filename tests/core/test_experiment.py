@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from latent_explorer.core.metrics import continuity, trustworthiness
 
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
@@ -22,10 +23,24 @@ def test_initial_iteration(iris_exp):
     assert it.coords.shape == (150, 2) and it.coords.dtype == np.float32
     assert set(it.metrics) == {"all"} and it.parent_metrics is None
     m = it.metrics["all"]
-    for key in ("trustworthiness", "continuity", "neighborhood_hit", "shepard", "stress", "reconstruction_error", "kl"):
+    for key in (
+        "trustworthiness",
+        "continuity",
+        "neighborhood_hit",
+        "shepard",
+        "stress",
+        "reconstruction_error",
+        "kl",
+    ):
         assert np.isfinite(m[key]), key
     assert m["n_points"] == 150
-    assert set(it.per_point) >= {"trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl"}
+    assert set(it.per_point) >= {
+        "trustworthiness",
+        "continuity",
+        "neighborhood_hit",
+        "reconstruction_error",
+        "kl",
+    }
     assert m["trustworthiness"] == pytest.approx(it.per_point["trustworthiness"].mean())
 
 
@@ -36,10 +51,26 @@ def test_retrain_chains_and_splits_metrics(iris_exp):
     assert (it1.index, it1.parent, it1.mode) == (1, 0, "finetune")
     assert (it2.index, it2.parent, it2.mode) == (2, 0, "scratch")
     assert it1.metrics["selected"]["n_points"] == 50 and it1.metrics["rest"]["n_points"] == 100
-    # "all" is the size-weighted mean of "selected" and "rest" for the per-point metrics.
-    for key in ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl"):
-        a, s, r = (it1.metrics[g][key] for g in ("all", "selected", "rest"))
-        assert a == pytest.approx((50 * s + 100 * r) / 150)
+    # Reconstruction error and KL of "all" are size-weighted means of the two groups.
+    for key in ("reconstruction_error", "kl"):
+        a, s_, r = (it1.metrics[g][key] for g in ("all", "selected", "rest"))
+        assert a == pytest.approx((50 * s_ + 100 * r) / 150)
+    # T, C and NH of a group measure the projection restricted to that group, as plot 2 shows it.
+    # (Checked against our exact functions, which test_metrics holds equal to sklearn: iris
+    # repeats rows, and among tied distances sklearn's order is its argsort's.)
+    ids = sel.ids
+    X, Y = iris_exp.dataset.X[ids], it1.coords[ids]
+    assert it1.metrics["selected"]["trustworthiness"] == pytest.approx(
+        trustworthiness(X, Y, n_neighbors=7), abs=1e-12
+    )
+    assert it1.metrics["selected"]["continuity"] == pytest.approx(
+        continuity(X, Y, n_neighbors=7), abs=1e-12
+    )
+    Yp = iris_exp.iterations[0].coords[ids]
+    assert it1.parent_metrics["selected"]["trustworthiness"] == pytest.approx(
+        trustworthiness(X, Yp, n_neighbors=7), abs=1e-12
+    )
+    assert it1.metrics["selected"]["neighborhood_hit"] == 1.0  # one class: every neighbour hits
     # The "before" table is the parent's projection, grouped by this selection.
     assert it1.parent_metrics["all"]["trustworthiness"] == pytest.approx(
         iris_exp.iterations[0].metrics["all"]["trustworthiness"]
@@ -60,7 +91,11 @@ def test_save_and_load_round_trip(iris_exp, tmp_path):
     # The loaded model projects the same way and can be retrained further.
     from latent_explorer.core.training import encode
 
-    assert np.allclose(encode(back.iterations[1].model, back.dataset.X, device="cpu").coords, iris_exp.iterations[1].coords, atol=1e-6)
+    assert np.allclose(
+        encode(back.iterations[1].model, back.dataset.X, device="cpu").coords,
+        iris_exp.iterations[1].coords,
+        atol=1e-6,
+    )
     it = back.retrain([0, 1, 2], epochs=2)
     assert it.index == len(iris_exp.iterations)
 
@@ -72,7 +107,13 @@ def test_load_rejects_missing_folder(tmp_path):
 
 def test_selection_validation():
     assert validate_ids([3, 1, 2], n_samples=5).tolist() == [1, 2, 3]
-    for bad, word in (([], "empty"), ([5], "out of range"), ([1, 1], "duplicate"), (["1"], "integers"), ([True], "integers")):
+    for bad, word in (
+        ([], "empty"),
+        ([5], "out of range"),
+        ([1, 1], "duplicate"),
+        (["1"], "integers"),
+        ([True], "integers"),
+    ):
         with pytest.raises(ValueError, match=word):
             validate_ids(bad, n_samples=5)
     a = select_random(100, count=10, seed=4)

@@ -82,7 +82,9 @@ def test_train_on_selection_leaves_parent_untouched(blobs, mode):
     before = encode(parent, blobs, device="cpu").coords
     cfg = TrainConfig(epochs=5, batch_size=128, seed=1)
     # 3 points: smaller than one batch, must still train.
-    child, result = train_on_selection(parent, blobs, [0, 1, 2], mode=mode, config=cfg, device="cpu")
+    child, result = train_on_selection(
+        parent, blobs, [0, 1, 2], mode=mode, config=cfg, device="cpu"
+    )
     assert result.epochs == 5 and child is not parent
     assert np.array_equal(encode(parent, blobs, device="cpu").coords, before)
     assert not np.allclose(encode(child, blobs, device="cpu").coords, before)

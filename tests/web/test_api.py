@@ -38,7 +38,14 @@ def test_datasets_list(client):
 def test_models_with_defaults(client):
     body = client.get("/api/models?dataset=digits").get_json()
     assert [m["kind"] for m in body["models"]] == ["ae", "vae"]
-    assert {p["name"] for p in body["parameters"]} >= {"epochs", "lr", "batch_size", "hidden", "beta", "seed"}
+    assert {p["name"] for p in body["parameters"]} >= {
+        "epochs",
+        "lr",
+        "batch_size",
+        "hidden",
+        "beta",
+        "seed",
+    }
     assert body["defaults"]["vae"]["hidden"] == [128, 64]
     assert error_of(client.get("/api/models?dataset=nope"))["code"] == "unknown_dataset"
 
@@ -112,7 +119,13 @@ def test_events_replay_the_finished_job(client, trained):
     assert len(progress) == 20
     assert "event: done" in text
     data = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
-    assert data[0] == {"iteration": 0, "epoch": 1, "epochs": 20, "loss": data[0]["loss"], "parts": data[0]["parts"]}
+    assert data[0] == {
+        "iteration": 0,
+        "epoch": 1,
+        "epochs": 20,
+        "loss": data[0]["loss"],
+        "parts": data[0]["parts"],
+    }
 
 
 def test_events_resume_after_last_event_id(client, trained):
@@ -148,11 +161,13 @@ def test_submit_rejects_bad_input(client, trained, body, code):
 
 
 def test_submit_errors_name_the_problem(client, trained):
-    msg = error_of(client.post(f"/api/experiments/{trained}/iterations", json={"selected_ids": [150]}))[
-        "message"
-    ]
+    msg = error_of(
+        client.post(f"/api/experiments/{trained}/iterations", json={"selected_ids": [150]})
+    )["message"]
     assert "out of range" in msg and "149" in msg
-    r = client.post(f"/api/experiments/{trained}/iterations", json={"selected_ids": [1], "parent": 7})
+    r = client.post(
+        f"/api/experiments/{trained}/iterations", json={"selected_ids": [1], "parent": 7}
+    )
     assert r.status_code == 404 and error_of(r)["code"] == "iteration_not_found"
 
 
@@ -202,7 +217,9 @@ def test_points_and_reconstructions_for_tabular(client, trained):
 
 
 def test_decode(client, trained):
-    body = client.post(f"/api/experiments/{trained}/decode", json={"points": [[0, 0], [1.5, -2]]}).get_json()
+    body = client.post(
+        f"/api/experiments/{trained}/decode", json={"points": [[0, 0], [1.5, -2]]}
+    ).get_json()
     assert len(body["values"]) == 2 and len(body["values"][0]) == 4
     for bad in ({"points": []}, {"points": [[0]]}, {"points": [["a", 1]]}, {"points": "x"}, {}):
         r = client.post(f"/api/experiments/{trained}/decode", json=bad)
@@ -220,7 +237,9 @@ def test_export_csv(client, trained):
 
 
 def test_image_dataset_serves_pixels(app, client):
-    r = client.post("/api/experiments", json={"dataset": "digits", "model": "vae", "config": {"epochs": 2}})
+    r = client.post(
+        "/api/experiments", json={"dataset": "digits", "model": "vae", "config": {"epochs": 2}}
+    )
     exp_id = r.get_json()["id"]
     assert wait_for_job(app, exp_id).state == "done"
     pts = client.get(f"/api/experiments/{exp_id}/points?ids=0").get_json()

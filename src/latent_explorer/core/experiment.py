@@ -4,10 +4,8 @@ Iteration 0 is the initial training on all points. Every later iteration starts 
 iteration, trains on a selection (fine-tuning the parent's model or from scratch), and projects
 *all* points again, so the analyst sees what the model kept and what it forgot.
 
-Per-point quality values (local trustworthiness and continuity, neighbourhood hit,
-reconstruction error, KL) are stored with each iteration. A metrics table for any selection is
-then a set of group means plus the Shepard correlation and stress on the group's sampled pairs,
-so the "before" column of a Submit costs no new kNN pass.
+Each iteration stores its coordinates, per-point quality values (for colouring points) and
+the quality tables of :mod:`latent_explorer.core.quality`.
 """
 
 from __future__ import annotations
@@ -20,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from . import metrics
 from .datasets import Dataset
 from .models import LatentModel
+from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
 from .selection import Selection, validate_ids
 from .training import (
     CancelToken,
@@ -37,11 +35,6 @@ from .training import (
     train_on_selection,
 )
 
-T_NEIGHBORS = 7
-NH_NEIGHBORS = 3
-METRIC_SAMPLE = 5_000
-PER_POINT_KEYS = ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl")
-
 
 @dataclass
 class Iteration:
@@ -54,8 +47,8 @@ class Iteration:
     epochs: int
     coords: np.ndarray  # float32 (n, 2): mu for a VAE
     per_point: dict[str, np.ndarray]
-    metrics: dict[str, dict[str, float] | None]  # groups all / selected / rest
-    parent_metrics: dict[str, dict[str, float] | None] | None  # the parent, same groups
+    metrics: GroupReport  # groups all / selected / rest
+    parent_metrics: GroupReport | None  # the parent's projection, same groups
     losses: list[float]
     train_seconds: float
     metric_seconds: float
@@ -111,10 +104,19 @@ class Experiment:
             dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=model
         )
         self.device = str(resolve_device(device))
-        self.metric_sample = metrics.sample_indices(
-            dataset.n_samples, max_points=metric_sample_size, seed=self.config.seed
+        self.quality = QualityMeter(
+            dataset.X,
+            dataset.y,
+            sample_size=metric_sample_size,
+            seed=self.config.seed,
+            device=self.device,
         )
         self.iterations: list[Iteration] = []
+
+    @property
+    def metric_sample(self) -> np.ndarray:
+        """The fixed sample of points behind every Shepard correlation and stress value."""
+        return self.quality.sample
 
     # -- training -------------------------------------------------------------------------
 
@@ -128,7 +130,10 @@ class Experiment:
         if self.iterations:
             raise RuntimeError("this experiment already has its initial iteration")
         model = new_model(
-            self.model_kind, self.dataset.n_features, config=self.config, data_kind=self.dataset.kind
+            self.model_kind,
+            self.dataset.n_features,
+            config=self.config,
+            data_kind=self.dataset.kind,
         )
         result = fit(
             model,
@@ -198,15 +203,18 @@ class Experiment:
     ) -> Iteration:
         start = time.perf_counter()
         encoded = encode(model, self.dataset.X, device=self.device)
-        per_point = self.per_point_metrics(encoded.coords, encoded.recon_error, encoded.kl)
-        ids = selection.ids if selection is not None else None
-        after = self.group_metrics(encoded.coords, per_point, ids)
-        before = None
-        if parent is not None:
-            base = self.iterations[parent]
-            before = self.group_metrics(base.coords, base.per_point, ids)
+        per_point = self.quality.per_point(encoded.coords, encoded.recon_error, encoded.kl)
+        index = len(self.iterations)
+        base = self.iterations[parent] if parent is not None else None
+        after, before = self.quality.tables(
+            Projection(encoded.coords, per_point),
+            key=index,
+            selected=selection.ids if selection is not None else None,
+            before=_projection(base) if base is not None else None,
+            before_key=parent,
+        )
         iteration = Iteration(
-            index=len(self.iterations),
+            index=index,
             parent=parent,
             selection=selection,
             mode=mode,
@@ -223,60 +231,7 @@ class Experiment:
         self.iterations.append(iteration)
         return iteration
 
-    def per_point_metrics(
-        self, coords: np.ndarray, recon_error: np.ndarray, kl: np.ndarray | None
-    ) -> dict[str, np.ndarray]:
-        """Per-point T, C, neighbourhood hit, reconstruction error and KL of one projection."""
-        X, y = self.dataset.X, self.dataset.y
-        k = min(T_NEIGHBORS, max(1, (X.shape[0] - 1) // 2 - 1))
-        tc = metrics.trustworthiness_continuity(
-            X, coords, n_neighbors=k, per_point=True, device=self.device
-        )
-        nh = metrics.neighborhood_hit(
-            coords, y, n_neighbors=min(NH_NEIGHBORS, X.shape[0] - 1), per_point=True
-        )
-        out = {
-            "trustworthiness": np.asarray(tc.local_trustworthiness, dtype=np.float64),
-            "continuity": np.asarray(tc.local_continuity, dtype=np.float64),
-            "neighborhood_hit": np.asarray(nh, dtype=np.float64),
-            "reconstruction_error": np.asarray(recon_error, dtype=np.float64),
-        }
-        if kl is not None:
-            out["kl"] = np.asarray(kl, dtype=np.float64)
-        return out
 
-    def group_metrics(
-        self,
-        coords: np.ndarray,
-        per_point: dict[str, np.ndarray],
-        selected: np.ndarray | None,
-    ) -> dict[str, dict[str, float] | None]:
-        """Metrics for all points and, given a selection, for the selected points and the rest.
-
-        T, C, neighbourhood hit, reconstruction error and KL of a group are means of per-point
-        values measured against *all* points, so "all" is the size-weighted mean of the other
-        two. Shepard correlation and stress use the pairs within the group's share of the
-        experiment's fixed sample.
-        """
-        n = coords.shape[0]
-        groups: dict[str, np.ndarray] = {"all": np.arange(n)}
-        if selected is not None:
-            mask = np.zeros(n, dtype=bool)
-            mask[selected] = True
-            groups["selected"] = np.flatnonzero(mask)
-            groups["rest"] = np.flatnonzero(~mask)
-        report: dict[str, dict[str, float] | None] = {}
-        for name, ids in groups.items():
-            if ids.size == 0:
-                report[name] = None
-                continue
-            row: dict[str, float] = {"n_points": float(ids.size)}
-            for key, values in per_point.items():
-                row[key] = float(values[ids].mean())
-            sample = np.intersect1d(self.metric_sample, ids, assume_unique=True)
-            if sample.size >= 3:
-                rho, stress = metrics.shepard_stress(self.dataset.X, coords, sample=sample)
-                row["shepard"], row["stress"] = float(rho), float(stress)
-                row["n_sampled"] = float(sample.size)
-            report[name] = row
-        return report
+def _projection(it: Iteration) -> Projection:
+    """An iteration's projection, with its already measured "all" row."""
+    return Projection(it.coords, it.per_point, all_row=it.metrics.get("all"))

@@ -95,7 +95,9 @@ def load_experiment(
         )
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("format") != FORMAT_VERSION:
-        raise ValueError(f"{manifest_path} has format {manifest.get('format')!r}, not {FORMAT_VERSION}")
+        raise ValueError(
+            f"{manifest_path} has format {manifest.get('format')!r}, not {FORMAT_VERSION}"
+        )
     if dataset is None:
         dataset = load_dataset(manifest["dataset"], data_dir=data_dir)
     config = TrainConfig.from_dict(manifest["config"])

@@ -104,7 +104,9 @@ def select_random(
         count = max(1, round(fraction * n_samples))
     assert count is not None
     if not 1 <= count <= n_samples:
-        raise ValueError(f"count ({count}) must be between 1 and the number of points ({n_samples})")
+        raise ValueError(
+            f"count ({count}) must be between 1 and the number of points ({n_samples})"
+        )
     rng = np.random.default_rng(seed)
     ids = np.sort(rng.choice(n_samples, size=count, replace=False)).astype(np.int64)
     params: dict[str, Any] = {"count": int(count), "seed": int(seed)}

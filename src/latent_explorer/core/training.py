@@ -131,7 +131,7 @@ def default_config(n_samples: int, n_features: int, *, data_kind: str, model: st
 
 
 def resolve_device(device: str | torch.device | None = "auto") -> torch.device:
-    """"auto" (or None) picks CUDA when available, else the CPU."""
+    """ "auto" (or None) picks CUDA when available, else the CPU."""
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)

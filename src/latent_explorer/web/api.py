@@ -122,11 +122,13 @@ def _load(name: str):  # type: ignore[no-untyped-def]
 
 
 def _config(dataset: Any, model: str, overrides: Any) -> TrainConfig:
-    base = default_config(dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=model)
+    base = default_config(
+        dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=model
+    )
     if overrides is None:
         return base
     if not isinstance(overrides, dict):
-        raise ApiError(400, "bad_config", "config must be a JSON object such as {\"epochs\": 50}")
+        raise ApiError(400, "bad_config", 'config must be a JSON object such as {"epochs": 50}')
     try:
         return TrainConfig.from_dict({**base.to_dict(), **overrides})
     except (TypeError, ValueError) as exc:
@@ -138,7 +140,7 @@ def create_experiment():  # type: ignore[no-untyped-def]
     body = json_body()
     name, model = body.get("dataset"), body.get("model", "ae")
     if not isinstance(name, str):
-        raise ApiError(400, "missing_dataset", "dataset is required, e.g. \"iris\"")
+        raise ApiError(400, "missing_dataset", 'dataset is required, e.g. "iris"')
     if model not in MODEL_KINDS:
         raise ApiError(
             400, "unknown_model", f"model ({model!r}) must be one of {list(MODEL_KINDS)}"
@@ -312,7 +314,9 @@ def _query_ids(session: Session) -> np.ndarray:
     try:
         values = [int(p) for p in parts]
     except ValueError as exc:
-        raise ApiError(400, "bad_ids", f"ids must be comma-separated integers, got {raw!r}") from exc
+        raise ApiError(
+            400, "bad_ids", f"ids must be comma-separated integers, got {raw!r}"
+        ) from exc
     try:
         return validate_ids(values, n_samples=session.experiment.dataset.n_samples, name="ids")
     except ValueError as exc:
@@ -348,7 +352,9 @@ def get_reconstructions(experiment_id: str, k: int):  # type: ignore[no-untyped-
     ids = _query_ids(session)
     rec = reconstruct(it.model, ds.X[ids], device=session.experiment.device)
     if ds.kind != "image":
-        return jsonify({"ids": ids.tolist(), "original": ds.X[ids].tolist(), "reconstruction": rec.tolist()})
+        return jsonify(
+            {"ids": ids.tolist(), "original": ds.X[ids].tolist(), "reconstruction": rec.tolist()}
+        )
     return jsonify(
         {
             "ids": ids.tolist(),
@@ -407,7 +413,9 @@ def export_csv(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     writer.writerow(["id", "x", "y", "label", "selected"])
     for i in range(ds.n_samples):
         label = ds.class_names[int(ds.y[i])]
-        writer.writerow([i, f"{it.coords[i, 0]:.7g}", f"{it.coords[i, 1]:.7g}", label, int(selected[i])])
+        writer.writerow(
+            [i, f"{it.coords[i, 0]:.7g}", f"{it.coords[i, 1]:.7g}", label, int(selected[i])]
+        )
     name = f"{ds.name}-{session.experiment.model_kind}-iteration{k}.csv"
     return Response(
         buf.getvalue(),

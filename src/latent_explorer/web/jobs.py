@@ -68,7 +68,9 @@ class Job:
 
         return report
 
-    def follow(self, *, start: int = 0, timeout: float = 15.0) -> Iterator[tuple[int, Event | None]]:
+    def follow(
+        self, *, start: int = 0, timeout: float = 15.0
+    ) -> Iterator[tuple[int, Event | None]]:
         """Yield (index, event) from ``start`` on; yield (index, None) as a keep-alive when
         nothing happened for ``timeout`` seconds; stop after a terminal event."""
         i = start
@@ -140,7 +142,9 @@ class JobRunner:
         return job
 
     @staticmethod
-    def _run(job: Job, work: Callable[[Job], Any], on_done: Callable[[Job, Any], None] | None) -> None:
+    def _run(
+        job: Job, work: Callable[[Job], Any], on_done: Callable[[Job, Any], None] | None
+    ) -> None:
         try:
             result = work(job)
             if on_done is not None:
@@ -152,7 +156,9 @@ class JobRunner:
         except Exception as exc:  # noqa: BLE001 - any failure must reach the page, not kill the server
             log.exception("job failed")
             job.state = "failed"
-            job.error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+            job.error = (
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else str(exc)
+            )
             job.emit("error", {"iteration": job.iteration, "message": job.error})
             return
         job.state = "done"
