@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -146,7 +147,7 @@ class _Bar:
         from tqdm import tqdm
 
         self._tqdm = tqdm
-        self.bar = None
+        self.bar: Any = None
         self.desc = desc
 
     def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
@@ -266,7 +267,7 @@ def _write_outputs(exp, index: int, out: Path) -> None:  # type: ignore[no-untyp
         "iteration": iteration.index,
         "parent": iteration.parent,
         "mode": iteration.mode,
-        **{k: v for k, v in iteration.metrics.items()},
+        **(iteration.metrics or {}),
         "parent_metrics": iteration.parent_metrics,
     }
     (out / "metrics.json").write_text(json.dumps(payload, indent=2))

@@ -118,6 +118,8 @@ def test_events_replay_the_finished_job(client, trained):
     progress = [line for line in text.splitlines() if line == "event: progress"]
     assert len(progress) == 20
     assert "event: done" in text
+    # Coordinates are announced before the metrics are computed, so the page draws early.
+    assert text.index("event: projected") < text.index("event: done")
     data = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
     assert data[0] == {
         "iteration": 0,

@@ -47,7 +47,7 @@ class Iteration:
     epochs: int
     coords: np.ndarray  # float32 (n, 2): mu for a VAE
     per_point: dict[str, np.ndarray]
-    metrics: GroupReport  # groups all / selected / rest
+    metrics: GroupReport | None  # groups all / selected / rest; None until measured
     parent_metrics: GroupReport | None  # the parent's projection, same groups
     losses: list[float]
     train_seconds: float
@@ -65,6 +65,7 @@ class Iteration:
             "selection": self.selection.to_dict() if self.selection is not None else None,
             "n_selected": len(self.selection) if self.selection is not None else None,
             "metrics": self.metrics,
+            "measured": self.metrics is not None,
             "parent_metrics": self.parent_metrics,
             "losses": self.losses,
             "train_seconds": self.train_seconds,
@@ -125,8 +126,13 @@ class Experiment:
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        measure: bool = True,
     ) -> Iteration:
-        """Iteration 0: train a fresh model on all points."""
+        """Iteration 0: train a fresh model on all points.
+
+        With ``measure=False`` the iteration gets its coordinates only; call :meth:`measure`
+        for its quality tables (the web layer draws the plots in between).
+        """
         if self.iterations:
             raise RuntimeError("this experiment already has its initial iteration")
         model = new_model(
@@ -143,7 +149,8 @@ class Experiment:
             progress=progress,
             cancel=cancel,
         )
-        return self._record(model, result, parent=None, selection=None, mode="initial")
+        it = self._record(model, result, parent=None, selection=None, mode="initial")
+        return self.measure(it) if measure else it
 
     def retrain(
         self,
@@ -154,6 +161,7 @@ class Experiment:
         epochs: int | None = None,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        measure: bool = True,
     ) -> Iteration:
         """Train on the selected points from ``parent`` (default: the latest iteration)."""
         if not self.iterations:
@@ -174,7 +182,8 @@ class Experiment:
             progress=progress,
             cancel=cancel,
         )
-        return self._record(model, result, parent=base.index, selection=selection, mode=mode)
+        it = self._record(model, result, parent=base.index, selection=selection, mode=mode)
+        return self.measure(it) if measure else it
 
     def default_retrain_epochs(self, n_selected: int) -> int:
         """Enough steps to move the model visibly, capped so a Submit stays a few seconds."""
@@ -201,37 +210,54 @@ class Experiment:
         selection: Selection | None,
         mode: str,
     ) -> Iteration:
-        start = time.perf_counter()
         encoded = encode(model, self.dataset.X, device=self.device)
-        per_point = self.quality.per_point(encoded.coords, encoded.recon_error, encoded.kl)
-        index = len(self.iterations)
-        base = self.iterations[parent] if parent is not None else None
-        after, before = self.quality.tables(
-            Projection(encoded.coords, per_point),
-            key=index,
-            selected=selection.ids if selection is not None else None,
-            before=_projection(base) if base is not None else None,
-            before_key=parent,
-        )
         iteration = Iteration(
-            index=index,
+            index=len(self.iterations),
             parent=parent,
             selection=selection,
             mode=mode,
             epochs=result.epochs,
             coords=encoded.coords,
-            per_point=per_point,
-            metrics=after,
-            parent_metrics=before,
+            per_point={"reconstruction_error": encoded.recon_error.astype(np.float64)},
+            metrics=None,
+            parent_metrics=None,
             losses=result.losses,
             train_seconds=result.seconds,
-            metric_seconds=time.perf_counter() - start,
+            metric_seconds=0.0,
             model=model,
         )
+        if encoded.kl is not None:
+            iteration.per_point["kl"] = encoded.kl.astype(np.float64)
         self.iterations.append(iteration)
+        return iteration
+
+    def measure(self, iteration: Iteration) -> Iteration:
+        """Fill in the per-point values and quality tables of ``iteration`` (idempotent)."""
+        if iteration.metrics is not None:
+            return iteration
+        start = time.perf_counter()
+        pp = iteration.per_point
+        per_point = self.quality.per_point(
+            iteration.coords, pp["reconstruction_error"], pp.get("kl")
+        )
+        base = self.iterations[iteration.parent] if iteration.parent is not None else None
+        if base is not None:
+            self.measure(base)
+        after, before = self.quality.tables(
+            Projection(iteration.coords, per_point),
+            key=iteration.index,
+            selected=iteration.selection.ids if iteration.selection is not None else None,
+            before=_projection(base) if base is not None else None,
+            before_key=iteration.parent,
+        )
+        iteration.per_point = per_point
+        iteration.parent_metrics = before
+        iteration.metric_seconds = time.perf_counter() - start
+        # Set last: other threads read "metrics is not None" as "measured".
+        iteration.metrics = after
         return iteration
 
 
 def _projection(it: Iteration) -> Projection:
     """An iteration's projection, with its already measured "all" row."""
-    return Projection(it.coords, it.per_point, all_row=it.metrics.get("all"))
+    return Projection(it.coords, it.per_point, all_row=(it.metrics or {}).get("all"))

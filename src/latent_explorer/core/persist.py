@@ -48,7 +48,7 @@ def save_iteration(folder: Path, iteration: Iteration) -> None:
     np.save(buf, iteration.coords, allow_pickle=False)
     atomic_write_bytes(target / "coords.npy", buf.getvalue())
     buf = io.BytesIO()
-    np.savez(buf, **iteration.per_point)
+    np.savez(buf, **iteration.per_point)  # type: ignore[arg-type]
     atomic_write_bytes(target / "per_point.npz", buf.getvalue())
     buf = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in iteration.model.state_dict().items()}, buf)

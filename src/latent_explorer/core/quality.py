@@ -134,7 +134,7 @@ class QualityMeter:
         row: Row = {"n_points": float(n)}
         for key, values in proj.per_point.items():
             row[key] = float(values.mean())
-        row.update(self._shepard(np.ones(self.sample.size, dtype=bool), ranked))
+        row.update(self._shepard(np.ones(self.sample.size, dtype=bool), [ranked])[0])
         return row
 
     def _group_rows(
@@ -154,8 +154,7 @@ class QualityMeter:
                 row["trustworthiness"], row["continuity"] = tc.trustworthiness, tc.continuity
                 if k != T_NEIGHBORS:
                     row["k"] = float(k)
-        members = np.isin(self.sample, ids, assume_unique=True)
-        for row, proj, ranked in zip(rows, projections, rankings, strict=True):
+        for row, proj in zip(rows, projections, strict=True):
             if ids.size > 1:
                 row["neighborhood_hit"] = metrics.neighborhood_hit(
                     proj.coords[ids], y_sub, n_neighbors=min(NH_NEIGHBORS, ids.size - 1)
@@ -163,21 +162,27 @@ class QualityMeter:
             for key in ("reconstruction_error", "kl"):
                 if key in proj.per_point:
                     row[key] = float(proj.per_point[key][ids].mean())
-            row.update(self._shepard(members, ranked))
+        members = np.isin(self.sample, ids, assume_unique=True)
+        for row, shepard in zip(rows, self._shepard(members, rankings), strict=True):
+            row.update(shepard)
         return list(rows)
 
-    def _shepard(self, members: np.ndarray, ranked: RankedDistances) -> Row:
+    def _shepard(self, members: np.ndarray, rankings: list[RankedDistances]) -> list[Row]:
         count = int(members.sum())
         if count < 3:
-            return {"shepard": None, "stress": None, "n_sampled": float(count)}
+            return [{"shepard": None, "stress": None, "n_sampled": float(count)} for _ in rankings]
         pairs = self.pairs()
-        rho, stress = pairs.shepard_stress(ranked, pairs.group_mask(members))
-        # NaN (e.g. all 2-D points of a group coincide) becomes None: JSON has no NaN.
-        return {
-            "shepard": rho if np.isfinite(rho) else None,
-            "stress": stress if np.isfinite(stress) else None,
-            "n_sampled": float(count),
-        }
+        rows: list[Row] = []
+        for rho, stress in pairs.shepard_stress_many(rankings, pairs.group_mask(members)):
+            # NaN (e.g. all 2-D points of a group coincide) becomes None: JSON has no NaN.
+            rows.append(
+                {
+                    "shepard": rho if np.isfinite(rho) else None,
+                    "stress": stress if np.isfinite(stress) else None,
+                    "n_sampled": float(count),
+                }
+            )
+        return rows
 
     # -- caches ----------------------------------------------------------------------------
 

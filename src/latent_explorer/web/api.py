@@ -303,7 +303,14 @@ def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/metrics")
 def get_metrics(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     it = _iteration(registry().get(experiment_id), k)
-    return jsonify({"iteration": k, "metrics": it.metrics, "parent_metrics": it.parent_metrics})
+    return jsonify(
+        {
+            "iteration": k,
+            "measured": it.metrics is not None,
+            "metrics": it.metrics,
+            "parent_metrics": it.parent_metrics,
+        }
+    )
 
 
 def _query_ids(session: Session) -> np.ndarray:

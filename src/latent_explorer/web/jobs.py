@@ -41,6 +41,7 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     events: list[Event] = field(default_factory=list)
     state: str = "running"  # running | done | failed | cancelled
+    phase: str = "training"  # training, then measuring once the coordinates are stored
     error: str | None = None
     last_progress: dict[str, Any] | None = None
     started: float = field(default_factory=time.time)
@@ -94,6 +95,7 @@ class Job:
             "kind": self.kind,
             "iteration": self.iteration,
             "state": self.state,
+            "phase": self.phase,
             "epoch": p.get("epoch", 0),
             "epochs": p.get("epochs"),
             "loss": p.get("loss"),
