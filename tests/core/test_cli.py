@@ -1,4 +1,5 @@
 import csv
+import io
 import json
 
 import numpy as np
@@ -36,7 +37,7 @@ def test_train_then_retrain(tmp_path, data_dir, capsys):
         )
         == 0
     )
-    rows = list(csv.DictReader(open(out / "coordinates.csv")))
+    rows = list(csv.DictReader(io.StringIO((out / "coordinates.csv").read_text())))
     assert len(rows) == 150 and list(rows[0]) == ["id", "x", "y", "label", "selected"]
     metrics = json.loads((out / "metrics.json").read_text())
     for key in (
@@ -71,7 +72,7 @@ def test_train_then_retrain(tmp_path, data_dir, capsys):
     )
     m2 = json.loads((out2 / "metrics.json").read_text())
     assert m2["selected"]["n_points"] == 100 and m2["rest"]["n_points"] == 50
-    rows = list(csv.DictReader(open(out2 / "coordinates.csv")))
+    rows = list(csv.DictReader(io.StringIO((out2 / "coordinates.csv").read_text())))
     assert sum(int(r["selected"]) for r in rows) == 100
 
     ids = tmp_path / "ids.txt"

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-from latent_explorer.core.metrics import continuity, trustworthiness
 
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
+from latent_explorer.core.metrics import continuity, trustworthiness
 from latent_explorer.core.persist import load_experiment, save_experiment
 from latent_explorer.core.selection import select_classes, select_random, validate_ids
 from latent_explorer.core.training import TrainConfig

@@ -35,8 +35,8 @@ def test_group_equals_direct_computation_with_ties(data):
     want = shepard_stress(X, Y, sample=np.flatnonzero(members))
     assert got.rho == pytest.approx(want.rho, abs=1e-12)
     assert got.stress == pytest.approx(want.stress, abs=1e-12)
-    from scipy.stats import spearmanr
     from scipy.spatial.distance import pdist
+    from scipy.stats import spearmanr
 
     idx = np.flatnonzero(members)
     assert got.rho == pytest.approx(spearmanr(pdist(X[idx]), pdist(Y[idx])).statistic, abs=1e-12)

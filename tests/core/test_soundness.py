@@ -53,12 +53,20 @@ def test_finetuning_on_one_mnist_class_sharpens_that_class(data_dir):
         or after["neighborhood_hit"] > before["neighborhood_hit"]
     ), (before, after)
     # ...and the rest is what it forgets.
-    assert it.metrics["rest"]["reconstruction_error"] > it.parent_metrics["rest"]["reconstruction_error"]
+    assert (
+        it.metrics["rest"]["reconstruction_error"]
+        > it.parent_metrics["rest"]["reconstruction_error"]
+    )
 
 
 def test_vae_plot_is_deterministic_mu(data_dir):
     ds = load_dataset("iris")
-    exp = Experiment(ds, "vae", config=default_config(150, 4, data_kind="tabular", model="vae").replace(epochs=20), device="cpu")
+    exp = Experiment(
+        ds,
+        "vae",
+        config=default_config(150, 4, data_kind="tabular", model="vae").replace(epochs=20),
+        device="cpu",
+    )
     it = exp.train()
     again = encode(it.model, ds.X, device="cpu").coords
     assert np.array_equal(it.coords, again)
