@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the web explorer")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--state-dir",
+        default=None,
+        help="where experiments and uploads are kept (also LATENT_EXPLORER_STATE)",
+    )
     _add_common(serve, threads_default="1")
 
     ds = sub.add_parser("datasets", help="list datasets with size and availability")
@@ -108,7 +113,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "It has no authentication: anyone who can reach the port can use it.",
             file=sys.stderr,
         )
-    app = create_app({"DATA_DIR": args.data_dir, "DEVICE": args.device})
+    app = create_app(
+        {"DATA_DIR": args.data_dir, "DEVICE": args.device, "STATE_DIR": args.state_dir}
+    )
     print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
     # threaded: training jobs run in background threads while requests keep being served.
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)

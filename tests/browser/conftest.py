@@ -48,6 +48,8 @@ def server_url(data_dir, tmp_path_factory):
                 str(port),
                 "--device",
                 "cpu",
+                "--state-dir",
+                str(log.parent / "state"),
             ],
             stdout=fh,
             stderr=subprocess.STDOUT,

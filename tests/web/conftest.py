@@ -4,8 +4,8 @@ from latent_explorer.web import create_app
 
 
 @pytest.fixture
-def app(data_dir):
-    return create_app({"DATA_DIR": str(data_dir), "DEVICE": "cpu"})
+def app(data_dir, tmp_path):
+    return create_app({"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(tmp_path / "state")})
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
@@ -12,6 +13,7 @@ from .sessions import SessionRegistry
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,  # None: LATENT_EXPLORER_DATA, then the user cache folder
+    "STATE_DIR": None,  # None: LATENT_EXPLORER_STATE, then the user data folder
     "DEVICE": "auto",
     "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
@@ -25,6 +27,18 @@ CSP = (
 )
 
 
+def resolve_state_dir(state_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Where experiments and uploaded datasets are kept: the argument, then
+    ``LATENT_EXPLORER_STATE``, then the user data folder (~/.local/share/latent-explorer)."""
+    if state_dir:
+        return Path(state_dir)
+    if os.environ.get("LATENT_EXPLORER_STATE"):
+        return Path(os.environ["LATENT_EXPLORER_STATE"])
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("latent-explorer"))
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides :data:`DEFAULTS` (``None`` values are ignored)."""
     app = Flask(__name__)
@@ -32,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if os.environ.get("LATENT_EXPLORER_DATA"):
         app.config["DATA_DIR"] = os.environ["LATENT_EXPLORER_DATA"]
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
+    app.config["STATE_DIR"] = str(resolve_state_dir(app.config["STATE_DIR"]))
     # Never the interactive debugger: it executes arbitrary code from the browser.
     app.debug = False
 
