@@ -36,7 +36,7 @@ def api(server_url: str, path: str):
 
 def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=120_000):
     page.goto(server_url + "/")
-    wait_until(page, f"document.querySelectorAll('#dataset-select option').length >= 5")
+    wait_until(page, "document.querySelectorAll('#dataset-select option').length >= 5")
     page.select_option("#dataset-select", dataset)
     page.select_option("#model-select", model)
     page.click("details#train-settings > summary")
@@ -149,6 +149,39 @@ def test_iris_end_to_end(page, server_url):
                 source[group]["trustworthiness"], abs=1e-9
             )
     assert page.locator("#history [data-iteration]").count() == 2
+    assert "measured as if they were the whole dataset" in page.inner_text("#metrics-panel")
+
+    # Small groups: 2 points have no T, C, Shepard or stress ("–", with the reason as title);
+    # 6 points get T and C with a smaller k, shown as a note.
+    page.check("input[name=sel-op][value=replace]")
+    page.check("input[name=tool][value=pan]")
+    page.select_option("#random-unit", "points")
+    for count in (2, 6):
+        page.fill("#random-count", str(count))
+        page.click("#random-button")
+        assert selected_count(page) == count
+        k = submit(page, epochs=2)
+        assert hook(page, "metricsReady") is True
+        row = "#metrics-panel td[data-table=after][data-group=selected]"
+        t_cell = page.locator(f"{row}[data-metric=trustworthiness]")
+        if count == 2:
+            assert t_cell.inner_text().strip() == "–"
+            assert "at least 3" in t_cell.get_attribute("title")
+            shepard = page.locator(f"{row}[data-metric=shepard]")
+            assert shepard.inner_text().strip() == "–"
+            assert "sample" in shepard.get_attribute("title")
+        else:
+            met = api(server_url, f"/api/experiments/{exp_id}/iterations/{k}/metrics")
+            small_k = met["metrics"]["selected"]["k"]
+            assert small_k < 7
+            assert t_cell.get_attribute("data-k") == str(int(small_k))
+            assert f"k = {int(small_k)}" in t_cell.inner_text()
+    # Two epochs: the loss chart's x axis reads "1 2", whole epochs, each once.
+    ticks = page.evaluate(
+        "[...document.querySelector('#progress-panel .loss-chart .axis').querySelectorAll('.tick text')]"
+        ".map((t) => t.textContent)"
+    )
+    assert ticks == ["1", "2"]
     assert page.console_errors == []
 
 
@@ -172,16 +205,64 @@ def test_chain_and_revisit_history(page, server_url):
 
     # Reloading the page with the experiment id in the URL restores it.
     page.reload()
-    wait_until(page, f"{HOOK}.status === 'ready' && {HOOK}.iterations === 3", timeout=30_000)
+    wait_until(
+        page,
+        f"{HOOK}.status === 'ready' && {HOOK}.iterations === 3 && {HOOK}.plots.initial.pointsDrawn > 0",
+        timeout=30_000,
+    )
     assert hook(page, "plots.initial.pointsDrawn") == 6497
     assert page.console_errors == []
 
 
+# Logs, for plots 2 and 3, every change of their drawn points together with the hook's
+# metricsReady and status at that moment: the plots must not wait for the metrics.
+RECORD_DRAWS = """() => {
+  const log = [];
+  window.__drawLog = log;
+  for (const name of ["selected", "all"]) {
+    const el = document.getElementById(`plot-${name}`);
+    new MutationObserver(() => log.push({
+      plot: name,
+      iteration: el.dataset.iteration,
+      points: Number(el.dataset.points),
+      metricsReady: window.__explorer.metricsReady,
+      status: window.__explorer.status,
+    })).observe(el, {attributes: true, attributeFilter: ["data-points", "data-iteration"]});
+  }
+}"""
+
+
 def test_digits_images_and_tooltip(page, server_url):
     train(page, server_url, dataset="digits", model="ae", epochs=5)
+    assert hook(page, "metricsReady") is True
     page.locator("#legend .legend-item[data-class='3']").click()
     assert selected_count(page) == 183
-    submit(page, epochs=3)
+    page.evaluate(RECORD_DRAWS)
+    k = submit(page, epochs=3)
+    # Plots 2 and 3 were drawn from the "projected" coordinates while the job was still
+    # measuring (or, at the latest, in the same step): never after the tables were filled.
+    log = page.evaluate("window.__drawLog")
+    for plot, n in (("selected", 183), ("all", 1797)):
+        drawn = [
+            e for e in log if e["plot"] == plot and e["iteration"] == str(k) and e["points"] > 0
+        ]
+        assert drawn, f"plot {plot} never drew iteration {k}: {log}"
+        assert drawn[0]["points"] == n
+        assert drawn[0]["metricsReady"] is False and drawn[0]["status"] == "training", drawn[0]
+    # Then the job's "done" filled the tables with the server's numbers.
+    assert hook(page, "metricsReady") is True
+    assert page.get_attribute("#metrics-panel", "data-state") == "ready"
+    met = api(server_url, f"/api/experiments/{hook(page, 'experimentId')}/iterations/{k}/metrics")
+    assert met["measured"] is True
+    for group in ("all", "selected", "rest"):
+        for metric in ("trustworthiness", "continuity", "neighborhood_hit"):
+            cell = page.locator(
+                f"#metrics-panel td[data-table=after][data-group={group}][data-metric={metric}]"
+            )
+            assert float(cell.get_attribute("data-value")) == pytest.approx(
+                met["metrics"][group][metric], abs=1e-9
+            )
+    shot(page, "05a-digits-submitted")
     wait_until(page, "document.querySelectorAll('#images-panel canvas').length >= 6")
     shot(page, "05-digits-images")
     # Hover a drawn point: the tooltip shows its id and an image.

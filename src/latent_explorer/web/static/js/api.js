@@ -57,8 +57,9 @@ export const api = {
   cancelJob: (id) => request("DELETE", `${exp(id)}/job`),
 
   /**
-   * Follow a job's Server-Sent Events. handlers: {progress, done, error, cancelled, idle,
-   * disconnect}; each gets the parsed data. The stream is closed on any terminal event so the
+   * Follow a job's Server-Sent Events. handlers: {progress, projected, done, error, cancelled,
+   * idle, disconnect}; each gets the parsed data. "projected" ({iteration}) comes when the
+   * iteration's coordinates are stored, before its metrics; "done" when those are stored too. The stream is closed on any terminal event so the
    * browser does not reconnect and replay it. Returns {close()}.
    */
   events(id, handlers) {
@@ -82,6 +83,7 @@ export const api = {
         handlers[name]?.(parse(e));
       });
     on("progress", false);
+    on("projected", false);
     for (const name of ["done", "cancelled", "idle"]) on(name, true);
     source.addEventListener("error", (e) => {
       if (closed) return;

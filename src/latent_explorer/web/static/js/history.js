@@ -42,10 +42,11 @@ export function createHistory(root) {
 
   function renderChart(iterations, current) {
     const n = iterations.length;
-    svg.style("display", n ? null : "none");
-    if (!n) return;
-    x.domain(n > 1 ? [0, n - 1] : [-0.5, 0.5]);
     const values = iterations.flatMap((it) => SERIES.map((s) => it.metrics?.all?.[s.key])).filter(Number.isFinite);
+    // Iteration 0 is listed while it is still measured: an axis without a point says nothing.
+    svg.style("display", values.length ? null : "none");
+    if (!values.length) return;
+    x.domain(n > 1 ? [0, n - 1] : [-0.5, 0.5]);
     const [lo, hi] = values.length ? d3.extent(values) : [0, 1];
     const pad = Math.max(0.01, (hi - lo) * 0.15);
     y.domain([Math.max(0, lo - pad), Math.min(1, hi + pad)]).nice(3);

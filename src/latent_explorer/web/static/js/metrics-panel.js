@@ -1,6 +1,9 @@
 // Projection-quality tables: "Before (iteration P)" and "After (iteration K)", rows All /
 // Selected / Rest. Each After cell also shows its change against Before, green when the
 // projection got better and red when it got worse (for that metric's direction).
+// A value the server could not compute for a group (null or absent) reads "–" with a title
+// saying why, and T / C of a small group name the smaller k they had to use. While a job
+// measures the shown iteration, the panel says "computing…" instead of showing empty tables.
 
 import { d3 } from "./d3.js";
 import { formatCount, formatDelta, formatError, formatScore } from "./format.js";
@@ -59,6 +62,36 @@ export const METRICS = [
   },
 ];
 
+const T_NEIGHBORS = 7; // the k of T(7) and C(7) in the column titles
+const SAMPLE_SIZE = "5,000"; // Shepard ρ and stress use a fixed sample of at most this many points
+
+const GROUPS_NOTE =
+  "Selected / Rest: the projection restricted to those points, measured as if they were the whole dataset " +
+  "(plot 2 shows the selected points this way).";
+
+/** Why a metric has no value for a group (values: the group's row). */
+export function missingReason(key, values) {
+  const sampled = values?.n_sampled;
+  if (key === "shepard" || key === "stress") {
+    if (Number.isFinite(sampled) && sampled < 3) {
+      return (
+        `Only ${sampled} of this group's points are in the fixed sample of up to ${SAMPLE_SIZE} points ` +
+        "that Shepard ρ and stress use; they need at least 3."
+      );
+    }
+    if (Number.isFinite(sampled)) {
+      return "Undefined for this group: its pairwise distances do not vary (e.g. its 2-D points coincide).";
+    }
+  }
+  if (key === "trustworthiness" || key === "continuity") {
+    return "Needs at least 3 points in the group: the neighbourhood size k must be below n / 2.";
+  }
+  if (key === "neighborhood_hit") return "Needs at least 2 points in the group.";
+  return "Not measured for this group.";
+}
+
+const SMALL_K_METRICS = new Set(["trustworthiness", "continuity"]);
+
 const GROUPS = [
   { key: "all", label: "All" },
   { key: "selected", label: "Selected" },
@@ -88,6 +121,7 @@ export function createMetricsPanel(root) {
       for (const m of columns) {
         const v = values[m.key];
         const td = cell(tr, name, g.key, m.key, v, m.kind === "score" ? formatScore(v) : formatError(v));
+        if (!Number.isFinite(v)) td.classed("is-missing", true).attr("title", missingReason(m.key, values));
         const base = compare?.[g.key]?.[m.key];
         if (compare && Number.isFinite(v) && Number.isFinite(base)) {
           const delta = v - base;
@@ -97,6 +131,18 @@ export function createMetricsPanel(root) {
             .attr("class", "delta")
             .attr("title", `${verdict === "neutral" ? "Change" : verdict === "better" ? "Better" : "Worse"} than before`)
             .text(formatDelta(delta, m.kind));
+        }
+        // Below the value and its change: a note on how it was measured.
+        if (SMALL_K_METRICS.has(m.key) && Number.isFinite(v) && Number.isFinite(values.k) && values.k !== T_NEIGHBORS) {
+          td.attr("data-k", values.k);
+          td.append("span")
+            .attr("class", "k-note")
+            .attr(
+              "title",
+              `This group has only ${formatCount(values.n_points)} points, so k = ${values.k} neighbours ` +
+                `are used instead of ${T_NEIGHBORS} (k must be below n / 2).`,
+            )
+            .text(`k = ${values.k}`);
         }
       }
     }
@@ -114,24 +160,46 @@ export function createMetricsPanel(root) {
     return td;
   }
 
+  /** The panel's title; returns the note beside it for the caller to fill. */
+  function heading() {
+    const head = el.append("div").attr("class", "panel-head");
+    head.append("h2").text("Projection quality");
+    return head.append("p").attr("class", "note");
+  }
+
+  function renderPending({ iteration, parent, measuring }) {
+    el.attr("data-state", measuring ? "computing" : "missing");
+    heading().text(`Iteration ${iteration}${iteration ? ` (from iteration ${parent})` : ""}`);
+    const p = el.append("p").attr("class", "metrics-pending").attr("role", "status");
+    if (measuring) {
+      p.append("span").attr("class", "spinner").attr("aria-hidden", "true");
+      p.append("span").text(
+        "Computing quality metrics… The plots already show the new projection; " +
+          "the tables follow when the server has measured it.",
+      );
+    } else {
+      p.text(`Quality metrics of iteration ${iteration} were not computed: its job stopped before measuring.`);
+    }
+  }
+
   return {
     /**
      * view: {model, before: {iteration, groups}, after: {iteration, groups} | null}.
      * Without `after`, only the All row of `before` is shown (iteration 0 alone).
+     * Or view: {model, pending: {iteration, parent, measuring}}: iteration K has no metrics
+     * yet (measuring: a job computes them now; otherwise they never were).
      */
     render(view) {
       el.selectAll("*").remove();
+      if (view?.pending) return renderPending(view.pending);
       if (!view || !view.before?.groups) {
+        el.attr("data-state", "empty");
         el.append("p").attr("class", "note").text("Metrics appear once a model is trained.");
         return;
       }
+      el.attr("data-state", "ready");
       const columns = METRICS.filter((m) => !m.vaeOnly || view.model === "vae");
-      const head = el.append("div").attr("class", "panel-head");
-      head.append("h2").text("Projection quality");
-      head
-        .append("p")
-        .attr("class", "note")
-        .text("Hover a column title for its meaning. Changes: green better, red worse, grey neutral.");
+      heading().text("Hover a column title for its meaning. Changes: green better, red worse, grey neutral.");
       const row = el.append("div").attr("class", "metrics-tables");
       const beforeGroups = view.after ? view.before.groups : { all: view.before.groups.all };
       table(row, {
@@ -149,6 +217,7 @@ export function createMetricsPanel(root) {
           compare: view.before.groups,
           columns,
         });
+        el.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
       }
     },
   };

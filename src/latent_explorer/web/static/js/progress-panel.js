@@ -1,5 +1,7 @@
 // Training progress: a bar (epoch / epochs), a status line and a live loss curve, fed by the
-// Server-Sent Events of the running job. The Cancel button belongs here; main.js wires it.
+// Server-Sent Events of the running job. After the last epoch the job measures the projection
+// (seconds on large data sets): the bar stays full and moves, saying "computing quality
+// metrics…". The Cancel button belongs here; job-follower.js wires it.
 
 import { d3 } from "./d3.js";
 import { formatLoss } from "./format.js";
@@ -29,6 +31,11 @@ export function createProgressPanel(root) {
   let losses = [];
   let epochs = 0;
   let frame = 0;
+  let what = ""; // "iteration K (all points)" or "iteration K on the selection"
+  let live = false; // a job is shown (start .. finish), not a stored history
+
+  const describe = (kind, iteration) =>
+    kind === "initial" ? "iteration 0 (all points)" : `iteration ${iteration ?? ""} on the selection`;
 
   function setBar(epoch, total) {
     const share = total > 0 ? Math.min(1, epoch / total) : 0;
@@ -46,7 +53,7 @@ export function createProgressPanel(root) {
     const finite = losses.filter(Number.isFinite);
     const [lo, hi] = finite.length ? d3.extent(finite) : [0, 1];
     y.domain(lo === hi ? [lo - 1e-9, hi + 1e-9] : [lo, hi]).nice(3);
-    xAxis.call(d3.axisBottom(x).ticks(4, "d").tickSizeOuter(0));
+    xAxis.call(d3.axisBottom(x).tickValues(epochTicks(x.domain())).tickFormat(d3.format("d")).tickSizeOuter(0));
     // A fixed format, not ticks(n, "~g"): that one turns 160 into "1.6e+2".
     yAxis.call(d3.axisLeft(y).ticks(3).tickFormat(d3.format(".3~g")).tickSizeOuter(0));
     line.attr(
@@ -71,8 +78,10 @@ export function createProgressPanel(root) {
       losses = [];
       epochs = total || 0;
       root.hidden = false;
+      live = true;
+      what = describe(kind, iteration);
       el.attr("data-state", "running");
-      label.text(kind === "initial" ? "Training iteration 0 (all points)" : `Training iteration ${iteration} on the selection`);
+      label.text(`Training ${what}`);
       text.text("starting…");
       cancelButton.property("disabled", false).style("display", null);
       setBar(0, epochs);
@@ -94,11 +103,26 @@ export function createProgressPanel(root) {
       schedule();
     },
 
+    /** Training is over; the server now measures the projection (no epochs to count). */
+    measuring() {
+      root.hidden = false;
+      el.attr("data-state", "measuring");
+      if (live) label.text(`Trained ${what}`);
+      // Cancelling cannot stop the measuring; a button that does nothing would mislead.
+      cancelButton.property("disabled", true).style("display", "none");
+      setBar(epochs, epochs);
+      fill.style("width", "100%"); // full even when no epoch was reported (a reload, 0 epochs)
+      bar.attr("aria-valuetext", "computing quality metrics");
+      text.text("computing quality metrics…");
+    },
+
     /** The job ended: state is "done", "failed" or "cancelled". */
     finish(state, message) {
       el.attr("data-state", state);
+      bar.attr("aria-valuetext", null);
       const verb = { done: "Trained", failed: "Failed:", cancelled: "Cancelled:" }[state] || "";
-      label.text(label.text().replace(/^Training/, verb));
+      if (live) label.text(`${verb} ${what}`);
+      live = false;
       cancelButton.property("disabled", true).style("display", "none");
       if (state === "done") {
         setBar(epochs, epochs);
@@ -112,6 +136,8 @@ export function createProgressPanel(root) {
     showHistory({ kind, iteration, losses: history, note }) {
       losses = Array.from(history || []);
       epochs = losses.length;
+      live = false;
+      bar.attr("aria-valuetext", null);
       root.hidden = false;
       el.attr("data-state", "done");
       label.text(kind === "initial" ? "Iteration 0 (all points)" : `Iteration ${iteration}`);
@@ -125,4 +151,13 @@ export function createProgressPanel(root) {
       root.hidden = true;
     },
   };
+}
+
+/**
+ * Whole epochs only, each once: d3's default ticks on a short domain are fractional (1, 1.2,
+ * ...) and a "d" format rounds them to "1 1 1 2 2 2".
+ */
+export function epochTicks([lo, hi], count = 4) {
+  const ticks = d3.ticks(lo, hi, Math.min(count, Math.max(1, hi - lo))).filter(Number.isInteger);
+  return ticks.length ? ticks : [Math.ceil(lo)];
 }

@@ -1,5 +1,6 @@
 // Application state: one plain object, replaced by patches, with a "change" event naming the
-// keys that changed. Views read it; only main.js writes it, so the flow stays traceable.
+// keys that changed. Views read it; only the flows wired in main.js (experiment-flow,
+// job-follower, iteration-view, session) write it, so the flow stays traceable.
 
 import { createEmitter } from "./emitter.js";
 
@@ -17,6 +18,7 @@ export const INITIAL_STATE = Object.freeze({
   currentIteration: null, // K, shown in plots 2 and 3 (or 0 alone)
   parentIteration: null, // P, shown in plot 1
   metrics: null, // last GET .../metrics answer
+  metricsReady: false, // the shown iteration's tables hold numbers (false while it is measured)
 });
 
 export function createState(initial = INITIAL_STATE) {

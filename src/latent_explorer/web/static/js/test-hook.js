@@ -18,6 +18,7 @@ export function createTestHook() {
     parentIteration: null,
     iterations: 0,
     metrics: null,
+    metricsReady: false,
     errors: [],
   };
   window.__explorer = hook;

@@ -1,0 +1,148 @@
+// Showing one iteration K: its parent P in plot 1, the points K trained on in plot 2, all
+// points in plot 3, the quality tables and the reconstructions. Iteration 0 fills plot 1 alone.
+//
+// A job announces K's coordinates ("projected") seconds before its metrics are measured, so
+// the plots are drawn first and the tables say "computing…"; fillMetrics(K) completes the view
+// once the job is done.
+
+import { api } from "./api.js";
+import { setUrl } from "./url.js";
+
+export const PLOT_TEXT = {
+  initial: { title: "Before", empty: "Train a model to see its 2-D latent space." },
+  selected: {
+    title: "Selected points",
+    empty: "Select points and press Submit: the points trained on appear here.",
+  },
+  all: { title: "All points", empty: "After a Submit: every point, projected by the new model." },
+};
+
+export function createIterationView({ state, session, selection, plots, metricsPanel, imagesPanel, progress, errors }) {
+  let shown = null; // {k, parent} whose coordinates the plots hold
+
+  function setPlotTitles(parent, current) {
+    plots.initial.setTitle(parent === null ? PLOT_TEXT.initial.title : `Before: iteration ${parent}`);
+    plots.selected.setTitle(current ? `Selected points, iteration ${current}` : PLOT_TEXT.selected.title);
+    plots.all.setTitle(current ? `All points, iteration ${current}` : PLOT_TEXT.all.title);
+  }
+
+  function clear() {
+    shown = null;
+    for (const plot of Object.values(plots)) plot.setData(null);
+    setPlotTitles(null, null);
+    metricsPanel.render(null);
+    imagesPanel.clear();
+  }
+
+  function drawPlots(k, parent, before, after, it) {
+    plots.initial.setData({ x: before.x, y: before.y, labels: before.labels, iteration: parent });
+    if (after) {
+      const trained = after.selected || [];
+      plots.selected.setData({
+        x: trained.map((i) => after.x[i]),
+        y: trained.map((i) => after.y[i]),
+        labels: trained.map((i) => after.labels[i]),
+        ids: trained,
+        iteration: k,
+      });
+      plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k });
+      // Viewing iteration K means looking at the points it trained on: make them the selection
+      // (so plot 3 emphasises them and a new Submit can start from them).
+      if (!sameIds(selection.toSortedArray(), trained)) {
+        selection.replace(trained, it.selection || { method: "ids", params: {} }, "history");
+      }
+    } else {
+      plots.selected.setData(null);
+      plots.all.setData(null);
+    }
+    shown = { k, parent };
+  }
+
+  /** Fill the tables from a GET .../metrics answer, or say why they are still empty. */
+  function renderMetrics(k, parent, answer) {
+    const s = state.get();
+    const measured = Boolean(answer?.measured);
+    state.set({ metrics: answer, metricsReady: measured });
+    if (!measured) {
+      // The state holds a job only while one runs (every end of a job clears it).
+      const measuring = s.job?.iteration === k;
+      metricsPanel.render({ model: s.experiment?.model, pending: { iteration: k, parent, measuring } });
+      return;
+    }
+    metricsPanel.render({
+      model: s.experiment.model,
+      before: k === 0 ? { iteration: 0, groups: answer.metrics } : { iteration: parent, groups: answer.parent_metrics },
+      after: k === 0 ? null : { iteration: k, groups: answer.metrics },
+    });
+  }
+
+  /**
+   * Show iteration k of the state's experiment. fromJob: a job just produced it (the plots
+   * are kept if they already hold it, so a zoom made meanwhile survives); fromUrl: the address
+   * already names it.
+   */
+  async function show(k, mine = session.token, { fromJob = false, fromUrl = false } = {}) {
+    const exp = state.get().experiment;
+    const it = exp?.iterations?.[k];
+    if (!it) return;
+    const parent = k === 0 ? 0 : it.parent;
+    let before;
+    let after;
+    let answer;
+    try {
+      [before, after, answer] = await Promise.all([
+        session.embedding(parent),
+        k === 0 ? null : session.embedding(k),
+        api.metrics(exp.id, k),
+      ]);
+    } catch (err) {
+      if (session.isCurrent(mine)) errors.show(err, `Loading iteration ${k}`);
+      return;
+    }
+    if (!session.isCurrent(mine)) return;
+
+    if (!session.labels) session.adoptLabels(before.labels, exp.dataset);
+    if (!(fromJob && shown?.k === k && shown?.parent === parent)) drawPlots(k, parent, before, after, it);
+    setPlotTitles(parent, k);
+    state.set({ currentIteration: k, parentIteration: parent });
+    if (!fromUrl) setUrl(exp.id, k, "replace");
+    renderMetrics(k, parent, answer);
+
+    if (state.get().status !== "training" && !fromJob) {
+      progress.showHistory({ kind: it.mode === "initial" ? "initial" : "retrain", iteration: k, losses: it.losses });
+    }
+    if (exp.dataset.kind === "image") {
+      imagesPanel.show({
+        experimentId: exp.id,
+        nPoints: session.nPoints(),
+        parent: k === 0 ? null : parent,
+        current: k,
+        trainedIds: after ? after.selected : null,
+        classNames: exp.dataset.class_names,
+        labels: session.labels,
+      });
+    } else {
+      imagesPanel.clear();
+    }
+  }
+
+  /** The job measured iteration k: fill its tables (or show it whole if another is shown). */
+  async function fillMetrics(k, mine = session.token) {
+    const s = state.get();
+    if (s.currentIteration !== k) return show(k, mine, { fromJob: true });
+    let answer;
+    try {
+      answer = await api.metrics(s.experimentId, k);
+    } catch (err) {
+      if (session.isCurrent(mine)) errors.show(err, `Loading the metrics of iteration ${k}`);
+      return;
+    }
+    if (session.isCurrent(mine) && state.get().currentIteration === k) renderMetrics(k, s.parentIteration, answer);
+  }
+
+  return { show, fillMetrics, clear };
+}
+
+function sameIds(a, b) {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
