@@ -69,12 +69,18 @@ $(D3): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/d3/dist/d3.min.js $(D3)
 
+# System packages the tests need: Chromium for the browser tests, and Debian's
+# Fashion-MNIST (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests.
+FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
 browser-deps:
-	@if [ ! -x $(CHROMIUM) ]; then \
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	[ -f $(FASHION) ] || missing="$$missing dataset-fashion-mnist"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && apt-get install -y -qq chromium; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else \
-	    echo "Chromium is needed for the browser tests: sudo apt-get install -y chromium" >&2; exit 1; \
+	    echo "The tests need:$$missing. Install with: sudo apt-get install -y$$missing" >&2; exit 1; \
 	  fi; \
 	fi
 

@@ -96,7 +96,14 @@ def _comma_to_uci(text: str) -> str:
 
 
 def test_dataset_names() -> None:
-    assert dataset_names() == ["iris", "wine_quality", "air_quality", "mnist", "digits"]
+    assert dataset_names() == [
+        "iris",
+        "wine_quality",
+        "air_quality",
+        "mnist",
+        "fashion_mnist",
+        "digits",
+    ]
 
 
 def test_unknown_name_lists_valid_names() -> None:
@@ -327,6 +334,7 @@ def test_list_datasets_availability(data_dir: Path, empty_dir: Path) -> None:
         "wine_quality": "cached",
         "air_quality": "cached",
         "mnist": "cached",
+        "fashion_mnist": "cached",  # Debian's package, in /usr/share/datasets
         "digits": "embedded",
     }
     assert found["mnist"].n_samples == (70_000 if _has_mnist_train(data_dir) else 10_000)
@@ -493,3 +501,16 @@ def test_fetch_url_reads_file_urls(tmp_path: Path) -> None:
     with pytest.raises(_download.DownloadFailed, match="missing.bin"):
         _download.download_file([(tmp_path / "missing.bin").as_uri()], dest, check=check)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["copy.bin"]
+
+
+def test_fashion_mnist_from_the_debian_package():
+    # .ci/run and `make test` install Debian's dataset-fashion-mnist, which puts the four IDX
+    # files in /usr/share/datasets/fashion-mnist/.
+    from latent_explorer.core.datasets import load_dataset
+
+    ds = load_dataset("fashion_mnist", cache=False)
+    assert ds.X.shape == (70_000, 784) and ds.kind == "image" and ds.image_shape == (28, 28)
+    assert 0.0 <= float(ds.X.min()) and float(ds.X.max()) <= 1.0
+    assert np.bincount(ds.y).tolist() == [7_000] * 10
+    assert ds.class_names[9] == "Ankle boot"
+    assert (ds.attributes["split"][:60_000] == "train").all()

@@ -287,6 +287,7 @@ class _Spec:
     load: Callable[[_Spec, Mapping[str, Path]], Dataset]
     files: tuple[_File, ...] = ()  # none: embedded in a library
     subdirs: tuple[str, ...] = ("",)  # where inside a data folder to look; downloads use [0]
+    system_dirs: tuple[Path, ...] = ()  # searched after the data folders (OS packages)
     n_samples_required_only: int | None = None  # when the optional files are absent
     note: str = ""  # an extra line for the how-to-get message
 
@@ -610,11 +611,23 @@ _IDX_IMAGES_MAGIC = 2051
 _IDX_LABELS_MAGIC = 2049
 
 
-def _mnist_file(key: str, name: str, *, md5: str, sha256: str | None = None) -> _File:
+_FASHION_MIRRORS = ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",)
+# Debian's package dataset-fashion-mnist installs the four IDX files here.
+_FASHION_SYSTEM_DIR = Path("/usr/share/datasets")
+
+
+def _mnist_file(
+    key: str,
+    name: str,
+    *,
+    md5: str,
+    sha256: str | None = None,
+    mirrors: tuple[str, ...] = _MNIST_MIRRORS,
+) -> _File:
     return _File(
         key=key,
         names=(name, name.removesuffix(".gz")),  # torchvision keeps unpacked copies too
-        urls=tuple(mirror + name for mirror in _MNIST_MIRRORS),
+        urls=tuple(mirror + name for mirror in mirrors),
         sha256=sha256,
         md5=md5,
         required=key.startswith("test"),
@@ -808,6 +821,65 @@ _REGISTRY: dict[str, _Spec] = {
             ),
         ),
         _Spec(
+            name="fashion_mnist",
+            title="Fashion-MNIST",
+            kind="image",
+            n_samples=70_000,
+            n_features=28 * 28,
+            class_names=(
+                "T-shirt/top",
+                "Trouser",
+                "Pullover",
+                "Dress",
+                "Coat",
+                "Sandal",
+                "Shirt",
+                "Sneaker",
+                "Bag",
+                "Ankle boot",
+            ),
+            description=(
+                "Zalando's 28x28 grey images of clothing in 10 classes (Xiao et al., 2017): "
+                "the 60,000 training images then the 10,000 test images; attribute 'split' "
+                "tells which. Pixels are scaled to [0, 1]."
+            ),
+            load=_load_mnist,
+            # Checksums are upstream's, for downloads; local copies (Debian recompresses
+            # them) are checked by structure: IDX magic numbers, counts and sizes.
+            files=tuple(
+                _mnist_file(key, name, md5=md5, mirrors=_FASHION_MIRRORS)
+                for key, name, md5 in (
+                    (
+                        "train_images",
+                        "train-images-idx3-ubyte.gz",
+                        "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+                    ),
+                    (
+                        "train_labels",
+                        "train-labels-idx1-ubyte.gz",
+                        "25c81989df183df01b3e8a0aad5dffbe",
+                    ),
+                    (
+                        "test_images",
+                        "t10k-images-idx3-ubyte.gz",
+                        "bef4ecab320f06d8554ea6380940ec79",
+                    ),
+                    (
+                        "test_labels",
+                        "t10k-labels-idx1-ubyte.gz",
+                        "bb300cfdad3c16e7a12a480ee83cd310",
+                    ),
+                )
+            ),
+            subdirs=("fashion-mnist", "fashion_mnist"),
+            system_dirs=(_FASHION_SYSTEM_DIR,),
+            n_samples_required_only=10_000,
+            note=(
+                "On Debian, 'apt-get install dataset-fashion-mnist' puts them in "
+                "/usr/share/datasets/fashion-mnist/."
+            ),
+        ),
+        _Spec(
             name="digits",
             title="Digits (8x8)",
             kind="image",
@@ -839,6 +911,7 @@ def _spec(name: str) -> _Spec:
 def _locate(spec: _Spec, dirs: Sequence[Path]) -> dict[str, Path]:
     """Map each file key of `spec` to its first match in `dirs`; absent keys were not found."""
     found: dict[str, Path] = {}
+    dirs = [*dirs, *spec.system_dirs]
     for file in spec.files:
         candidates = (d / sub / n for d in dirs for sub in spec.subdirs for n in file.names)
         path = next((p for p in candidates if p.is_file()), None)
