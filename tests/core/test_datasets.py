@@ -510,7 +510,7 @@ def test_fashion_mnist_from_the_debian_package():
 
     ds = load_dataset("fashion_mnist", cache=False)
     assert ds.X.shape == (70_000, 784) and ds.kind == "image" and ds.image_shape == (28, 28)
-    assert 0.0 <= float(ds.X.min()) and float(ds.X.max()) <= 1.0
+    assert float(ds.X.min()) >= 0.0 and float(ds.X.max()) <= 1.0
     assert np.bincount(ds.y).tolist() == [7_000] * 10
     assert ds.class_names[9] == "Ankle boot"
     assert (ds.attributes["split"][:60_000] == "train").all()
