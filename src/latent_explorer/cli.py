@@ -53,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     train = sub.add_parser("train", help="train a model and write coordinates and metrics")
-    train.add_argument("--dataset", required=True)
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset")
+    # -- your own data (core/user_data.py) ---------------------------------------------------
+    source.add_argument("--csv", type=Path, help="train on a CSV file (UTF-8, header line)")
+    train.add_argument("--features", help="CSV feature columns, a,b,c (default: numeric ones)")
+    train.add_argument("--label", help="CSV label column (default: suggested; '' for none)")
+    train.add_argument("--scaling", choices=["standard", "minmax", "none"], default="standard")
+    train.add_argument("--delimiter", default=None, help="CSV delimiter (default: detected)")
+    train.add_argument("--drop-bad-rows", action="store_true", help="drop rows with bad cells")
+    # -- end of your own data -------------------------------------------------------------------
     train.add_argument("--model", choices=["ae", "vae"], default="ae")
     train.add_argument("--epochs", type=int, default=None)
     train.add_argument("--seed", type=int, default=0)
@@ -174,7 +183,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .core.training import default_config
 
     _threads(args, None)
-    dataset = load_dataset(args.dataset, data_dir=args.data_dir, download=args.download)
+    if args.csv is not None:
+        dataset = _csv_dataset(args)
+    else:
+        dataset = load_dataset(args.dataset, data_dir=args.data_dir, download=args.download)
     config = default_config(
         dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=args.model
     )
@@ -195,6 +207,52 @@ def cmd_train(args: argparse.Namespace) -> int:
     _write_outputs(exp, iteration.index, args.out)
     _report(iteration, args.out)
     return 0
+
+
+def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """Build a dataset from ``--csv`` and keep it under ``OUT/dataset`` for ``retrain``."""
+    from .core.user_data import (
+        CsvError,
+        UserDatasetStore,
+        build_dataset,
+        inspect_csv,
+        user_dataset_name,
+    )
+
+    data = args.csv.read_bytes()
+    delimiter = {"tab": "\t", "\\t": "\t"}.get(args.delimiter, args.delimiter)
+    preview = inspect_csv(data, filename=args.csv.name, delimiter=delimiter)
+    features = [f.strip() for f in args.features.split(",")] if args.features else None
+    features = features or preview.suggested_features
+    label = args.label or None
+    if args.label is None and preview.suggested_label not in features:
+        label = preview.suggested_label
+    try:
+        name = args.csv.stem
+        user_dataset_name(name)
+    except CsvError:  # a file name without a letter or digit still makes a dataset
+        name = "csv"
+    dataset = build_dataset(
+        data,
+        name=name,
+        features=features,
+        label=label,
+        scaling=args.scaling,
+        drop_bad_rows=args.drop_bad_rows,
+        delimiter=preview.delimiter,
+        source_name=args.csv.name,
+    )
+    UserDatasetStore(args.out / "dataset").save(dataset, args.csv.name, overwrite=True)
+    return dataset
+
+
+def _saved_dataset(folder: Path):  # type: ignore[no-untyped-def]
+    """The CSV dataset a ``train --csv`` run kept beside its experiment, if any."""
+    from .core.user_data import UserDatasetStore
+
+    store = UserDatasetStore(folder / "dataset")
+    names = store.names()
+    return store.load(names[0]) if names else None
 
 
 def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untyped-def]
@@ -236,7 +294,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from .core.persist import load_experiment
 
     _threads(args, None)
-    exp = load_experiment(args.source, data_dir=args.data_dir, device=args.device)
+    saved = _saved_dataset(args.source)  # a --csv run's data; None: load by name
+    exp = load_experiment(args.source, dataset=saved, data_dir=args.data_dir, device=args.device)
     selection = parse_selection(args.select, exp.dataset, seed=args.seed)
     bar = _Bar(f"{args.mode} on {len(selection)} points")
     try:
@@ -246,6 +305,10 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     _write_outputs(exp, iteration.index, args.out)
+    if saved is not None and args.out.resolve() != args.source.resolve():
+        import shutil  # keep the CSV's data beside this run too, so it can be retrained
+
+        shutil.copytree(args.source / "dataset", args.out / "dataset", dirs_exist_ok=True)
     _report(iteration, args.out)
     return 0
 

@@ -5,7 +5,9 @@ from latent_explorer.web import create_app
 
 @pytest.fixture
 def app(data_dir, tmp_path):
-    return create_app({"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(tmp_path / "state")})
+    return create_app(
+        {"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(tmp_path / "state")}
+    )
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import torch
 
 from .datasets import Dataset, load_dataset
 from .experiment import Experiment, Iteration
-from .models import model_from_hyperparameters
+from .models import LatentModel, model_from_hyperparameters
 from .selection import Selection
 from .training import TrainConfig
 
@@ -41,18 +41,59 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+def iteration_folder(folder: Path, index: int) -> Path:
+    """Where iteration ``index``'s files live inside an experiment folder."""
+    if isinstance(index, bool) or not isinstance(index, int) or index < 0:
+        raise ValueError(f"iteration index ({index!r}) must be a non-negative integer")
+    return Path(folder) / f"iter_{index}"
+
+
+def model_state_bytes(model: LatentModel) -> bytes:
+    """The model's state_dict (on the CPU) as ``torch.save`` bytes."""
+    buf = io.BytesIO()
+    torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buf)
+    return buf.getvalue()
+
+
+def save_coords(target: Path, coords: np.ndarray) -> None:
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(coords), allow_pickle=False)
+    atomic_write_bytes(Path(target) / "coords.npy", buf.getvalue())
+
+
+def save_per_point(target: Path, per_point: dict[str, np.ndarray]) -> None:
+    buf = io.BytesIO()
+    np.savez(buf, **per_point)  # type: ignore[arg-type]
+    atomic_write_bytes(Path(target) / "per_point.npz", buf.getvalue())
+
+
+def save_model(target: Path, model: LatentModel) -> None:
+    atomic_write_bytes(Path(target) / "model.pt", model_state_bytes(model))
+
+
 def save_iteration(folder: Path, iteration: Iteration) -> None:
     """Write one iteration's arrays and weights under ``folder/iter_<k>/``."""
-    target = folder / f"iter_{iteration.index}"
-    buf = io.BytesIO()
-    np.save(buf, iteration.coords, allow_pickle=False)
-    atomic_write_bytes(target / "coords.npy", buf.getvalue())
-    buf = io.BytesIO()
-    np.savez(buf, **iteration.per_point)  # type: ignore[arg-type]
-    atomic_write_bytes(target / "per_point.npz", buf.getvalue())
-    buf = io.BytesIO()
-    torch.save({k: v.detach().cpu() for k, v in iteration.model.state_dict().items()}, buf)
-    atomic_write_bytes(target / "model.pt", buf.getvalue())
+    target = iteration_folder(folder, iteration.index)
+    save_coords(target, iteration.coords)
+    save_per_point(target, iteration.per_point)
+    save_model(target, iteration.model)
+
+
+def load_arrays(target: Path) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Coordinates and per-point values written by :func:`save_iteration` (no unpickling)."""
+    coords = np.load(Path(target) / "coords.npy", allow_pickle=False)
+    with np.load(Path(target) / "per_point.npz", allow_pickle=False) as npz:
+        per_point = {k: npz[k] for k in npz.files}
+    return coords, per_point
+
+
+def load_model(path: Path, hyperparameters: dict[str, Any]) -> LatentModel:
+    """Rebuild a model from its hyperparameters and a state_dict file (``weights_only``)."""
+    model = model_from_hyperparameters(hyperparameters)
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state)
+    model.eval()
+    return model
 
 
 def experiment_manifest(exp: Experiment) -> dict[str, Any]:
@@ -116,14 +157,9 @@ def load_experiment(
 def _load_iteration(
     folder: Path, meta: dict[str, Any], manifest: dict[str, Any], dataset: Dataset
 ) -> Iteration:
-    target = folder / f"iter_{meta['index']}"
-    coords = np.load(target / "coords.npy", allow_pickle=False)
-    with np.load(target / "per_point.npz", allow_pickle=False) as npz:
-        per_point = {k: npz[k] for k in npz.files}
-    model = model_from_hyperparameters(manifest["model_hyperparameters"])
-    state = torch.load(target / "model.pt", map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
-    model.eval()
+    target = iteration_folder(folder, int(meta["index"]))
+    coords, per_point = load_arrays(target)
+    model = load_model(target / "model.pt", manifest["model_hyperparameters"])
     selection = (
         Selection.from_dict(meta["selection"], n_samples=dataset.n_samples)
         if meta.get("selection")

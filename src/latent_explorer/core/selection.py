@@ -52,13 +52,14 @@ def validate_ids(ids: Iterable[Any], *, n_samples: int, name: str = "selected_id
     for v in values:
         if isinstance(v, bool) or not isinstance(v, int | np.integer):
             raise ValueError(f"{name} must hold integers; {v!r} is a {type(v).__name__}")
-    arr = np.asarray(values, dtype=np.int64)
-    bad = arr[(arr < 0) | (arr >= n_samples)]
-    if bad.size:
+    # Checked on the Python ints: a huge id would overflow int64 before numpy could compare.
+    bad = [int(v) for v in values if not 0 <= int(v) < n_samples]
+    if bad:
         raise ValueError(
-            f"{name} holds {bad.size} id(s) out of range, e.g. {int(bad[0])}; "
+            f"{name} holds {len(bad)} id(s) out of range, e.g. {bad[0]}; "
             f"ids must be in [0, {n_samples - 1}]"
         )
+    arr = np.asarray(values, dtype=np.int64)
     uniq, counts = np.unique(arr, return_counts=True)
     if uniq.size != arr.size:
         raise ValueError(

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, render_template
 
 from .errors import register_error_handlers
-from .sessions import SessionRegistry
+from .sessions import registry_for_app
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,  # None: LATENT_EXPLORER_DATA, then the user cache folder
@@ -50,12 +50,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Never the interactive debugger: it executes arbitrary code from the browser.
     app.debug = False
 
-    app.extensions["latent_explorer.sessions"] = SessionRegistry()
+    app.extensions["latent_explorer.sessions"] = registry_for_app(app.config)  # store + restore
     register_error_handlers(app)
 
     from .api import bp as api_bp
+    from .exports import bp as exports_bp
+    from .insight import bp as insight_bp
+    from .openapi import openapi_json  # noqa: F401  (adds GET /api/openapi.json to api_bp)
+    from .uploads import bp as uploads_bp
 
     app.register_blueprint(api_bp)
+    app.register_blueprint(uploads_bp)  # your own data: CSV uploads and user datasets
+    app.register_blueprint(exports_bp)  # selection/metrics/checkpoint downloads
+    app.register_blueprint(insight_bp)  # neighbours, per-point values, attributes, PCA
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]

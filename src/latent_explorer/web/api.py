@@ -18,13 +18,16 @@ from ..core.models import MODEL_KINDS, MODEL_TITLES
 from ..core.selection import SELECTION_METHODS, Selection, validate_ids
 from ..core.training import TRAIN_MODES, TrainConfig, decode, default_config, reconstruct
 from .errors import ApiError
+from .exports import attachment, csv_cell, download_name
 from .jobs import JobConflict
 from .sessions import Session, SessionRegistry
+from .uploads import is_user_dataset, user_store  # uploaded datasets ("user:...")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_IDS_PER_QUERY = 2_000
 MAX_DECODE_POINTS = 1_000
+MAX_LATENT_ABS = 1e6
 
 PARAMETERS = [
     {"name": "epochs", "type": "int", "min": 1, "max": 100_000, "help": "passes over the data"},
@@ -73,11 +76,12 @@ def _info_json(info: Any) -> dict[str, Any]:
 
 @bp.get("/datasets")
 def get_datasets():  # type: ignore[no-untyped-def]
-    return jsonify({"datasets": [_info_json(i) for i in list_datasets(data_dir=data_dir())]})
+    infos = [*list_datasets(data_dir=data_dir()), *user_store().infos()]
+    return jsonify({"datasets": [_info_json(i) for i in infos]})
 
 
 def _dataset_info(name: str) -> Any:
-    infos = {i.name: i for i in list_datasets(data_dir=data_dir())}
+    infos = {i.name: i for i in [*list_datasets(data_dir=data_dir()), *user_store().infos()]}
     if name not in infos:
         raise ApiError(
             400, "unknown_dataset", f"dataset ({name!r}) is unknown; choose one of {sorted(infos)}"
@@ -114,6 +118,8 @@ def get_models():  # type: ignore[no-untyped-def]
 def _load(name: str):  # type: ignore[no-untyped-def]
     _dataset_info(name)
     try:
+        if is_user_dataset(name):  # uploaded: kept in the state folder, not the data folders
+            return user_store().load(name)
         return load_dataset(name, data_dir=data_dir(), download=current_app.config["DOWNLOAD"])
     except DatasetUnavailable as exc:
         raise ApiError(409, "dataset_unavailable", str(exc)) from exc
@@ -186,6 +192,39 @@ def _experiment_json(session: Session) -> dict[str, Any]:
 @bp.get("/experiments/<experiment_id>")
 def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
     return jsonify(_experiment_json(registry().get(experiment_id)))
+
+
+# -- stored experiments: list and delete (persistence, see web/store.py) -----------------------
+
+
+@bp.get("/experiments")
+def list_experiments():  # type: ignore[no-untyped-def]
+    raw = request.args.get("limit", "50")
+    if not raw.isdigit() or not 1 <= int(raw) <= 200:
+        raise ApiError(400, "bad_limit", f"limit ({raw!r}) must be an integer in [1, 200]")
+    keys = ("id", "dataset", "dataset_title", "model", "created_at", "updated_at")
+    rows = registry().list_experiments(limit=int(raw))
+    return jsonify(
+        {
+            "experiments": [
+                {
+                    **{k: r[k] for k in keys},
+                    "n_iterations": r["n_iterations"],
+                    "status": r["status"],
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+@bp.delete("/experiments/<experiment_id>")
+def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
+    registry().delete(experiment_id)  # 409 while a job runs, 404 when unknown
+    return jsonify({"deleted": True})
+
+
+# -- end of stored experiments ----------------------------------------------------------------
 
 
 @bp.get("/experiments/<experiment_id>/events")
@@ -284,20 +323,58 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/embedding")
 def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    """Coordinates of every point, as JSON columns (default) or raw float32 (``format=f32``).
+
+    ``format=f32`` answers ``application/octet-stream``: little-endian float32
+    ``[x_0..x_{n-1}, y_0..y_{n-1}]`` (8n bytes) with ``X-Points``, ``X-Iteration`` and
+    ``X-Parent`` headers; the page views it as two Float32Arrays without parsing (70,000 points:
+    560 kB instead of ~2.6 MB of JSON text). Labels and the selection stay in the JSON form;
+    ``fields=labels,selected`` asks for just those columns, so the page skips x/y there.
+    """
+    formats = ("json", "f32")
+    fmt = request.args.get("format", "json")
+    if fmt not in formats:
+        raise ApiError(
+            400, "bad_format", f"format ({fmt!r}) must be one of {list(formats)}; omit it for JSON"
+        )
+    columns = ("x", "y", "labels", "selected")
+    raw_fields = request.args.get("fields")
+    fields = set(columns) if raw_fields is None else {f.strip() for f in raw_fields.split(",")}
+    if fmt == "f32" and raw_fields is not None:
+        raise ApiError(
+            400, "bad_fields", "fields applies to the JSON form only; format=f32 is always x, y"
+        )
+    if not fields <= set(columns):
+        unknown = sorted(fields - set(columns))
+        raise ApiError(
+            400,
+            "bad_fields",
+            f"fields ({raw_fields!r}) has unknown names {unknown}; "
+            f"use a comma-separated subset of {list(columns)}",
+        )
     session = registry().get(experiment_id)
     it = _iteration(session, k)
-    coords = it.coords.astype(np.float64)
-    return jsonify(
-        {
-            "iteration": k,
-            "parent": it.parent,
-            "n": int(coords.shape[0]),
-            "x": coords[:, 0].tolist(),
-            "y": coords[:, 1].tolist(),
-            "labels": session.experiment.dataset.y.tolist(),
-            "selected": it.selection.ids.tolist() if it.selection is not None else None,
-        }
-    )
+    n = int(it.coords.shape[0])
+    if fmt == "f32":
+        # Column-major, so x and y are each one contiguous run the browser can view in place.
+        body = np.ascontiguousarray(it.coords.T, dtype="<f4").tobytes()
+        response = Response(body, mimetype="application/octet-stream")
+        response.headers["X-Points"] = str(n)
+        response.headers["X-Iteration"] = str(k)
+        response.headers["X-Parent"] = "none" if it.parent is None else str(it.parent)
+        return response
+    out: dict[str, Any] = {"iteration": k, "parent": it.parent, "n": n}
+    if "x" in fields or "y" in fields:
+        coords = it.coords.astype(np.float64)
+        if "x" in fields:
+            out["x"] = coords[:, 0].tolist()
+        if "y" in fields:
+            out["y"] = coords[:, 1].tolist()
+    if "labels" in fields:
+        out["labels"] = session.experiment.dataset.y.tolist()
+    if "selected" in fields:
+        out["selected"] = it.selection.ids.tolist() if it.selection is not None else None
+    return jsonify(out)
 
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/metrics")
@@ -399,9 +476,15 @@ def decode_points(experiment_id: str):  # type: ignore[no-untyped-def]
             f"points must be a list of 1 to {MAX_DECODE_POINTS} [x, y] number pairs",
         )
     Z = np.asarray(points, dtype=np.float64)
-    if not np.isfinite(Z).all():
-        raise ApiError(400, "bad_points", "points must be finite numbers")
+    # Latent codes live within a few units of 0; 1e6 leaves room for any zoom while keeping
+    # float32 (what the decoder computes in) far from overflow.
+    if not np.isfinite(Z).all() or np.abs(Z).max() > MAX_LATENT_ABS:
+        raise ApiError(
+            400, "bad_points", f"points must be finite numbers within +-{MAX_LATENT_ABS:g}"
+        )
     out = decode(it.model, Z.astype(np.float32), device=exp.device)
+    if not np.isfinite(out).all():
+        raise ApiError(422, "decode_overflow", "the decoder overflowed; pick points nearer 0")
     if exp.dataset.kind == "image":
         return jsonify({"shape": list(exp.dataset.image_shape or ()), "images": _to_uint8(out)})
     return jsonify({"feature_names": list(exp.dataset.feature_names), "values": out.tolist()})
@@ -419,13 +502,10 @@ def export_csv(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     writer = csv.writer(buf)
     writer.writerow(["id", "x", "y", "label", "selected"])
     for i in range(ds.n_samples):
-        label = ds.class_names[int(ds.y[i])]
+        # Labels may come from a user's CSV: neutralise spreadsheet formulas (exports.csv_cell).
+        label = csv_cell(ds.class_names[int(ds.y[i])])
         writer.writerow(
             [i, f"{it.coords[i, 0]:.7g}", f"{it.coords[i, 1]:.7g}", label, int(selected[i])]
         )
-    name = f"{ds.name}-{session.experiment.model_kind}-iteration{k}.csv"
-    return Response(
-        buf.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    response = Response(buf.getvalue(), mimetype="text/csv")
+    return attachment(response, download_name(session, k, "", "csv"))

@@ -1,5 +1,6 @@
-// The only module that talks to the server. Every call returns parsed JSON or throws an
-// ApiError carrying the server's {"error": {"code", "message"}} so the page can show it.
+// The only module that talks to the server. Every call returns parsed JSON (or, for the
+// coordinates, typed arrays over the raw bytes) or throws an ApiError carrying the server's
+// {"error": {"code", "message"}} so the page can show it.
 
 export class ApiError extends Error {
   constructor(status, code, message) {
@@ -10,33 +11,70 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
-  const init = { method, headers: { Accept: "application/json" } };
+async function send(method, path, body, accept) {
+  const init = { method, headers: { Accept: accept } };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let response;
   try {
-    response = await fetch(path, init);
+    return await fetch(path, init);
   } catch (err) {
     throw new ApiError(0, "network", `The server did not answer (${err.message}). Is it still running?`);
   }
+}
+
+async function failure(response, method, path) {
   let payload = null;
   try {
     payload = await response.json();
   } catch {
     // A proxy or a crash may answer with HTML; fall through to a generic message.
   }
-  if (!response.ok) {
-    const error = payload && payload.error;
-    throw new ApiError(
-      response.status,
-      (error && error.code) || `http_${response.status}`,
-      (error && error.message) || `${method} ${path} failed with HTTP ${response.status}`,
-    );
+  const error = payload && payload.error;
+  return new ApiError(
+    response.status,
+    (error && error.code) || `http_${response.status}`,
+    (error && error.message) || `${method} ${path} failed with HTTP ${response.status}`,
+  );
+}
+
+async function request(method, path, body) {
+  const response = await send(method, path, body, "application/json");
+  if (!response.ok) throw await failure(response, method, path);
+  try {
+    return await response.json();
+  } catch {
+    return null; // a 2xx without a JSON body (none of ours today)
   }
-  return payload;
+}
+
+// The typed arrays view the response's bytes directly, which needs the wire order (little-
+// endian) to be the machine's; on a big-endian machine the values are copied through a DataView.
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * GET .../embedding?format=f32: x and y as two Float32Arrays over one ArrayBuffer (8n bytes,
+ * [x_0..x_{n-1}, y_0..y_{n-1}]); no text is parsed and nothing is copied.
+ */
+async function coordinates(path) {
+  const response = await send("GET", path, undefined, "application/octet-stream");
+  if (!response.ok) throw await failure(response, "GET", path);
+  const buffer = await response.arrayBuffer();
+  const n = Number(response.headers.get("X-Points"));
+  if (!Number.isInteger(n) || n < 0 || buffer.byteLength !== 8 * n) {
+    throw new ApiError(response.status, "bad_answer", `GET ${path}: ${buffer.byteLength} bytes for ${n} points`);
+  }
+  const parent = response.headers.get("X-Parent");
+  const meta = {
+    n,
+    iteration: Number(response.headers.get("X-Iteration")),
+    parent: parent === null || parent === "none" ? null : Number(parent),
+  };
+  if (LITTLE_ENDIAN) return { ...meta, x: new Float32Array(buffer, 0, n), y: new Float32Array(buffer, 4 * n, n) };
+  const view = new DataView(buffer);
+  const column = (offset) => Float32Array.from({ length: n }, (_, i) => view.getFloat32(offset + 4 * i, true));
+  return { ...meta, x: column(0), y: column(4 * n) };
 }
 
 const enc = encodeURIComponent;
@@ -48,7 +86,19 @@ export const api = {
   models: (dataset) => request("GET", `/api/models?dataset=${enc(dataset)}`),
   createExperiment: (body) => request("POST", "/api/experiments", body),
   experiment: (id) => request("GET", exp(id)),
-  embedding: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/embedding`),
+  /** Iteration k's coordinates as {n, iteration, parent, x, y} with Float32Array columns. */
+  coordinates: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/embedding?format=f32`),
+  /** Columns of the JSON embedding without x/y, e.g. ["labels", "selected"]. */
+  embeddingColumns: (id, k, fields) =>
+    request("GET", `${exp(id)}/iterations/${k | 0}/embedding?fields=${fields.map(enc).join(",")}`),
+  /** Everything about iteration k's points: binary coordinates plus labels and selection. */
+  async embedding(id, k) {
+    const [xy, columns] = await Promise.all([
+      api.coordinates(id, k),
+      api.embeddingColumns(id, k, ["labels", "selected"]),
+    ]);
+    return { ...columns, ...xy };
+  },
   metrics: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/metrics`),
   points: (id, ids) => request("GET", `${exp(id)}/points?ids=${idList(ids)}`),
   reconstructions: (id, k, ids) =>

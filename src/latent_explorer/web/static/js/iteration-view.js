@@ -7,6 +7,7 @@
 
 import { api } from "./api.js";
 import { setUrl } from "./url.js";
+import { installScaleHook } from "./scale-hook.js";
 
 export const PLOT_TEXT = {
   initial: { title: "Before", empty: "Train a model to see its 2-D latent space." },
@@ -35,16 +36,11 @@ export function createIterationView({ state, session, selection, plots, metricsP
   }
 
   function drawPlots(k, parent, before, after, it) {
+    // x, y (Float32Array views of the binary answer) and labels go to the plots uncopied.
     plots.initial.setData({ x: before.x, y: before.y, labels: before.labels, iteration: parent });
     if (after) {
       const trained = after.selected || [];
-      plots.selected.setData({
-        x: trained.map((i) => after.x[i]),
-        y: trained.map((i) => after.y[i]),
-        labels: trained.map((i) => after.labels[i]),
-        ids: trained,
-        iteration: k,
-      });
+      plots.selected.setData({ ...rowsOf(after, trained), ids: trained, iteration: k });
       plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k });
       // Viewing iteration K means looking at the points it trained on: make them the selection
       // (so plot 3 emphasises them and a new Submit can start from them).
@@ -140,7 +136,25 @@ export function createIterationView({ state, session, selection, plots, metricsP
     if (session.isCurrent(mine) && state.get().currentIteration === k) renderMetrics(k, s.parentIteration, answer);
   }
 
+  // Synthetic data of any size for the scale test and the browser benchmark (no training).
+  installScaleHook({ plots, selection, session, clear });
+
   return { show, fillMetrics, clear };
+}
+
+/** The points `rows` of an embedding, as typed columns for a plot. */
+function rowsOf(emb, rows) {
+  const m = rows.length;
+  const x = new Float32Array(m);
+  const y = new Float32Array(m);
+  const labels = new Int32Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = rows[j];
+    x[j] = emb.x[i];
+    y[j] = emb.y[i];
+    labels[j] = emb.labels[i];
+  }
+  return { x, y, labels };
 }
 
 function sameIds(a, b) {

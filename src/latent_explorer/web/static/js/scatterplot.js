@@ -1,27 +1,35 @@
 // A 2-D scatterplot of latent coordinates, used three times on the page.
 //
-// Points are painted on a <canvas> (thousands of SVG circles would be slow); axes, the brush,
-// the lasso and the hover ring live on an SVG laid over it. Hit-testing uses a d3.quadtree in
-// data space, never the DOM. Every change only schedules one redraw per animation frame.
+// Points are painted on a <canvas> (thousands of SVG circles would be slow) by point-layer.js,
+// which writes small disc sprites into one ImageData: 70,000 points take a few milliseconds.
+// Axes, the brush, the lasso and the hover ring live on an SVG laid over it. Hit-testing and
+// brush / lasso queries use spatial-index.js (a d3.quadtree built once per data set) in data
+// space, never the DOM. Every change only schedules one redraw per animation frame.
 //
 //   const plot = createScatterplot(el, {title: "..."});
 //   plot.on("select", ({ids, method, params}) => ...);   // brush / lasso gesture finished
+//   plot.on("preview", ({ids, method}) => ...);          // brush being dragged; ids null: abandoned
 //   plot.on("hover", ({id, clientX, clientY}) => ...);   // id is null when leaving a point
 //   plot.on("pointclick", ({id}) => ...);                // click on a point in pan mode
-//   plot.on("draw", ({pointsDrawn, visiblePoints}) => ...);
-//   plot.setData({x, y, labels, ids, iteration}); plot.setSelection(set); plot.setHover(id);
+//   plot.on("draw", ({pointsDrawn, visiblePoints, gesture}) => ...);
+//   plot.setData({x, y, labels, ids, iteration}); plot.setSelection(setOrView); plot.setHover(id);
 //   plot.setMode("pan" | "brush" | "lasso"); plot.resetZoom();
 
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
 import { createBrush } from "./brush.js";
-import { createLasso, indicesInPolygon, thinPolygon } from "./lasso.js";
+import { createLasso, thinPolygon } from "./lasso.js";
 import { UNKNOWN_COLOR } from "./colors.js";
+import { createPointLayer, packColor } from "./point-layer.js";
+import { createSpatialIndex } from "./spatial-index.js";
 
 const MARGIN = { top: 8, right: 10, bottom: 24, left: 38 };
 const HOVER_RADIUS_PX = 6;
 const DIM_ALPHA = 0.2;
 const BASE_ALPHA = 0.8;
+const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on top
+const OUTLINE_MAX = 500; // outline selected points only while they are few (see draw)
+const formatCount = d3.format(",");
 
 export function createScatterplot(root, opts = {}) {
   const emitter = createEmitter();
@@ -55,24 +63,30 @@ export function createScatterplot(root, opts = {}) {
   const lassoG = inner.append("g").attr("class", "lasso-layer");
   const emptyEl = body.append("p").attr("class", "plot-empty").text(opts.emptyText || "");
 
-  const ctx = canvas.node().getContext("2d");
+  const layer = createPointLayer(canvas.node());
+  const ctx = layer.ctx;
 
   // ---- state ---------------------------------------------------------------------------------
   let width = 0; // inner plot area in CSS pixels
   let height = 0;
-  let data = null; // {x, y, labels, ids: typed arrays, n, iteration, byClass}
+  let dpr = 1; // device pixels per CSS pixel of the canvas as laid out
+  let background = packColor(255, 255, 255);
+  // {n, x, y: Float32Array; labels: Int32Array; ids: Int32Array or null (row = id);
+  //  color: Uint16Array palette slot per row; rowOfId: Int32Array or null; iteration; index}
+  let data = null;
   let colors = opts.colors || [];
-  let selectionSet = new Set();
-  let selectedMask = null; // Uint8Array over data rows
+  let palette = new Uint32Array(1);
+  let selection = null; // {size, mask} view of the shared selection (mask indexed by id)
   let hoverIndex = -1; // row index of the ring, from setHover
   let mode = "pan";
-  let quadtree = null;
   let transform = d3.zoomIdentity;
-  let px = new Float32Array(0); // pixel positions of the last draw, reused by gestures
-  let py = new Float32Array(0);
   let frame = 0;
-  let stats = { iteration: null, pointsDrawn: 0, visiblePoints: 0 };
+  let axesKey = "";
+  let gesture = null; // the last brush / lasso in data space, for tests (see stats)
+  let stats = { iteration: null, pointsDrawn: 0, visiblePoints: 0, gesture: null };
   let lastHoverId = null;
+  let hits = new Int32Array(0); // rows of the last query, reused so a moving brush allocates nothing
+  let scratch = new Int32Array(0); // selected rows found by the first draw pass
 
   const baseX = d3.scaleLinear();
   const baseY = d3.scaleLinear();
@@ -98,31 +112,65 @@ export function createScatterplot(root, opts = {}) {
     });
   svg.call(zoom);
 
+  // A pixel rectangle of the plot area as the data-space rectangle the queries use.
+  function dataRect({ x0, y0, x1, y1 }) {
+    return { x: [zx.invert(x0), zx.invert(x1)], y: [zy.invert(y1), zy.invert(y0)] };
+  }
+
+  /** Ids inside a pixel rectangle; a view of a reused buffer, valid until the next query. */
+  function idsInRect(rect) {
+    if (!data) return new Int32Array(0);
+    const { x, y } = dataRect(rect);
+    const k = indexOf().inRect(x[0], y[0], x[1], y[1], hits);
+    return rowsToIds(k);
+  }
+
+  function rowsToIds(k) {
+    if (data.ids) for (let j = 0; j < k; j++) hits[j] = data.ids[hits[j]];
+    return hits.subarray(0, k);
+  }
+
   const brush = createBrush(brushG, {
-    onEnd({ x0, y0, x1, y1 }) {
-      const rows = [];
-      for (let i = 0; i < px.length; i++) {
-        if (px[i] >= x0 && px[i] <= x1 && py[i] >= y0 && py[i] <= y1) rows.push(i);
-      }
-      emitSelect(rows, "brush", {
-        x: [round(zx.invert(x0)), round(zx.invert(x1))],
-        y: [round(zy.invert(y1)), round(zy.invert(y0))],
+    // While dragging, every move previews its selection in all plots (coalesced per frame by
+    // the plots' own redraw scheduling); the query is a quadtree walk, not a scan of all points.
+    onMove(rect) {
+      if (data) emitter.emit("preview", { ids: idsInRect(rect), method: "brush" });
+    },
+    onCancel() {
+      emitter.emit("preview", { ids: null, method: "brush" });
+    },
+    onEnd(rect) {
+      if (!data) return;
+      const ids = Array.from(idsInRect(rect));
+      const r = dataRect(rect);
+      recordGesture({ method: "brush", x: r.x, y: r.y, count: ids.length });
+      emitSelect(ids, "brush", {
+        x: [round(r.x[0]), round(r.x[1])],
+        y: [round(r.y[0]), round(r.y[1])],
       });
     },
   });
 
   const lasso = createLasso(lassoG, {
     onEnd(polygon) {
-      const rows = indicesInPolygon(polygon, px, py);
-      emitSelect(rows, "lasso", {
-        polygon: thinPolygon(polygon).map(([x, y]) => [round(zx.invert(x)), round(zy.invert(y))]),
+      if (!data) return;
+      const inData = polygon.map(([x, y]) => [zx.invert(x), zy.invert(y)]);
+      const ids = Array.from(rowsToIds(indexOf().inPolygon(inData, hits)));
+      recordGesture({ method: "lasso", polygon: inData, count: ids.length });
+      emitSelect(ids, "lasso", {
+        polygon: thinPolygon(inData).map(([x, y]) => [round(x), round(y)]),
       });
     },
   });
 
-  function emitSelect(rows, method, params) {
-    if (!data) return;
-    const ids = rows.map((i) => data.ids[i]);
+  // Tests recompute a gesture's selection from the same float64 geometry; it reaches them
+  // through the "draw" stats, so a redraw is scheduled even if the selection did not change.
+  function recordGesture(g) {
+    gesture = g;
+    schedule();
+  }
+
+  function emitSelect(ids, method, params) {
     emitter.emit("select", {
       ids,
       method,
@@ -142,20 +190,26 @@ export function createScatterplot(root, opts = {}) {
     .on("click", (event) => {
       if (mode !== "pan" || !data) return;
       const row = findRow(event);
-      if (row >= 0) emitter.emit("pointclick", { id: data.ids[row], event });
+      if (row >= 0) emitter.emit("pointclick", { id: idOf(row), event });
     });
 
   function findRow(event) {
-    if (!data || !quadtree) return -1;
+    if (!data) return -1;
     const [mx, my] = d3.pointer(event, inner.node());
     if (mx < 0 || my < 0 || mx > width || my > height) return -1;
     const unitsPerPx = Math.abs(zx.invert(1) - zx.invert(0)) || 1;
-    const found = quadtree.find(zx.invert(mx), zy.invert(my), HOVER_RADIUS_PX * unitsPerPx);
-    return found === undefined ? -1 : found;
+    return indexOf().nearest(zx.invert(mx), zy.invert(my), HOVER_RADIUS_PX * unitsPerPx);
   }
 
+  function indexOf() {
+    if (!data.index) data.index = createSpatialIndex(data.x, data.y);
+    return data.index;
+  }
+
+  const idOf = (row) => (data.ids ? data.ids[row] : row);
+
   function emitHover(row, event) {
-    const id = row !== null && row >= 0 && data ? data.ids[row] : null;
+    const id = row !== null && row >= 0 && data ? idOf(row) : null;
     if (id === lastHoverId) return;
     lastHoverId = id;
     emitter.emit("hover", { id, clientX: event?.clientX, clientY: event?.clientY });
@@ -171,18 +225,23 @@ export function createScatterplot(root, opts = {}) {
     if (size <= 0) return;
     const w = Math.max(10, size - MARGIN.left - MARGIN.right);
     const h = Math.max(10, size - MARGIN.top - MARGIN.bottom);
-    if (w === width && h === height) return;
+    const ratio = window.devicePixelRatio || 1;
+    if (w === width && h === height && ratio === dpr) return;
     width = w;
     height = h;
-    const dpr = window.devicePixelRatio || 1;
+    dpr = ratio;
+    background = cssBackground(root);
     svg.attr("width", size).attr("height", size).attr("viewBox", `0 0 ${size} ${size}`);
+    const cw = Math.round(width * dpr);
+    const ch = Math.round(height * dpr);
     canvas
-      .attr("width", Math.round(width * dpr))
-      .attr("height", Math.round(height * dpr))
+      .attr("width", cw)
+      .attr("height", ch)
       .style("left", `${MARGIN.left}px`)
       .style("top", `${MARGIN.top}px`)
       .style("width", `${width}px`)
       .style("height", `${height}px`);
+    layer.resize(cw, ch);
     inner.attr("transform", `translate(${MARGIN.left},${MARGIN.top})`);
     zoomSurface.attr("width", width).attr("height", height);
     xAxisG.attr("transform", `translate(${MARGIN.left},${MARGIN.top + height})`);
@@ -222,95 +281,84 @@ export function createScatterplot(root, opts = {}) {
   }
 
   function draw() {
+    if (frame) cancelAnimationFrame(frame);
     frame = 0;
-    if (!width) return;
-    const dpr = window.devicePixelRatio || 1;
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    if ((window.devicePixelRatio || 1) !== dpr) layout(); // moved to a screen of another density
+    if (!width) return stats;
     drawAxes();
 
     const n = data ? data.n : 0;
-    if (px.length !== n) {
-      px = new Float32Array(n);
-      py = new Float32Array(n);
-    }
     let visible = 0;
-    for (let i = 0; i < n; i++) {
-      const x = zx(data.x[i]);
-      const y = zy(data.y[i]);
-      px[i] = x;
-      py[i] = y;
-      if (x >= 0 && x <= width && y >= 0 && y <= height) visible++;
-    }
-
-    if (n) {
-      const r = pointRadius(n) * Math.min(2.5, Math.sqrt(transform.k));
-      const dimming = selectionSet.size > 0;
-      // Unselected first (dimmed when a selection exists), selected on top; one path per
-      // colour so the canvas fills a few large paths instead of thousands of small ones.
-      ctx.globalAlpha = dimming ? DIM_ALPHA : BASE_ALPHA;
-      data.byClass.forEach((rows, c) => fillRows(rows, colorOf(c), r, dimming ? 0 : -1));
-      if (dimming) {
-        ctx.globalAlpha = 1;
-        data.byClass.forEach((rows, c) => fillRows(rows, colorOf(c), r * 1.15, 1));
-        // A thin outline keeps a few selected points readable on top of dimmed ones; on
-        // thousands it would turn dense clusters black, so it is left out there.
-        if (countSelected() <= 500) {
-          ctx.globalAlpha = 0.55;
-          ctx.lineWidth = 0.6;
-          ctx.strokeStyle = "#1b1f24";
-          data.byClass.forEach((rows) => strokeRows(rows, r * 1.15));
-        }
-      }
-      ctx.globalAlpha = 1;
+    if (!n) {
+      ctx.clearRect(0, 0, layer.width, layer.height);
+    } else {
+      // Device-pixel position = value * a + b, the zoomed scales folded into two numbers.
+      const [ax, bx] = linear(zx, dpr);
+      const [ay, by] = linear(zy, dpr);
+      const r = pointRadius(n) * Math.min(2.5, Math.sqrt(transform.k)) * dpr;
+      const mask = selection && selection.size > 0 ? selection.mask : null;
+      const common = { x: data.x, y: data.y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
+      layer.clear(background);
+      // Unselected first (dimmed when a selection exists), selected on top, larger; the
+      // first pass lists the selected rows so the second one does not walk all rows again.
+      const rest = layer.paint({
+        ...common,
+        want: mask ? 0 : -1,
+        skip: scratch,
+        radius: r,
+        alpha: mask ? DIM_ALPHA : BASE_ALPHA,
+      });
+      visible = rest.visible;
+      const rows = scratch.subarray(0, mask ? rest.skipped : 0);
+      const chosen = rows.length
+        ? layer.paint({ ...common, rows, mask: null, want: -1, radius: r * SELECTED_SCALE, alpha: 1 })
+        : null;
+      if (chosen) visible += chosen.visible;
+      layer.flush();
+      if (chosen && chosen.painted <= OUTLINE_MAX) outlineSelected(rows, common, (r * SELECTED_SCALE) / dpr);
     }
     positionHoverRing();
 
-    stats = { iteration: data ? data.iteration : null, pointsDrawn: n, visiblePoints: visible };
+    stats = { iteration: data ? data.iteration : null, pointsDrawn: n, visiblePoints: visible, gesture };
     container.attr("data-points", n).attr("data-visible", visible);
-    countEl.text(n ? `${d3.format(",")(n)} points` : "");
+    countEl.text(n ? `${formatCount(n)} points` : "");
     emitter.emit("draw", stats);
+    return stats;
   }
 
-  // want: -1 all rows, 0 unselected rows, 1 selected rows
-  function fillRows(rows, color, r, want) {
-    ctx.fillStyle = color;
+  // A thin outline keeps a few selected points readable on top of dimmed ones; on thousands
+  // it would turn dense clusters black, so it is left out there. Canvas paths, over the image.
+  function outlineSelected(rows, { x, y, ax, bx, ay, by }, r) {
+    ctx.save();
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.globalAlpha = 0.55;
+    ctx.lineWidth = 0.6;
+    ctx.strokeStyle = "#1b1f24";
     ctx.beginPath();
     for (const i of rows) {
-      if (want >= 0 && selectedMask[i] !== want) continue;
-      const x = px[i];
-      const y = py[i];
-      if (x < -r || y < -r || x > width + r || y > height + r) continue;
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
-    }
-    ctx.fill();
-  }
-
-  function strokeRows(rows, r) {
-    ctx.beginPath();
-    for (const i of rows) {
-      if (!selectedMask[i]) continue;
-      const x = px[i];
-      const y = py[i];
-      if (x < -r || y < -r || x > width + r || y > height + r) continue;
-      ctx.moveTo(x + r, y);
-      ctx.arc(x, y, r, 0, 2 * Math.PI);
+      const px = (x[i] * ax + bx) / dpr;
+      const py = (y[i] * ay + by) / dpr;
+      if (px < -r || py < -r || px > width + r || py > height + r) continue;
+      ctx.moveTo(px + r, py);
+      ctx.arc(px, py, r, 0, 2 * Math.PI);
     }
     ctx.stroke();
+    ctx.restore();
   }
 
-  function countSelected() {
-    let c = 0;
-    for (let i = 0; i < selectedMask.length; i++) c += selectedMask[i];
-    return c;
+  // One packed pixel per class present in the data, plus a last "unknown" slot.
+  function updatePalette() {
+    const slots = data ? data.slots : 0;
+    palette = new Uint32Array(slots + 1);
+    for (let c = 0; c < slots; c++) palette[c] = pixelOf(colors[c] || UNKNOWN_COLOR);
+    palette[slots] = pixelOf(UNKNOWN_COLOR);
   }
 
-  function colorOf(c) {
-    return colors[c] || UNKNOWN_COLOR;
-  }
-
+  // Axes are SVG: rebuild them only when the scales changed, not on every selection redraw.
   function drawAxes() {
+    const key = `${zx.domain()}|${zy.domain()}|${width}|${height}`;
+    if (key === axesKey) return;
+    axesKey = key;
     const ticks = Math.max(3, Math.round(width / 80));
     xAxisG.call(d3.axisBottom(zx).ticks(ticks).tickSizeOuter(0));
     yAxisG.call(d3.axisLeft(zy).ticks(ticks).tickSizeOuter(0));
@@ -331,16 +379,6 @@ export function createScatterplot(root, opts = {}) {
       .attr("r", pointRadius(data.n) * Math.min(2.5, Math.sqrt(transform.k)) + 4);
   }
 
-  function rebuildMask() {
-    if (!data) {
-      selectedMask = null;
-      return;
-    }
-    selectedMask = new Uint8Array(data.n);
-    if (!selectionSet.size) return;
-    for (let i = 0; i < data.n; i++) selectedMask[i] = selectionSet.has(data.ids[i]) ? 1 : 0;
-  }
-
   // ---- public API ------------------------------------------------------------------------------
   const api = {
     on: emitter.on,
@@ -357,61 +395,91 @@ export function createScatterplot(root, opts = {}) {
 
     setColors(next) {
       colors = next || [];
+      updatePalette();
       schedule();
       return api;
     },
 
-    /** Columns of equal length; ids default to row numbers. Pass null to clear the plot. */
+    /**
+     * Columns of equal length: x, y (Float32Array views are kept as they are, without a copy),
+     * labels, and ids (default: the row numbers). Pass null to clear the plot.
+     */
     setData(next) {
       if (!next) {
         data = null;
-        quadtree = null;
         hoverIndex = -1;
         container.attr("data-iteration", "").classed("is-empty", true);
       } else {
         const n = next.x.length;
-        const labels = Int32Array.from(next.labels);
-        const ids = next.ids ? Int32Array.from(next.ids) : Int32Array.from(d3.range(n));
-        const nClasses = Math.max(colors.length, d3.max(labels) + 1 || 0);
-        const byClass = Array.from({ length: nClasses }, () => []);
+        const x = next.x instanceof Float32Array ? next.x : Float32Array.from(next.x);
+        const y = next.y instanceof Float32Array ? next.y : Float32Array.from(next.y);
+        const labels = next.labels instanceof Int32Array ? next.labels : Int32Array.from(next.labels);
+        // Palette slot per row: its class, or slot `slots` ("unknown") for a missing label.
+        let slots = 0;
+        for (let i = 0; i < n; i++) if (labels[i] >= slots) slots = labels[i] + 1;
+        slots = Math.min(slots, 65535);
+        const color = new Uint16Array(n);
         for (let i = 0; i < n; i++) {
-          if (labels[i] >= 0) byClass[labels[i]].push(i);
+          const c = labels[i];
+          color[i] = c >= 0 && c < slots ? c : slots;
+        }
+        let ids = null;
+        let rowOfId = null;
+        if (next.ids) {
+          ids = next.ids instanceof Int32Array ? next.ids : Int32Array.from(next.ids);
+          let maxId = -1;
+          for (let i = 0; i < n; i++) if (ids[i] > maxId) maxId = ids[i];
+          rowOfId = new Int32Array(maxId + 1).fill(-1);
+          for (let i = 0; i < n; i++) rowOfId[ids[i]] = i;
         }
         data = {
           n,
-          x: Float64Array.from(next.x),
-          y: Float64Array.from(next.y),
+          x,
+          y,
           labels,
           ids,
+          rowOfId,
+          color,
+          slots,
           iteration: next.iteration ?? null,
-          byClass,
-          rowOf: new Map(Array.from(ids, (id, i) => [id, i])),
+          index: null, // built once per data set (indexOf), reused by every zoom and gesture
         };
-        quadtree = d3
-          .quadtree()
-          .x((i) => data.x[i])
-          .y((i) => data.y[i])
-          .addAll(d3.range(n));
+        // Building the quadtree of 70,000 points takes tens of milliseconds: do it after the
+        // first paint, when the page is idle, or at the first hover / gesture if that is sooner.
+        const mine = data;
+        whenIdle(() => data === mine && indexOf());
+        if (hits.length < n) hits = new Int32Array(n);
+        if (scratch.length < n) scratch = new Int32Array(n);
         hoverIndex = -1;
         container.attr("data-iteration", data.iteration ?? "").classed("is-empty", false);
       }
+      updatePalette();
       lastHoverId = null;
-      rebuildMask();
+      gesture = null;
       api.resetZoom(false);
       updateBaseScales();
       schedule();
       return api;
     },
 
+    /**
+     * The shared selection: a view with `size` and `mask` (Uint8Array by id, from
+     * selection.js, read while drawing without copying), or any Set of ids.
+     */
     setSelection(set) {
-      selectionSet = set || new Set();
-      rebuildMask();
+      if (!set) selection = null;
+      else if (set.mask instanceof Uint8Array) selection = set;
+      else selection = maskOfSet(set);
       schedule();
       return api;
     },
 
     setHover(id) {
-      const row = data && id !== null && id !== undefined ? (data.rowOf.get(id) ?? -1) : -1;
+      let row = -1;
+      if (data && id !== null && id !== undefined) {
+        if (data.rowOfId) row = id >= 0 && id < data.rowOfId.length ? data.rowOfId[id] : -1;
+        else row = id >= 0 && id < data.n ? id : -1;
+      }
       if (row !== hoverIndex) {
         hoverIndex = row;
         positionHoverRing();
@@ -435,13 +503,82 @@ export function createScatterplot(root, opts = {}) {
 
     stats: () => ({ ...stats }),
     /** The ids this plot shows (a copy). */
-    ids: () => (data ? Array.from(data.ids) : []),
+    ids: () => (data ? (data.ids ? Array.from(data.ids) : Array.from({ length: data.n }, (_, i) => i)) : []),
     node: () => root,
+
+    // -- for the scale test and benchmark hooks (scale-hook.js) --
+    /** Draw now instead of at the next animation frame; returns the stats. */
+    drawNow: () => draw(),
+    /** Ids inside a rectangle of the plot area given as fractions [fx0, fy0, fx1, fy1]. */
+    idsInFraction([fx0, fy0, fx1, fy1]) {
+      return idsInRect({ x0: fx0 * width, y0: fy0 * height, x1: fx1 * width, y1: fy1 * height });
+    },
+    /** What a benchmark needs to paint the same points another way (no copies). */
+    geometry() {
+      const [ax, bx] = linear(zx, 1);
+      const [ay, by] = linear(zy, 1);
+      return {
+        canvas: canvas.node(),
+        n: data ? data.n : 0,
+        x: data?.x,
+        y: data?.y,
+        labels: data?.labels,
+        ids: data?.ids,
+        colors: colors.slice(),
+        unknownColor: UNKNOWN_COLOR,
+        ax,
+        bx,
+        ay,
+        by,
+        width,
+        height,
+        dpr,
+        radius: data ? pointRadius(data.n) * Math.min(2.5, Math.sqrt(transform.k)) : 0,
+      };
+    },
   };
 
   api.setMode("pan");
   layout();
   return api;
+}
+
+function whenIdle(fn) {
+  if (window.requestIdleCallback) window.requestIdleCallback(fn, { timeout: 1000 });
+  else setTimeout(fn, 50);
+}
+
+// scale(v) = v * a + b for a d3 linear scale, times k (the device pixel ratio).
+function linear(scale, k) {
+  const [d0, d1] = scale.domain();
+  const [r0, r1] = scale.range();
+  const a = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
+  return [a * k, (r0 - d0 * a) * k];
+}
+
+function pixelOf(css) {
+  const c = d3.rgb(css);
+  return packColor(c.r | 0, c.g | 0, c.b | 0);
+}
+
+// The canvas is painted opaque in the colour of the panel behind it (white if transparent).
+function cssBackground(el) {
+  let node = el;
+  while (node && node.nodeType === 1) {
+    const c = d3.color(getComputedStyle(node).backgroundColor);
+    if (c && c.opacity > 0) return pixelOf(c.formatRgb());
+    node = node.parentNode;
+  }
+  return packColor(255, 255, 255);
+}
+
+// A plain Set (not the selection's own view): a mask over the ids it holds.
+function maskOfSet(set) {
+  let max = -1;
+  for (const id of set) if (id > max) max = id;
+  const mask = new Uint8Array(max + 1);
+  for (const id of set) if (id >= 0) mask[id] = 1;
+  return { size: set.size, mask };
 }
 
 function pointRadius(n) {

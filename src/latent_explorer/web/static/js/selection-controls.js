@@ -83,6 +83,8 @@ export function createSelectionControls({ state, session, selection, plots, lege
 
   for (const [name, plot] of Object.entries(plots)) {
     plot.on("select", ({ ids, method, params }) => selection.apply(toolbar.op(), ids, { method, params }, name));
+    // A brush being dragged previews its result in every plot; ids null: it selected nothing.
+    plot.on("preview", ({ ids }) => (ids ? selection.preview(toolbar.op(), ids, name) : selection.endPreview(name)));
     plot.on("pointclick", ({ id }) => {
       // A click toggles one point, so an idle click never wipes a careful selection.
       const op = selection.has(id) ? "subtract" : "add";

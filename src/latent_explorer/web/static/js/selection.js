@@ -1,6 +1,15 @@
-// The shared selection: one Set of point ids for every plot, changed by replace / add /
+// The shared selection: one set of point ids for every plot, changed by replace / add /
 // subtract operations. It also keeps a record of *how* it was made (class, random with seed,
 // brush, lasso, or a "manual" list of steps) so an iteration can be explained and repeated.
+//
+// The ids live in a Uint8Array mask indexed by id (1 = selected), not in a Set: with 70,000
+// points a brush that re-selects tens of thousands of ids on every move would otherwise build
+// and probe large Sets; the plots read the same mask while drawing. `selection.set` is a
+// read-only Set-like view ({size, has, mask, [Symbol.iterator]}) for code that wants one.
+//
+// A gesture in progress (a brush being dragged) can *preview* its result: the selection shows
+// base-op-ids while the base itself is kept, so moving the brush never accumulates; the final
+// apply() (or endPreview() when the gesture is abandoned) replaces the preview.
 
 import { createEmitter } from "./emitter.js";
 
@@ -12,34 +21,114 @@ const MAX_STEPS = 20;
 
 export function createSelection() {
   const emitter = createEmitter();
-  let ids = new Set();
+  let mask = new Uint8Array(0); // mask[id] === 1: selected; grows to the largest id seen
+  let size = 0;
   let how = null; // {method, params} or null when empty
   let sortedCache = null;
+  let base = null; // {mask, size, how} while a preview is shown
 
-  function commit(nextIds, nextHow, source) {
-    ids = nextIds;
-    how = ids.size ? compact(nextHow) : null;
+  const has = (id) => mask[id] === 1;
+  const view = Object.freeze({
+    get size() {
+      return size;
+    },
+    has,
+    /** The live mask (replaced when it grows: read it again after each change). */
+    get mask() {
+      return mask;
+    },
+    *[Symbol.iterator]() {
+      for (let id = 0; id < mask.length; id++) if (mask[id]) yield id;
+    },
+  });
+
+  function grow(id) {
+    const next = new Uint8Array(Math.max(id + 1, mask.length * 2, 1024));
+    next.set(mask);
+    mask = next;
+  }
+
+  // Set or clear each id; returns how many flags changed.
+  function mark(ids, flag) {
+    let changed = 0;
+    for (const raw of ids) {
+      const id = raw | 0;
+      if (id < 0 || id !== raw) continue; // ids are whole numbers >= 0
+      if (id >= mask.length) {
+        if (!flag) continue;
+        grow(id);
+      }
+      if (mask[id] !== flag) {
+        mask[id] = flag;
+        changed++;
+      }
+    }
+    size += flag ? changed : -changed;
+    return changed;
+  }
+
+  function combineInto(op, newIds) {
+    if (op === "replace") {
+      mask.fill(0);
+      size = 0;
+      mark(newIds, 1);
+      return true;
+    }
+    return mark(newIds, op === "add" ? 1 : 0) > 0;
+  }
+
+  // Put the pre-preview selection back without telling anyone; true if there was one.
+  function dropPreview() {
+    if (!base) return false;
+    if (mask.length !== base.mask.length) mask = new Uint8Array(Math.max(mask.length, base.mask.length));
+    mask.fill(0);
+    mask.set(base.mask);
+    size = base.size;
+    how = base.how;
+    base = null;
     sortedCache = null;
-    emitter.emit("change", { size: ids.size, how, source });
+    return true;
+  }
+
+  function emit(source, preview = false) {
+    sortedCache = null;
+    emitter.emit("change", { size, how, source, preview });
+  }
+
+  function commit(nextHow, source) {
+    how = size ? compact(nextHow) : null;
+    emit(source);
   }
 
   const api = {
     on: emitter.on,
     get size() {
-      return ids.size;
+      return size;
     },
-    has: (id) => ids.has(id),
-    /** The live Set; callers must not mutate it. */
+    has,
+    /** A read-only Set-like view of the ids (size, has, mask, iteration); do not mutate. */
     get set() {
-      return ids;
+      return view;
+    },
+    /** The mask itself: mask[id] === 1 when id is selected. */
+    get mask() {
+      return mask;
     },
     /** How the selection was made: {method, params} or null. */
     get how() {
       return how;
     },
+    /** True while a gesture previews its result. */
+    get previewing() {
+      return base !== null;
+    },
     toSortedArray() {
-      if (!sortedCache) sortedCache = Int32Array.from(ids).sort();
-      return Array.from(sortedCache);
+      if (!sortedCache) {
+        const out = [];
+        for (let id = 0; id < mask.length; id++) if (mask[id]) out.push(id);
+        sortedCache = out;
+      }
+      return sortedCache.slice();
     },
 
     /**
@@ -48,18 +137,15 @@ export function createSelection() {
      */
     apply(op, newIds, record, source = null) {
       if (!OPS.includes(op)) throw new Error(`unknown selection op ${op}`);
-      let next;
-      if (op === "replace") {
-        next = new Set(newIds);
-      } else if (op === "add") {
-        next = new Set(ids);
-        for (const id of newIds) next.add(id);
-      } else {
-        next = new Set(ids);
-        for (const id of newIds) next.delete(id);
+      const hadPreview = dropPreview();
+      const previous = how;
+      const changed = combineInto(op, newIds);
+      if (op !== "replace" && !changed) {
+        // Nothing changed: keep the record (but undo a preview listeners may have drawn).
+        if (hadPreview) emit(source);
+        return;
       }
-      if (op !== "replace" && sameSet(next, ids)) return; // nothing changed: keep the record
-      commit(next, combine(how, op, record), source);
+      commit(combine(previous, op, record), source);
     },
     replace(newIds, record, source) {
       api.apply("replace", newIds, record, source);
@@ -71,17 +157,34 @@ export function createSelection() {
       api.apply("subtract", newIds, record, source);
     },
     clear(source = null) {
-      if (!ids.size) return;
-      commit(new Set(), null, source);
+      const hadPreview = dropPreview();
+      if (!size) {
+        if (hadPreview) emit(source);
+        return;
+      }
+      mask.fill(0);
+      size = 0;
+      commit(null, source);
+    },
+
+    /**
+     * Show what `op` with `newIds` would give, keeping the selection from before the gesture
+     * as the base of every further preview. `newIds` is only read during the call.
+     */
+    preview(op, newIds, source = null) {
+      if (!OPS.includes(op)) throw new Error(`unknown selection op ${op}`);
+      const saved = base || { mask: mask.slice(), size, how };
+      dropPreview();
+      base = saved;
+      combineInto(op, newIds);
+      emit(source, true);
+    },
+    /** The gesture was abandoned: show the selection from before it again. */
+    endPreview(source = null) {
+      if (dropPreview()) emit(source);
     },
   };
   return api;
-}
-
-function sameSet(a, b) {
-  if (a.size !== b.size) return false;
-  for (const v of a) if (!b.has(v)) return false;
-  return true;
 }
 
 // How a selection was made after one more operation. Class picks that only add stay a

@@ -18,6 +18,7 @@ export function createSession({ state, errors }) {
   let labels = null; // Int32Array: class of each point id
   let classIdsCache = new Map(); // class index -> ids
   const embeddings = new Map(); // iteration -> Promise of the embedding answer
+  let labelColumn = null; // Promise of the points' classes (Int32Array): equal in every iteration
 
   const session = {
     on: emitter.on,
@@ -33,6 +34,7 @@ export function createSession({ state, errors }) {
       labels = null;
       classIdsCache = new Map();
       embeddings.clear();
+      labelColumn = null;
       emitter.emit("reset");
     },
 
@@ -58,10 +60,24 @@ export function createSession({ state, errors }) {
       return classIdsCache.get(c);
     },
 
-    /** Iteration k's coordinates; one request per iteration, shared by every view of it. */
+    /**
+     * Iteration k's points, {n, iteration, parent, x, y, labels, selected}: x and y are
+     * Float32Arrays over the binary answer, labels an Int32Array. Fetched once per iteration
+     * and shared by every view of it; the labels, equal in every iteration, only once.
+     */
     embedding(k) {
       if (!embeddings.has(k)) {
-        const p = api.embedding(state.get().experimentId, k);
+        const id = state.get().experimentId;
+        if (!labelColumn) {
+          const mine = api.embeddingColumns(id, k, ["labels"]).then((a) => Int32Array.from(a.labels));
+          mine.catch(() => {
+            if (labelColumn === mine) labelColumn = null; // let a later call retry
+          });
+          labelColumn = mine;
+        }
+        const p = Promise.all([api.coordinates(id, k), api.embeddingColumns(id, k, ["selected"]), labelColumn]).then(
+          ([xy, columns, classes]) => ({ ...xy, selected: columns.selected, labels: classes }),
+        );
         p.catch(() => embeddings.delete(k)); // let a later call retry
         embeddings.set(k, p);
       }

@@ -1,0 +1,457 @@
+"""Persistence of experiments: a SQLite index plus artifact files in the state folder.
+
+Layout under ``STATE_DIR``::
+
+    store.sqlite                       experiments, iterations, jobs (WAL mode)
+    experiments/<id>/iter_<k>/         coords.npy, per_point.npz, model.pt (a state_dict)
+
+The database holds everything small (config, selections, metrics, losses, job history); the
+arrays and weights are files written by :mod:`latent_explorer.core.persist` (temporary file
+plus rename, so a crash never leaves half a file) and read back without unpickling
+(``np.load(allow_pickle=False)``, ``torch.load(weights_only=True)``).
+
+Write order makes every crash recoverable: an iteration's files are written before its row,
+so a row never points at missing files; its metrics are written when they are measured. A
+job row says ``running`` until the job ends; rows still ``running`` when the store is opened
+by a new process (see :meth:`Store.recover_interrupted`) belong to a process that died.
+
+Folder names are built only from validated 32-hex-digit experiment ids and integer iteration
+numbers, never from other user input.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import shutil
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ..core.datasets import Dataset
+from ..core.experiment import Experiment, Iteration
+from ..core.persist import (
+    iteration_folder,
+    load_arrays,
+    load_model,
+    save_coords,
+    save_model,
+    save_per_point,
+)
+from ..core.selection import Selection
+from ..core.training import TrainConfig
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
+
+# Experiment status in the database. "training" and "measuring" mean a job is running.
+RUNNING_STATUSES = ("training", "measuring")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS experiments (
+    id TEXT PRIMARY KEY,
+    dataset TEXT NOT NULL,
+    dataset_title TEXT NOT NULL,
+    model TEXT NOT NULL,
+    config TEXT NOT NULL,              -- JSON of TrainConfig.to_dict()
+    device TEXT NOT NULL,              -- where it was trained; restores use the server's device
+    n_samples INTEGER NOT NULL,
+    metric_sample_size INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    status TEXT NOT NULL,              -- training | measuring | ready | failed | cancelled | interrupted
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS experiments_by_update ON experiments (updated_at);
+CREATE TABLE IF NOT EXISTS iterations (
+    experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    parent INTEGER,
+    mode TEXT NOT NULL,                -- initial | finetune | scratch
+    epochs INTEGER NOT NULL,
+    selection TEXT,                    -- JSON {ids, method, params}; NULL for iteration 0
+    metrics TEXT,                      -- JSON group report; NULL until measured
+    parent_metrics TEXT,               -- JSON group report of the parent's projection
+    losses TEXT NOT NULL,              -- JSON list of per-epoch losses
+    train_seconds REAL NOT NULL,
+    metric_seconds REAL NOT NULL,
+    model_hyperparameters TEXT NOT NULL,  -- JSON, rebuilds the model for model.pt
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (experiment_id, idx)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,                -- initial | retrain
+    iteration INTEGER NOT NULL,        -- the iteration the job produces
+    state TEXT NOT NULL,               -- running | done | failed | cancelled | interrupted
+    error TEXT,
+    started_at TEXT NOT NULL,
+    ended_at TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_experiment ON jobs (experiment_id, id);
+"""
+
+INTERRUPTED_MESSAGE = "the server stopped while this job was running"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def check_id(experiment_id: str) -> str:
+    """Return ``experiment_id`` if it is 32 lowercase hex digits; raise ValueError otherwise."""
+    if not isinstance(experiment_id, str) or not ID_PATTERN.match(experiment_id):
+        raise ValueError("experiment id must be 32 hexadecimal characters")
+    return experiment_id
+
+
+class StoreError(RuntimeError):
+    """The state folder cannot be used (e.g. written by a newer version)."""
+
+
+class Store:
+    """SQLite index and artifact folders of all experiments under ``state_dir``.
+
+    One connection shared by all threads behind a lock; the database runs in WAL mode so other
+    processes (a second server, a backup) can read while this one writes.
+    """
+
+    def __init__(self, state_dir: str | Path) -> None:
+        self.state_dir = Path(state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.experiments_dir = self.state_dir / "experiments"
+        self.experiments_dir.mkdir(exist_ok=True)
+        self.path = self.state_dir / "store.sqlite"
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30.0)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._migrate()
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock, self._conn:
+            yield self._conn
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        with self._tx() as conn:
+            conn.executescript(_SCHEMA)
+            row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+            version = row[0] if row is not None else None
+            if version is None:
+                conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema version {version}, newer than this latent-explorer "
+                    f"({SCHEMA_VERSION}); upgrade latent-explorer or use another --state-dir"
+                )
+            # Older versions would be migrated here, one step at a time.
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def folder(self, experiment_id: str) -> Path:
+        """The artifact folder of an experiment (the id is validated first)."""
+        return self.experiments_dir / check_id(experiment_id)
+
+    def checkpoint_path(self, experiment_id: str, index: int) -> Path:
+        return iteration_folder(self.folder(experiment_id), index) / "model.pt"
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def create_experiment(
+        self, experiment_id: str, exp: Experiment, *, created_at: str, status: str = "training"
+    ) -> None:
+        check_id(experiment_id)
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO experiments (id, dataset, dataset_title, model, config, device, "
+                "n_samples, metric_sample_size, created_at, updated_at, status) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    experiment_id,
+                    exp.dataset.name,
+                    exp.dataset.title,
+                    exp.model_kind,
+                    json.dumps(exp.config.to_dict()),
+                    exp.device,
+                    exp.dataset.n_samples,
+                    int(exp.metric_sample.size),
+                    created_at,
+                    created_at,
+                    status,
+                ),
+            )
+
+    def set_status(self, experiment_id: str, status: str, *, error: str | None = None) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                (status, error, now(), experiment_id),
+            )
+
+    def start_job(self, experiment_id: str, *, kind: str, iteration: int) -> int:
+        """Record a running job; the experiment's status becomes ``training``."""
+        stamp = now()
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO jobs (experiment_id, kind, iteration, state, started_at) "
+                "VALUES (?, ?, ?, 'running', ?)",
+                (experiment_id, kind, iteration, stamp),
+            )
+            conn.execute(
+                "UPDATE experiments SET status = 'training', error = NULL, updated_at = ? "
+                "WHERE id = ?",
+                (stamp, experiment_id),
+            )
+            assert cur.lastrowid is not None
+            return cur.lastrowid
+
+    def finish_job(self, job_id: int, *, state: str, error: str | None = None) -> None:
+        """End a job. The experiment is ``ready`` when it has an iteration, else ``state``."""
+        stamp = now()
+        with self._tx() as conn:
+            row = conn.execute("SELECT experiment_id FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            conn.execute(
+                "UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?",
+                (state, error, stamp, job_id),
+            )
+            if row is None:
+                return
+            n = conn.execute(
+                "SELECT count(*) FROM iterations WHERE experiment_id = ?", (row[0],)
+            ).fetchone()[0]
+            status, message = ("ready", None) if n else (state, error)
+            conn.execute(
+                "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                (status, message, stamp, row[0]),
+            )
+
+    def save_iteration(self, experiment_id: str, it: Iteration) -> None:
+        """Write an iteration's coordinates, per-point values and weights, then its row."""
+        target = iteration_folder(self.folder(experiment_id), it.index)
+        save_coords(target, it.coords)
+        save_per_point(target, it.per_point)
+        save_model(target, it.model)
+        stamp = now()
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO iterations (experiment_id, idx, parent, mode, epochs, "
+                "selection, metrics, parent_metrics, losses, train_seconds, metric_seconds, "
+                "model_hyperparameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    experiment_id,
+                    it.index,
+                    it.parent,
+                    it.mode,
+                    it.epochs,
+                    _dumps(it.selection.to_dict() if it.selection is not None else None),
+                    _dumps(it.metrics),
+                    _dumps(it.parent_metrics),
+                    json.dumps([float(v) for v in it.losses]),
+                    float(it.train_seconds),
+                    float(it.metric_seconds),
+                    json.dumps(it.model.hyperparameters()),
+                    it.created_at,
+                ),
+            )
+            conn.execute(
+                "UPDATE experiments SET updated_at = ? WHERE id = ?", (stamp, experiment_id)
+            )
+
+    def save_metrics(self, experiment_id: str, it: Iteration) -> None:
+        """Write a measured iteration's per-point values, then its metrics."""
+        if it.metrics is None:
+            raise ValueError(f"iteration {it.index} has not been measured")
+        save_per_point(iteration_folder(self.folder(experiment_id), it.index), it.per_point)
+        stamp = now()
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE iterations SET metrics = ?, parent_metrics = ?, metric_seconds = ? "
+                "WHERE experiment_id = ? AND idx = ?",
+                (
+                    _dumps(it.metrics),
+                    _dumps(it.parent_metrics),
+                    float(it.metric_seconds),
+                    experiment_id,
+                    it.index,
+                ),
+            )
+            conn.execute(
+                "UPDATE experiments SET updated_at = ? WHERE id = ?", (stamp, experiment_id)
+            )
+
+    def delete_experiment(self, experiment_id: str) -> bool:
+        """Remove an experiment's rows and its folder; False if it was not stored."""
+        folder = self.folder(experiment_id)
+        with self._tx() as conn:
+            cur = conn.execute("DELETE FROM experiments WHERE id = ?", (experiment_id,))
+        shutil.rmtree(folder, ignore_errors=True)
+        return cur.rowcount > 0
+
+    def recover_interrupted(self) -> list[str]:
+        """Mark the jobs of a process that died; return the ids of the experiments concerned.
+
+        Jobs still ``running`` become ``interrupted``. An experiment that was training or
+        measuring becomes ``interrupted`` when it has no iteration, else ``ready`` (its
+        earlier iterations stay usable; its last job says ``interrupted``). Artifact folders
+        without a database row (left by a delete that died half-way) are removed.
+        """
+        stamp = now()
+        with self._tx() as conn:
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM experiments WHERE status IN (?, ?)", RUNNING_STATUSES
+                )
+            ]
+            conn.execute(
+                "UPDATE jobs SET state = 'interrupted', error = ?, ended_at = ? "
+                "WHERE state = 'running'",
+                (INTERRUPTED_MESSAGE, stamp),
+            )
+            for experiment_id in ids:
+                n = conn.execute(
+                    "SELECT count(*) FROM iterations WHERE experiment_id = ?", (experiment_id,)
+                ).fetchone()[0]
+                status, error = ("ready", None) if n else ("interrupted", INTERRUPTED_MESSAGE)
+                conn.execute(
+                    "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                    (status, error, stamp, experiment_id),
+                )
+            known = {r[0] for r in conn.execute("SELECT id FROM experiments")}
+        for path in self.experiments_dir.iterdir():
+            if ID_PATTERN.match(path.name) and path.name not in known and path.is_dir():
+                log.info("removing orphaned artifact folder %s", path)
+                shutil.rmtree(path, ignore_errors=True)
+        if ids:
+            log.warning("experiments interrupted by the last shutdown: %s", ", ".join(ids))
+        return ids
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def list_experiments(self, *, limit: int = 50) -> list[dict[str, Any]]:
+        """Stored experiments, the most recently updated first."""
+        rows = self._query(
+            "SELECT e.id, e.dataset, e.dataset_title, e.model, e.created_at, e.updated_at, "
+            "e.status, (SELECT count(*) FROM iterations i WHERE i.experiment_id = e.id) "
+            "AS n_iterations FROM experiments e ORDER BY e.updated_at DESC, e.created_at DESC "
+            "LIMIT ?",
+            (int(limit),),
+        )
+        return [dict(r) for r in rows]
+
+    def experiment(self, experiment_id: str) -> dict[str, Any] | None:
+        rows = self._query("SELECT * FROM experiments WHERE id = ?", (experiment_id,))
+        return dict(rows[0]) if rows else None
+
+    def iteration_rows(self, experiment_id: str) -> list[dict[str, Any]]:
+        rows = self._query(
+            "SELECT * FROM iterations WHERE experiment_id = ? ORDER BY idx", (experiment_id,)
+        )
+        return [dict(r) for r in rows]
+
+    def last_job(self, experiment_id: str) -> dict[str, Any] | None:
+        rows = self._query(
+            "SELECT kind, iteration, state, error, started_at, ended_at FROM jobs "
+            "WHERE experiment_id = ? ORDER BY id DESC LIMIT 1",
+            (experiment_id,),
+        )
+        return dict(rows[0]) if rows else None
+
+    def load(
+        self,
+        experiment_id: str,
+        *,
+        load_dataset: Callable[[str], Dataset],
+        device: str = "auto",
+    ) -> tuple[Experiment, dict[str, Any]]:
+        """Rebuild an experiment with every stored iteration; also return its row.
+
+        Raises KeyError when the experiment is not stored and ValueError when its files do
+        not match its dataset any more. Errors of ``load_dataset`` propagate.
+        """
+        row = self.experiment(experiment_id)
+        if row is None:
+            raise KeyError(experiment_id)
+        dataset = load_dataset(row["dataset"])
+        if dataset.n_samples != row["n_samples"]:
+            raise ValueError(
+                f"dataset {row['dataset']!r} now has {dataset.n_samples} points, but this "
+                f"experiment was trained on {row['n_samples']}; restore the original files"
+            )
+        exp = Experiment(
+            dataset,
+            row["model"],
+            config=TrainConfig.from_dict(json.loads(row["config"])),
+            device=device,
+            metric_sample_size=int(row["metric_sample_size"]),
+        )
+        folder = self.folder(experiment_id)
+        for meta in self.iteration_rows(experiment_id):
+            index = int(meta["idx"])
+            if index != len(exp.iterations):
+                # A gap (a lost row) would break parent links; keep the contiguous prefix.
+                log.error("experiment %s: iteration %d is missing", experiment_id, index)
+                break
+            target = iteration_folder(folder, index)
+            coords, per_point = load_arrays(target)
+            if coords.shape[0] != dataset.n_samples:
+                raise ValueError(
+                    f"iteration {index} has {coords.shape[0]} coordinates for "
+                    f"{dataset.n_samples} points"
+                )
+            selection_data = _loads(meta["selection"])
+            exp.iterations.append(
+                Iteration(
+                    index=index,
+                    parent=meta["parent"],
+                    selection=(
+                        Selection.from_dict(selection_data, n_samples=dataset.n_samples)
+                        if selection_data
+                        else None
+                    ),
+                    mode=meta["mode"],
+                    epochs=int(meta["epochs"]),
+                    coords=coords,
+                    per_point=per_point,
+                    metrics=_loads(meta["metrics"]),
+                    parent_metrics=_loads(meta["parent_metrics"]),
+                    losses=list(json.loads(meta["losses"])),
+                    train_seconds=float(meta["train_seconds"]),
+                    metric_seconds=float(meta["metric_seconds"]),
+                    model=load_model(
+                        target / "model.pt", json.loads(meta["model_hyperparameters"])
+                    ),
+                    created_at=meta["created_at"],
+                )
+            )
+        return exp, row
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
