@@ -54,6 +54,7 @@ class Iteration:
     metric_seconds: float
     model: LatentModel
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    metrics_sampled: bool = False  # True while metrics come from :meth:`Experiment.preview`
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready metadata and metrics (no arrays but the selection ids)."""
@@ -66,6 +67,7 @@ class Iteration:
             "n_selected": len(self.selection) if self.selection is not None else None,
             "metrics": self.metrics,
             "measured": self.metrics is not None,
+            "sampled": self.metrics_sampled,
             "parent_metrics": self.parent_metrics,
             "losses": self.losses,
             "train_seconds": self.train_seconds,
@@ -113,6 +115,7 @@ class Experiment:
             device=self.device,
         )
         self.iterations: list[Iteration] = []
+        self._preview: QualityMeter | None = None
 
     @property
     def metric_sample(self) -> np.ndarray:
@@ -231,9 +234,70 @@ class Experiment:
         self.iterations.append(iteration)
         return iteration
 
+    @property
+    def needs_preview(self) -> bool:
+        """True when exact metrics take long enough (n above the sample size, e.g. 70,000
+        MNIST images: about a minute) that a sampled table should come first."""
+        return self.quality.sample.size < self.dataset.n_samples
+
+    def preview(self, iteration: Iteration) -> Iteration:
+        """Quality tables measured on the fixed sample only (at most 5,000 points), as a
+        quick stand-in until :meth:`measure` replaces them with the exact ones.
+
+        Each row is marked ``"sampled": 1`` and counts the sampled points in ``n_points``.
+        """
+        if iteration.metrics is not None or not self.needs_preview:
+            return iteration
+        start = time.perf_counter()
+        sample = self.quality.sample
+        meter = self._preview_meter()
+        base = self.iterations[iteration.parent] if iteration.parent is not None else None
+        selected = None
+        if iteration.selection is not None:
+            selected = np.flatnonzero(np.isin(sample, iteration.selection.ids))
+        after, before = meter.tables(
+            self._sampled_projection(meter, iteration),
+            key=iteration.index,
+            selected=selected,
+            before=self._sampled_projection(meter, base) if base is not None else None,
+            before_key=iteration.parent,
+        )
+        for table in (after, before):
+            for row in (table or {}).values():
+                if row is not None:
+                    row["sampled"] = 1.0
+        iteration.parent_metrics = before
+        iteration.metric_seconds = time.perf_counter() - start
+        iteration.metrics_sampled = True
+        iteration.metrics = after
+        return iteration
+
+    def _preview_meter(self) -> QualityMeter:
+        if self._preview is None:
+            s = self.quality.sample
+            self._preview = QualityMeter(
+                self.dataset.X[s],
+                self.dataset.y[s],
+                sample_size=s.size,
+                seed=self.config.seed,
+                device=self.device,
+            )
+        return self._preview
+
+    def _sampled_projection(self, meter: QualityMeter, it: Iteration) -> Projection:
+        """``it``'s projection of the sampled points, with per-point values among them."""
+        s = self.quality.sample
+        coords = it.coords[s]
+        kl = it.per_point.get("kl")
+        per_point = meter.per_point(
+            coords, it.per_point["reconstruction_error"][s], kl[s] if kl is not None else None
+        )
+        return Projection(coords, per_point)
+
     def measure(self, iteration: Iteration) -> Iteration:
-        """Fill in the per-point values and quality tables of ``iteration`` (idempotent)."""
-        if iteration.metrics is not None:
+        """Fill in the per-point values and exact quality tables of ``iteration``
+        (idempotent; replaces a :meth:`preview`)."""
+        if iteration.metrics is not None and not iteration.metrics_sampled:
             return iteration
         start = time.perf_counter()
         pp = iteration.per_point
@@ -254,6 +318,7 @@ class Experiment:
         iteration.parent_metrics = before
         iteration.metric_seconds = time.perf_counter() - start
         # Set last: other threads read "metrics is not None" as "measured".
+        iteration.metrics_sampled = False
         iteration.metrics = after
         return iteration
 

@@ -153,7 +153,13 @@ def create_experiment():  # type: ignore[no-untyped-def]
         )
     dataset = _load(name)
     config = _config(dataset, model, body.get("config"))
-    exp = Experiment(dataset, model, config=config, device=current_app.config["DEVICE"])
+    exp = Experiment(
+        dataset,
+        model,
+        config=config,
+        device=current_app.config["DEVICE"],
+        metric_sample_size=current_app.config["METRIC_SAMPLE_SIZE"],
+    )
     session = registry().create(exp)
     registry().start_initial(session)
     return jsonify({"id": session.id, "status": "training"}), 202

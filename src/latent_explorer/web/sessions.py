@@ -262,7 +262,13 @@ class SessionRegistry:
             job.phase = "measuring"
             if store is not None:
                 store.set_status(session.id, "measuring")
-            session.experiment.measure(iteration)
+            exp = session.experiment
+            if exp.needs_preview:
+                # Exact T and C over 70,000 points take about a minute: a table measured on
+                # the fixed 5,000-point sample comes first, labelled as sampled.
+                exp.preview(iteration)
+                job.emit("measured", {"iteration": iteration.index, "sampled": True})
+            exp.measure(iteration)
             self._save_metrics(session)
         except TrainingCancelled:
             self._finish(job_row, "cancelled", None)
@@ -286,7 +292,8 @@ class SessionRegistry:
         if self.store is None:
             return
         for it in list(session.experiment.iterations):
-            if it.metrics is not None and it.index not in session.saved_metrics:
+            exact = it.metrics is not None and not it.metrics_sampled
+            if exact and it.index not in session.saved_metrics:
                 self.store.save_metrics(session.id, it)
                 session.saved_metrics.add(it.index)
 

@@ -151,3 +151,50 @@ export const api = {
     return { close };
   },
 };
+
+// --- persistence, uploads, exports -------------------------------------------------------------
+// Added as a block of its own (Object.assign) so the calls above stay untouched.
+
+/** POST a multipart form (the browser sets its boundary); JSON answer or an ApiError. */
+async function sendForm(path, form) {
+  let response;
+  try {
+    response = await fetch(path, { method: "POST", headers: { Accept: "application/json" }, body: form });
+  } catch (err) {
+    // A server that refuses an oversized body may close the connection before answering.
+    throw new ApiError(
+      0,
+      "network",
+      `The upload did not reach the server (${err.message}). The file may be larger than the upload limit, or the server stopped.`,
+    );
+  }
+  if (!response.ok) throw await failure(response, "POST", path);
+  return response.json();
+}
+
+Object.assign(api, {
+  /** Stored experiments, newest first: {experiments: [{id, dataset, dataset_title, model, ...}]}. */
+  experiments: (limit = 50) => request("GET", `/api/experiments?limit=${limit | 0}`),
+  deleteExperiment: (id) => request("DELETE", exp(id)),
+  /** Upload a CSV file: the per-column report to choose features from (see openapi.py, Upload). */
+  upload(file, delimiter = null) {
+    const form = new FormData();
+    form.append("file", file, file.name);
+    if (delimiter) form.append("delimiter", delimiter);
+    return sendForm("/api/uploads", form);
+  },
+  /** {upload_id, name, features, label, scaling, drop_bad_rows} -> the new dataset's info. */
+  createDataset: (body) => request("POST", "/api/datasets", body),
+  deleteDataset: (name) => request("DELETE", `/api/datasets/${enc(name)}`),
+});
+
+/**
+ * Download addresses of one iteration, for <a download href=...>: the server names the file
+ * (<dataset>-<model>-iteration<k>...) in its Content-Disposition header.
+ */
+export const urls = {
+  exportCsv: (id, k) => `${exp(id)}/iterations/${k | 0}/export.csv`,
+  selectionJson: (id, k) => `${exp(id)}/iterations/${k | 0}/selection.json`,
+  metricsJson: (id, k) => `${exp(id)}/iterations/${k | 0}/metrics.json`,
+  checkpoint: (id, k) => `${exp(id)}/iterations/${k | 0}/checkpoint.pt`,
+};
