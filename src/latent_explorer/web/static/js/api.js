@@ -134,6 +134,7 @@ export const api = {
       });
     on("progress", false);
     on("projected", false);
+    on("measured", false);
     for (const name of ["done", "cancelled", "idle"]) on(name, true);
     source.addEventListener("error", (e) => {
       if (closed) return;

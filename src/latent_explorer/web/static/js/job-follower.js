@@ -1,6 +1,8 @@
 // Following the running job of the shown experiment through its Server-Sent Events:
 //   progress*  -> the bar and the live loss curve
 //   projected  -> K's coordinates are stored: draw the plots now, tables say "computing…"
+//   measured   -> (large datasets) tables measured on the 5,000-point sample: show them,
+//                 marked as sampled, while the exact ones are computed
 //   done       -> K's metrics are stored: fill the tables, then the page is "ready"
 //   error / cancelled / idle / disconnect -> settle on what the server holds.
 // The state's status stays "training" until the tables are filled, so "ready" always means
@@ -36,13 +38,20 @@ export function createJobFollower({ state, session, progress, errors, view }) {
         state.set({ job: { ...state.get().job, iteration, phase: "measuring" } });
         projection = showProjected(iteration, mine);
       },
+      async measured({ iteration }) {
+        if (!session.isCurrent(mine)) return;
+        await projection?.catch(() => null);
+        await session.refresh(mine);
+        if (session.isCurrent(mine)) await view.fillMetrics(iteration, mine);
+      },
       async done({ iteration }) {
         if (!session.isCurrent(mine)) return;
         // Let the plots of "projected" finish first: they come before the tables.
         await projection?.catch(() => null);
         let exp = await session.refresh(mine);
         // The iteration is stored before "done" is sent; still, never show a half-written one.
-        for (let tries = 0; exp && !exp.iterations[iteration]?.measured && tries < 5; tries++) {
+        const exact = (e) => e.iterations[iteration]?.measured && !e.iterations[iteration]?.sampled;
+        for (let tries = 0; exp && !exact(exp) && tries < 5; tries++) {
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
           exp = await session.refresh(mine);
         }
