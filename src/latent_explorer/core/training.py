@@ -64,11 +64,11 @@ class TrainConfig:
         _check_int("batch_size", self.batch_size, 1, 1_000_000, "e.g. 128")
         _check_int("latent_dim", self.latent_dim, 1, 64, "the plots need 2")
         _check_int("seed", self.seed, 0, 2**63 - 1, "any non-negative integer")
-        if not (isinstance(self.lr, int | float) and 0 < self.lr <= 1 and math.isfinite(self.lr)):
+        if not (_is_number(self.lr) and 0 < self.lr <= 1 and math.isfinite(self.lr)):
             raise ValueError(f"lr ({self.lr!r}) must be a number in (0, 1]; try 1e-3")
-        if not (isinstance(self.beta, int | float) and 0 <= self.beta <= 1000):
+        if not (_is_number(self.beta) and 0 <= self.beta <= 1000):
             raise ValueError(f"beta ({self.beta!r}) must be a number in [0, 1000]; 1.0 is the VAE")
-        if not (isinstance(self.weight_decay, int | float) and 0 <= self.weight_decay < 1):
+        if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < 1):
             raise ValueError(f"weight_decay ({self.weight_decay!r}) must be in [0, 1)")
         if self.hidden is not None:
             hidden = tuple(self.hidden)
@@ -103,6 +103,11 @@ class TrainConfig:
                 raise ValueError(f"hidden ({values['hidden']!r}) must be a list such as [64, 32]")
             values["hidden"] = tuple(values["hidden"])
         return cls(**values)
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int in Python, but `"lr": true` is a mistake, not 1.0.
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_int(name: str, value: Any, lo: int, hi: int, hint: str) -> None:

@@ -135,6 +135,14 @@ def _config(dataset: Any, model: str, overrides: Any) -> TrainConfig:
         return base
     if not isinstance(overrides, dict):
         raise ApiError(400, "bad_config", 'config must be a JSON object such as {"epochs": 50}')
+    # The page draws 2-D scatter plots; other latent sizes are for the Python API only.
+    if "latent_dim" in overrides and overrides["latent_dim"] != 2:
+        raise ApiError(
+            400,
+            "bad_config",
+            f"config: latent_dim ({overrides['latent_dim']!r}) must be 2 in the explorer, "
+            "whose plots are 2-D; use the Python API for other sizes",
+        )
     try:
         return TrainConfig.from_dict({**base.to_dict(), **overrides})
     except (TypeError, ValueError) as exc:
@@ -309,7 +317,8 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
         ids = validate_ids(body["selected_ids"], n_samples=exp.dataset.n_samples)
     except (TypeError, ValueError) as exc:
         raise ApiError(400, "bad_selected_ids", str(exc)) from exc
-    how = body.get("selection") or {}
+    how = body.get("selection")
+    how = {} if how is None else how
     if not isinstance(how, dict) or how.get("method", "manual") not in SELECTION_METHODS:
         raise ApiError(
             400,
