@@ -77,6 +77,33 @@ async function coordinates(path) {
   return { ...meta, x: column(0), y: column(4 * n) };
 }
 
+// --- insight --- (per-point values as float32 bytes, like the coordinates)
+/**
+ * GET .../per_point?key=...&format=f32: one Float32Array of n values (NaN: none) with the
+ * extent the server measured, {values, min, max, iteration}.
+ */
+async function perPointValues(path) {
+  const response = await send("GET", path, undefined, "application/octet-stream");
+  if (!response.ok) throw await failure(response, "GET", path);
+  const buffer = await response.arrayBuffer();
+  const n = Number(response.headers.get("X-Points"));
+  if (!Number.isInteger(n) || n < 0 || buffer.byteLength !== 4 * n) {
+    throw new ApiError(response.status, "bad_answer", `GET ${path}: ${buffer.byteLength} bytes for ${n} values`);
+  }
+  const number = (name) => {
+    const v = Number(response.headers.get(name));
+    return Number.isFinite(v) ? v : null;
+  };
+  let values;
+  if (LITTLE_ENDIAN) values = new Float32Array(buffer);
+  else {
+    const view = new DataView(buffer);
+    values = Float32Array.from({ length: n }, (_, i) => view.getFloat32(4 * i, true));
+  }
+  return { values, min: number("X-Min"), max: number("X-Max"), iteration: number("X-Iteration") };
+}
+// --- end insight ---
+
 const enc = encodeURIComponent;
 const exp = (id) => `/api/experiments/${enc(id)}`;
 const idList = (ids) => ids.map((i) => String(i | 0)).join(",");
@@ -104,6 +131,27 @@ export const api = {
   reconstructions: (id, k, ids) =>
     request("GET", `${exp(id)}/iterations/${k | 0}/reconstructions?ids=${idList(ids)}`),
   submitIteration: (id, body) => request("POST", `${exp(id)}/iterations`, body),
+
+  // --- insight --- what the latent space means (web/insight.py and the decode route)
+  /** Decoder output at latent points (at most 1,000): {shape, images} or {feature_names, values}. */
+  decode: (id, k, points) => request("POST", `${exp(id)}/decode`, { iteration: k | 0, points }),
+  /** Feature means and the model-units map: raw = decoded * feature_scale + feature_mean. */
+  featureStats: (id) => request("GET", `${exp(id)}/feature_stats`),
+  /** A point's k nearest neighbours in one space ("original" | "latent") with ranks in the other. */
+  neighbours: (id, k, { point, count = 10, space = "original" }) =>
+    request(
+      "GET",
+      `${exp(id)}/iterations/${k | 0}/neighbors?id=${point | 0}&k=${count | 0}&space=${enc(space)}`,
+    ),
+  /** One value per point for colouring: {values: Float32Array, min, max}; 409 while measured. */
+  perPoint: (id, k, key) => perPointValues(`${exp(id)}/iterations/${k | 0}/per_point?key=${enc(key)}&format=f32`),
+  /** What points can be coloured by: [{name, kind, source}]. */
+  attributes: (id) => request("GET", `${exp(id)}/attributes`),
+  /** One attribute for every point: numeric {values, min, max} or categorical {categories, codes}. */
+  attribute: (id, name) => request("GET", `${exp(id)}/attributes/${enc(name)}`),
+  /** The data's 2-D PCA: {x, y, metrics, explained_variance_ratio}. */
+  pca: (id) => request("GET", `${exp(id)}/pca`),
+  // --- end insight ---
   cancelJob: (id) => request("DELETE", `${exp(id)}/job`),
 
   /**

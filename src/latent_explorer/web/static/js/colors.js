@@ -11,3 +11,25 @@ export function classColors(nClasses) {
 
 // The colour for a point whose label is outside the class list (should not happen).
 export const UNKNOWN_COLOR = "#888888";
+
+// ---- value scales (colour-by.js, decoded-grid.js, neighbours-view.js) ------------------------
+// Points are drawn from a palette of slots, so a continuous scale is sampled into STEPS
+// colours once; 256 steps are finer than the eye can tell apart on a dot of three pixels.
+export const STEPS = 256;
+
+// Viridis without its last, palest tenth: a yellow dot on white paper is hard to see.
+export const sequential = (t) => d3.interpolateViridis(0.9 * Math.max(0, Math.min(1, t)));
+
+// Red (worse than typical) through a mid grey (typical) to blue (better). The usual diverging
+// schemes are nearly white in the middle, which would make typical points vanish on white.
+const DIVERGING_STOPS = ["#b2182b", "#e0795f", "#a7a9ac", "#6aa2cd", "#2166ac"];
+export const diverging = d3.interpolateRgbBasis(DIVERGING_STOPS);
+
+/** STEPS css colours sampled from an interpolator over [0, 1]. */
+export function sampleRamp(interpolate, steps = STEPS) {
+  return Array.from({ length: steps }, (_, i) => d3.color(interpolate(i / (steps - 1))).formatHex());
+}
+
+// Neighbour marks: blue while the neighbour is still near in the other space, through violet,
+// to red once it is far (its rank there is many times k).
+export const rankRamp = d3.interpolateRgbBasis(["#2563eb", "#8b5cf6", "#e11d48"]);

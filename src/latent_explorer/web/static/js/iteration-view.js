@@ -41,7 +41,8 @@ export function createIterationView({ state, session, selection, plots, metricsP
     if (after) {
       const trained = after.selected || [];
       plots.selected.setData({ ...rowsOf(after, trained), ids: trained, iteration: k });
-      plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k });
+      // Plot 3 moves from where the parent had the points (when "Animate" is on).
+      plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k }, { from: before });
       // Viewing iteration K means looking at the points it trained on: make them the selection
       // (so plot 3 emphasises them and a new Submit can start from them).
       if (!sameIds(selection.toSortedArray(), trained)) {

@@ -33,6 +33,9 @@ import { createPointTooltip } from "./point-tooltip.js";
 import { createIterationView, PLOT_TEXT } from "./iteration-view.js";
 import { createJobFollower } from "./job-follower.js";
 import { createExperimentFlow } from "./experiment-flow.js";
+// --- insight ---
+import { createInsight, createPcaScatterplot } from "./insight.js";
+// --- end insight ---
 
 // ---- components ------------------------------------------------------------------------------
 const hook = createTestHook();
@@ -62,6 +65,9 @@ for (const [name, text] of Object.entries(PLOT_TEXT)) {
   });
   plots[name].on("draw", (stats) => hook.update({ plots: { [name]: stats } }));
 }
+// --- insight --- the PCA plot joins the others before the flows below iterate over them
+plots.pca = createPcaScatterplot(hook);
+// --- end insight ---
 
 // ---- flows -----------------------------------------------------------------------------------
 const session = createSession({ state, errors });
@@ -91,6 +97,10 @@ session.on("adopt", (exp) => {
   for (const plot of Object.values(plots)) plot.setColors(colors);
 });
 
+// --- insight --- colour by, decode under the cursor, decoded grid, neighbours, PCA, compare
+createInsight({ hook, state, session, plots, errors });
+// --- end insight ---
+
 // ---- start -------------------------------------------------------------------------------------
 async function init() {
   toolbar.setCount(0, 0);
@@ -115,3 +125,113 @@ async function init() {
 }
 
 init();
+
+// --- persistence, uploads, exports ------------------------------------------------------------
+//   experiments-list.js   "Recent experiments" menu (open, delete) and the interrupted-job note
+//   upload-form.js        "Upload CSV…" -> dialog -> a new dataset in the picker
+//   exports-menu.js       "Export" menu: CSV / JSON / checkpoint links, plots as PNG / SVG
+//   plot-export.js        draws a plot into a PNG or a standalone SVG
+// Imports are hoisted wherever they stand; they sit here so that this block stays one piece.
+import { createRecentExperiments, createJobNote } from "./experiments-list.js";
+import { createUploadForm } from "./upload-form.js";
+import { createExportsMenu } from "./exports-menu.js";
+import { exportPlot, plotFileName } from "./plot-export.js";
+import { setUrl } from "./url.js";
+
+const recent = createRecentExperiments(document.getElementById("recent-menu"), { errors });
+const jobNote = createJobNote(document.getElementById("job-note"));
+const exportsMenu = createExportsMenu(document.getElementById("export-menu"));
+const uploadForm = createUploadForm(document.getElementById("upload-dialog"), document.getElementById("upload-button"));
+
+const plotTitle = (name) => plots[name].node().querySelector(".plot-title")?.textContent || name;
+const MODEL_NAMES = { ae: "AE", vae: "VAE" };
+
+function renderExports() {
+  const s = state.get();
+  const ds = s.experiment?.dataset;
+  const k = s.currentIteration;
+  exportsMenu.render({
+    id: s.experimentId,
+    k,
+    title: ds ? `${ds.title || ds.name} · ${MODEL_NAMES[s.experiment.model] || s.experiment.model}` : "",
+    measured: s.metricsReady || Boolean(s.experiment?.iterations?.[k]?.measured),
+    // Plots the page hides (the PCA plot until it is asked for) are not offered.
+    plots: Object.keys(plots)
+      .map((name, i) => ({ name, title: `Plot ${i + 1} · ${plotTitle(name)}`, points: plots[name].stats().pointsDrawn }))
+      .filter(({ name }) => !plots[name].node().closest("[hidden]")),
+  });
+}
+
+// The list follows what this tab does: a Train or a Submit changes the status, opening another
+// experiment its id. Several changes in a row make one request.
+let recentTimer = 0;
+state.on("change", ({ state: s, changed }) => {
+  if (changed.includes("experimentId")) recent.setCurrent(s.experimentId);
+  if (changed.includes("experiment") || changed.includes("experimentId")) jobNote.render(s.experiment);
+  if (changed.includes("experimentId") || changed.includes("status")) {
+    clearTimeout(recentTimer);
+    recentTimer = setTimeout(() => recent.refresh(), 150);
+  }
+  renderExports();
+});
+// Plots draw a frame after their data arrive: the menu's PNG / SVG buttons follow the counts.
+const drawnCounts = {};
+for (const [name, plot] of Object.entries(plots)) {
+  plot.on("draw", ({ pointsDrawn }) => {
+    if (drawnCounts[name] === pointsDrawn) return;
+    drawnCounts[name] = pointsDrawn;
+    renderExports();
+  });
+}
+document.getElementById("export-menu").addEventListener("toggle", renderExports);
+
+recent.on("open", (id) => {
+  if (id === state.get().experimentId) return;
+  setUrl(id, null, "push");
+  flow.openFromUrl();
+});
+recent.on("deleted", (id) => {
+  // The shown experiment is gone: show the empty page rather than plots of nothing.
+  if (id !== state.get().experimentId) return;
+  setUrl(null, null, "push");
+  flow.openFromUrl();
+});
+
+exportsMenu.on("plot", async ({ name, format }) => {
+  const s = state.get();
+  const ds = s.experiment?.dataset;
+  const filename = plotFileName({
+    dataset: ds?.name,
+    model: s.experiment?.model,
+    iteration: plots[name].stats().iteration,
+    plot: name,
+    ext: format,
+  });
+  const title = [plotTitle(name), ds?.title || ds?.name, MODEL_NAMES[s.experiment?.model]].filter(Boolean).join(" · ");
+  exportsMenu.setBusy(name, format, true);
+  try {
+    await exportPlot(plots[name], { format, filename, title, selection: selection.set });
+    hook.update({ lastExport: filename });
+  } catch (err) {
+    errors.show(err, `Exporting ${plotTitle(name)} as ${format.toUpperCase()}`);
+  } finally {
+    exportsMenu.setBusy(name, format, false);
+  }
+});
+
+uploadForm.on("created", async (dataset) => {
+  errors.clear();
+  let list;
+  try {
+    list = (await api.datasets()).datasets;
+  } catch (err) {
+    errors.show(err, "Loading the dataset list");
+    return;
+  }
+  state.set({ datasets: list });
+  controls.setDatasets(list, dataset.name);
+  await flow.loadModelInfo(dataset.name, controls.model());
+});
+
+recent.refresh();
+renderExports();

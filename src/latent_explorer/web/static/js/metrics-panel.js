@@ -4,6 +4,8 @@
 // A value the server could not compute for a group (null or absent) reads "–" with a title
 // saying why, and T / C of a small group name the smaller k they had to use. While a job
 // measures the shown iteration, the panel says "computing…" instead of showing empty tables.
+// Under each group a muted "PCA" row gives the same measures for the data's own 2-D PCA of
+// the same points (the `pca_*` keys of each row): the reference any autoencoder has to beat.
 
 import { d3 } from "./d3.js";
 import { formatCount, formatDelta, formatError, formatScore } from "./format.js";
@@ -92,6 +94,11 @@ export function missingReason(key, values) {
 
 const SMALL_K_METRICS = new Set(["trustworthiness", "continuity"]);
 
+const PCA_HELP =
+  "PCA of the same points (the whole data for All, each group's own PCA for Selected and Rest): " +
+  "a linear 2-D projection, the reference a 2-D autoencoder should beat. It does not change " +
+  "between iterations. Bold: PCA is better than the model on this measure.";
+
 const GROUPS = [
   { key: "all", label: "All" },
   { key: "selected", label: "Selected" },
@@ -144,6 +151,28 @@ export function createMetricsPanel(root) {
             )
             .text(`k = ${values.k}`);
         }
+      }
+      pcaRow(tbody, name, g, values, columns);
+    }
+  }
+
+  // The PCA reference of one group, when the server measured it: cells named pca_<metric>.
+  function pcaRow(tbody, tableName, g, values, columns) {
+    if (!columns.some((m) => Number.isFinite(values[`pca_${m.key}`]))) return;
+    const tr = tbody.append("tr").attr("class", "pca-row").attr("data-group", g.key).attr("data-reference", "pca");
+    tr.append("th").attr("scope", "row").attr("title", PCA_HELP).text(`${g.label} · PCA`);
+    tr.append("td").attr("class", "num");
+    for (const m of columns) {
+      const key = `pca_${m.key}`;
+      const v = values[key];
+      const td = cell(tr, tableName, g.key, key, v, m.kind === "score" ? formatScore(v) : formatError(v));
+      if (!Number.isFinite(v)) {
+        td.classed("is-missing", true).attr("title", m.vaeOnly ? "PCA has no KL term." : missingReason(m.key, values));
+        continue;
+      }
+      const model = values[m.key];
+      if (Number.isFinite(model) && judge(v - model, model, m) === "better") {
+        td.classed("pca-wins", true).attr("title", `PCA is better here than the model (${m.kind === "score" ? formatScore(model) : formatError(model)})`);
       }
     }
   }
@@ -223,7 +252,7 @@ export function createMetricsPanel(root) {
   };
 }
 
-function judge(delta, base, metric) {
+export function judge(delta, base, metric) {
   const tolerance = metric.kind === "score" ? 5e-4 : 1e-3 * Math.abs(base);
   if (metric.direction === 0 || Math.abs(delta) <= tolerance) return "neutral";
   return delta * metric.direction > 0 ? "better" : "worse";

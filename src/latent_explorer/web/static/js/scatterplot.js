@@ -1,4 +1,4 @@
-// A 2-D scatterplot of latent coordinates, used three times on the page.
+// A 2-D scatterplot of latent coordinates, used three times on the page (four with the PCA).
 //
 // Points are painted on a <canvas> (thousands of SVG circles would be slow) by point-layer.js,
 // which writes small disc sprites into one ImageData: 70,000 points take a few milliseconds.
@@ -6,14 +6,30 @@
 // brush / lasso queries use spatial-index.js (a d3.quadtree built once per data set) in data
 // space, never the DOM. Every change only schedules one redraw per animation frame.
 //
+// Optional layers, all drawn in data space so zooming keeps them in place:
+//   - an underlay canvas under the points (the decoded grid), blended with `multiply` so the
+//     opaque point buffer needs no change (and costs nothing while there is no underlay);
+//   - marks over the points (a focused point, lines to its neighbours, rings coloured per
+//     neighbour);
+//   - colours per point id from any value (colour-by.js) instead of the class colours;
+//   - an animated move from other coordinates of the same points (transition.js).
+//
 //   const plot = createScatterplot(el, {title: "..."});
 //   plot.on("select", ({ids, method, params}) => ...);   // brush / lasso gesture finished
 //   plot.on("preview", ({ids, method}) => ...);          // brush being dragged; ids null: abandoned
 //   plot.on("hover", ({id, clientX, clientY}) => ...);   // id is null when leaving a point
-//   plot.on("pointclick", ({id}) => ...);                // click on a point in pan mode
+//   plot.on("probe", (p) => ...);     // pointer over empty space: {x, y, clientX, clientY, iteration}; null: left it
+//   plot.on("pointclick", ({id}) => ...);                // Shift/Ctrl/Cmd+click on a point in pan mode
+//   plot.on("pointfocus", ({id}) => ...);                // plain click on a point in pan mode
+//   plot.on("emptyclick", () => ...);                    // plain click on empty space in pan mode
+//   plot.on("data", ({iteration, n}) => ...);            // new data, before its first draw
+//   plot.on("view", () => ...);                          // zoom / pan / size settled
+//   plot.on("transition", ({running}) => ...);           // an animated move started / ended
 //   plot.on("draw", ({pointsDrawn, visiblePoints, gesture}) => ...);
-//   plot.setData({x, y, labels, ids, iteration}); plot.setSelection(setOrView); plot.setHover(id);
-//   plot.setMode("pan" | "brush" | "lasso"); plot.resetZoom();
+//   plot.setData({x, y, labels, ids, iteration}, {from: {x, y}}); plot.setSelection(setOrView);
+//   plot.setHover(id); plot.setMode("pan" | "brush" | "lasso"); plot.resetZoom();
+//   plot.setColoring({codes, colors} | null); plot.setMarks({...} | null);
+//   plot.setUnderlay({image, x, y, smooth, tiles} | null); plot.setAnimate(bool);
 
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
@@ -22,6 +38,7 @@ import { createLasso, thinPolygon } from "./lasso.js";
 import { UNKNOWN_COLOR } from "./colors.js";
 import { createPointLayer, packColor } from "./point-layer.js";
 import { createSpatialIndex } from "./spatial-index.js";
+import { createTween, lerpArray, prefersReducedMotion } from "./transition.js";
 
 const MARGIN = { top: 8, right: 10, bottom: 24, left: 38 };
 const HOVER_RADIUS_PX = 6;
@@ -30,6 +47,9 @@ const BASE_ALPHA = 0.8;
 const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on top
 const OUTLINE_MAX = 500; // outline selected points only while they are few (see draw)
 const formatCount = d3.format(",");
+const TRANSITION_MS = 800;
+// A colour-by code for a point without a value (drawn in the "unknown" grey).
+export const NO_CODE = 0xffff;
 
 export function createScatterplot(root, opts = {}) {
   const emitter = createEmitter();
@@ -49,6 +69,9 @@ export function createScatterplot(root, opts = {}) {
 
   const body = container.append("div").attr("class", "plot-body");
   const canvas = body.append("canvas").attr("class", "plot-canvas");
+  // After the points canvas in the DOM (scripts that look for "the plot's canvas" find the
+  // points), under it on screen through z-index (app.css).
+  const underCanvas = body.append("canvas").attr("class", "plot-underlay").attr("aria-hidden", "true");
   const svg = body.append("svg").attr("class", "plot-svg");
   const xAxisG = svg.append("g").attr("class", "axis axis-x");
   const yAxisG = svg.append("g").attr("class", "axis axis-y");
@@ -65,6 +88,7 @@ export function createScatterplot(root, opts = {}) {
 
   const layer = createPointLayer(canvas.node());
   const ctx = layer.ctx;
+  const underCtx = underCanvas.node().getContext("2d");
 
   // ---- state ---------------------------------------------------------------------------------
   let width = 0; // inner plot area in CSS pixels
@@ -87,6 +111,13 @@ export function createScatterplot(root, opts = {}) {
   let lastHoverId = null;
   let hits = new Int32Array(0); // rows of the last query, reused so a moving brush allocates nothing
   let scratch = new Int32Array(0); // selected rows found by the first draw pass
+  let coloring = null; // {codes: Uint16Array slot per id (NO_CODE: none), colors: [css]}, or null: classes
+  let marks = null; // {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points
+  let underlay = null; // {image, x: [x0, x1], y: [y0, y1], smooth} drawn under the points
+  let underKey = "";
+  let animate = true; // setData({from}) moves the points from there (see startTransition)
+  let anim = null; // {x, y (Float32Array, drawn meanwhile), from, tween, start, end} while moving
+  let lastProbe = false; // the last pointer move was reported as a probe of empty space
 
   const baseX = d3.scaleLinear();
   const baseY = d3.scaleLinear();
@@ -103,13 +134,18 @@ export function createScatterplot(root, opts = {}) {
       if (mode === "pan") return (!event.ctrlKey || event.type === "wheel") && !event.button;
       return event.type === "wheel";
     })
-    .on("start", () => emitHover(null))
+    .on("start", () => {
+      emitHover(null);
+      emitProbe(null);
+    })
     .on("zoom", (event) => {
       transform = event.transform;
       zx = transform.rescaleX(baseX);
       zy = transform.rescaleY(baseY);
       schedule();
-    });
+    })
+    // Layers that fetch per view (the decoded grid) wait for the gesture to end.
+    .on("end", () => emitter.emit("view"));
   svg.call(zoom);
 
   // A pixel rectangle of the plot area as the data-space rectangle the queries use.
@@ -184,21 +220,43 @@ export function createScatterplot(root, opts = {}) {
   svg
     .on("pointermove", (event) => {
       if (event.buttons) return; // panning or drawing a brush / lasso: no tooltips meanwhile
-      emitHover(findRow(event), event);
+      const at = pointerAt(event);
+      const row = at ? findRow(at) : -1;
+      emitHover(row, event);
+      // Empty space under the pointer: what the decoder makes of it (decode-view.js).
+      emitProbe(row < 0 && at && !anim ? at : null, event);
     })
-    .on("pointerleave", () => emitHover(null))
+    .on("pointerleave", () => {
+      emitHover(null);
+      emitProbe(null);
+    })
+    // A gesture during the move jumps to its end, so hit-testing and drawing agree again.
+    .on("pointerdown.transition", () => finishTransition())
     .on("click", (event) => {
-      if (mode !== "pan" || !data) return;
-      const row = findRow(event);
-      if (row >= 0) emitter.emit("pointclick", { id: idOf(row), event });
+      if (mode !== "pan" || !data || anim) return;
+      const at = pointerAt(event);
+      if (!at) return;
+      const row = findRow(at);
+      // A plain click asks about a point (its neighbours); with a modifier it toggles the
+      // point in the selection, as a plain click did before the neighbours existed.
+      const modifier = event.shiftKey || event.ctrlKey || event.metaKey;
+      if (row >= 0) emitter.emit(modifier ? "pointclick" : "pointfocus", { id: idOf(row), event });
+      else if (!modifier) emitter.emit("emptyclick", { event });
     });
 
-  function findRow(event) {
-    if (!data) return -1;
+  /** The pointer in data space, or null outside the plot area (or without data). */
+  function pointerAt(event) {
+    if (!data) return null;
     const [mx, my] = d3.pointer(event, inner.node());
-    if (mx < 0 || my < 0 || mx > width || my > height) return -1;
+    if (mx < 0 || my < 0 || mx > width || my > height) return null;
+    return [zx.invert(mx), zy.invert(my)];
+  }
+
+  /** The row nearest to a data-space position within the hover radius, or -1. */
+  function findRow([x, y]) {
+    if (!data || anim) return -1; // while moving, the points are not where the index has them
     const unitsPerPx = Math.abs(zx.invert(1) - zx.invert(0)) || 1;
-    return indexOf().nearest(zx.invert(mx), zy.invert(my), HOVER_RADIUS_PX * unitsPerPx);
+    return indexOf().nearest(x, y, HOVER_RADIUS_PX * unitsPerPx);
   }
 
   function indexOf() {
@@ -208,11 +266,29 @@ export function createScatterplot(root, opts = {}) {
 
   const idOf = (row) => (data.ids ? data.ids[row] : row);
 
+  /** The row of point id in this plot, or -1 when the plot does not show it. */
+  function rowOf(id) {
+    if (!data || id === null || id === undefined) return -1;
+    if (data.rowOfId) return id >= 0 && id < data.rowOfId.length ? data.rowOfId[id] : -1;
+    return id >= 0 && id < data.n ? id : -1;
+  }
+
   function emitHover(row, event) {
     const id = row !== null && row >= 0 && data ? idOf(row) : null;
     if (id === lastHoverId) return;
     lastHoverId = id;
     emitter.emit("hover", { id, clientX: event?.clientX, clientY: event?.clientY });
+  }
+
+  function emitProbe(at, event) {
+    if (!at && !lastProbe) return;
+    lastProbe = Boolean(at);
+    emitter.emit(
+      "probe",
+      at
+        ? { x: at[0], y: at[1], clientX: event.clientX, clientY: event.clientY, iteration: data.iteration, plot: opts.name }
+        : null,
+    );
   }
 
   // ---- layout ----------------------------------------------------------------------------------
@@ -242,6 +318,14 @@ export function createScatterplot(root, opts = {}) {
       .style("width", `${width}px`)
       .style("height", `${height}px`);
     layer.resize(cw, ch);
+    underCanvas
+      .attr("width", cw)
+      .attr("height", ch)
+      .style("left", `${MARGIN.left}px`)
+      .style("top", `${MARGIN.top}px`)
+      .style("width", `${width}px`)
+      .style("height", `${height}px`);
+    underKey = "";
     inner.attr("transform", `translate(${MARGIN.left},${MARGIN.top})`);
     zoomSurface.attr("width", width).attr("height", height);
     xAxisG.attr("transform", `translate(${MARGIN.left},${MARGIN.top + height})`);
@@ -254,25 +338,77 @@ export function createScatterplot(root, opts = {}) {
     lasso.resize(width, height);
     updateBaseScales();
     schedule();
+    emitter.emit("view");
   }
 
   // Equal units on both axes, so distances in the picture are distances in the latent space.
   function updateBaseScales() {
-    let x0 = -1;
-    let x1 = 1;
-    let y0 = -1;
-    let y1 = 1;
-    if (data && data.n) {
-      [x0, x1] = extent(data.x);
-      [y0, y1] = extent(data.y);
-    }
-    const half = (Math.max(x1 - x0, y1 - y0) / 2) * 1.06 || 1;
-    const cx = (x0 + x1) / 2;
-    const cy = (y0 + y1) / 2;
+    setBase(data && data.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
+  }
+
+  /** The square data window that shows every point of xs, ys with a small margin. */
+  function frameOf(xs, ys) {
+    const [x0, x1] = extent(xs);
+    const [y0, y1] = extent(ys);
+    return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, half: (Math.max(x1 - x0, y1 - y0) / 2) * 1.06 || 1 };
+  }
+
+  function setBase({ cx, cy, half }) {
     baseX.domain([cx - half, cx + half]).range([0, width]);
     baseY.domain([cy - half, cy + half]).range([height, 0]);
     zx = transform.rescaleX(baseX);
     zy = transform.rescaleY(baseY);
+  }
+
+  // ---- animated transition ---------------------------------------------------------------------
+  // The points move from `from` (the same points elsewhere, row for row) to the data's own
+  // coordinates; the window moves with them. The data's arrays and its quadtree are never
+  // touched: the frames are drawn from two scratch arrays, and hovering, clicking and
+  // gestures wait for the end (a pointerdown finishes the move at once).
+  function startTransition(from) {
+    const n = data.n;
+    const x = new Float32Array(n);
+    const y = new Float32Array(n);
+    x.set(from.x);
+    y.set(from.y);
+    anim = {
+      x,
+      y,
+      from,
+      start: frameOf(from.x, from.y),
+      end: frameOf(data.x, data.y),
+      tween: createTween({ duration: TRANSITION_MS }),
+    };
+    emitHover(null);
+    emitProbe(null);
+    emitter.emit("transition", { running: true, iteration: data.iteration });
+  }
+
+  /** Positions for this frame; ends the move when its time is up. */
+  function stepTransition() {
+    const t = anim.tween.value();
+    lerpArray(anim.x, anim.from.x, data.x, t);
+    lerpArray(anim.y, anim.from.y, data.y, t);
+    const a = anim.start;
+    const b = anim.end;
+    setBase({ cx: a.cx + (b.cx - a.cx) * t, cy: a.cy + (b.cy - a.cy) * t, half: a.half + (b.half - a.half) * t });
+    if (anim.tween.done()) finishTransition();
+    else schedule(); // the next frame
+  }
+
+  function finishTransition() {
+    if (!anim) return;
+    anim = null;
+    updateBaseScales();
+    schedule();
+    emitter.emit("transition", { running: false, iteration: data?.iteration ?? null });
+    emitter.emit("view");
+  }
+
+  function stopTransition() {
+    if (!anim) return;
+    anim = null;
+    emitter.emit("transition", { running: false, iteration: null, cancelled: true });
   }
 
   // ---- drawing ---------------------------------------------------------------------------------
@@ -284,8 +420,10 @@ export function createScatterplot(root, opts = {}) {
     if (frame) cancelAnimationFrame(frame);
     frame = 0;
     if ((window.devicePixelRatio || 1) !== dpr) layout(); // moved to a screen of another density
+    if (anim) stepTransition(); // before the axes: the window moves with the points
     if (!width) return stats;
     drawAxes();
+    drawUnderlay();
 
     const n = data ? data.n : 0;
     let visible = 0;
@@ -297,7 +435,8 @@ export function createScatterplot(root, opts = {}) {
       const [ay, by] = linear(zy, dpr);
       const r = pointRadius(n) * Math.min(2.5, Math.sqrt(transform.k)) * dpr;
       const mask = selection && selection.size > 0 ? selection.mask : null;
-      const common = { x: data.x, y: data.y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
+      const { x, y } = positions();
+      const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
       layer.clear(background);
       // Unselected first (dimmed when a selection exists), selected on top, larger; the
       // first pass lists the selected rows so the second one does not walk all rows again.
@@ -316,6 +455,7 @@ export function createScatterplot(root, opts = {}) {
       if (chosen) visible += chosen.visible;
       layer.flush();
       if (chosen && chosen.painted <= OUTLINE_MAX) outlineSelected(rows, common, (r * SELECTED_SCALE) / dpr);
+      if (marks) drawMarks(common, r / dpr);
     }
     positionHoverRing();
 
@@ -346,12 +486,116 @@ export function createScatterplot(root, opts = {}) {
     ctx.restore();
   }
 
-  // One packed pixel per class present in the data, plus a last "unknown" slot.
+  /** The coordinates drawn now: the data's, or the frame of a transition. */
+  function positions() {
+    return anim ? { x: anim.x, y: anim.y } : { x: data.x, y: data.y };
+  }
+
+  // Marks for one focused point: a line to each of its neighbours (in this plot's layout, so
+  // neighbours the projection tore apart get long lines), a ring per neighbour in its colour,
+  // and a dark ring on the point itself. At most 100 neighbours: plain canvas paths.
+  function drawMarks({ x, y, ax, bx, ay, by }, r) {
+    const at = (row) => [(x[row] * ax + bx) / dpr, (y[row] * ay + by) / dpr];
+    const focus = rowOf(marks.focus);
+    ctx.save();
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.lineCap = "round";
+    const rows = marks.ids.map((id) => rowOf(id));
+    if (focus >= 0) {
+      const [fx, fy] = at(focus);
+      rows.forEach((row, j) => {
+        if (row < 0) return;
+        const [px, py] = at(row);
+        ctx.globalAlpha = marks.strong[j] ? 0.9 : 0.55;
+        ctx.lineWidth = marks.strong[j] ? 1.6 : 1;
+        ctx.strokeStyle = marks.colors[j];
+        ctx.beginPath();
+        ctx.moveTo(fx, fy);
+        ctx.lineTo(px, py);
+        ctx.stroke();
+      });
+    }
+    ctx.globalAlpha = 1;
+    rows.forEach((row, j) => {
+      if (row < 0) return;
+      const [px, py] = at(row);
+      ctx.lineWidth = marks.strong[j] ? 2 : 1.5;
+      ctx.strokeStyle = marks.colors[j];
+      ctx.beginPath();
+      ctx.arc(px, py, r + 2.5, 0, 2 * Math.PI);
+      ctx.stroke();
+    });
+    if (focus >= 0) {
+      const [fx, fy] = at(focus);
+      ctx.lineWidth = 2.5;
+      ctx.strokeStyle = "#ffffff";
+      ctx.beginPath();
+      ctx.arc(fx, fy, r + 4, 0, 2 * Math.PI);
+      ctx.stroke();
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = "#111418";
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  // The decoded grid: one image over a data-space rectangle, redrawn only when the window or
+  // the image changed. It sits on its own canvas under the points (see app.css).
+  function drawUnderlay() {
+    if (!underlay) return;
+    const [x0, x1] = underlay.x;
+    const [y0, y1] = underlay.y;
+    const key = `${zx.domain()}|${zy.domain()}|${underCanvas.attr("width")}|${underlay.version}`;
+    if (key === underKey) return;
+    underKey = key;
+    const w = underCanvas.node().width;
+    const h = underCanvas.node().height;
+    underCtx.setTransform(1, 0, 0, 1, 0, 0);
+    underCtx.clearRect(0, 0, w, h);
+    const px0 = zx(x0) * dpr;
+    const px1 = zx(x1) * dpr;
+    const py0 = zy(y1) * dpr; // the top edge: y grows upwards
+    const py1 = zy(y0) * dpr;
+    const iw = underlay.image.width;
+    // Pixels of an image stay crisp when enlarged; shrinking them needs smoothing to stay legible.
+    underCtx.imageSmoothingEnabled = underlay.smooth && px1 - px0 < iw;
+    underCtx.drawImage(underlay.image, px0, py0, px1 - px0, py1 - py0);
+  }
+
+  // One packed pixel per class present in the data (or per colour of a colour-by scale), plus
+  // a last "unknown" slot.
   function updatePalette() {
+    if (coloring) {
+      const k = coloring.colors.length;
+      palette = new Uint32Array(k + 1);
+      for (let c = 0; c < k; c++) palette[c] = pixelOf(coloring.colors[c]);
+      palette[k] = pixelOf(UNKNOWN_COLOR);
+      return;
+    }
     const slots = data ? data.slots : 0;
     palette = new Uint32Array(slots + 1);
     for (let c = 0; c < slots; c++) palette[c] = pixelOf(colors[c] || UNKNOWN_COLOR);
     palette[slots] = pixelOf(UNKNOWN_COLOR);
+  }
+
+  /** Each row's palette slot: its class, or its colour-by code; the last slot is "unknown". */
+  function recolor() {
+    if (!data) return;
+    const { n, labels, color, slots } = data;
+    if (coloring) {
+      const { codes } = coloring;
+      const unknown = coloring.colors.length;
+      for (let i = 0; i < n; i++) {
+        const id = idOf(i);
+        const c = id < codes.length ? codes[id] : NO_CODE;
+        color[i] = c < unknown ? c : unknown;
+      }
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const c = labels[i];
+      color[i] = c >= 0 && c < slots ? c : slots;
+    }
   }
 
   // Axes are SVG: rebuild them only when the scales changed, not on every selection redraw.
@@ -369,8 +613,9 @@ export function createScatterplot(root, opts = {}) {
       hoverRing.style("display", "none");
       return;
     }
-    const x = zx(data.x[hoverIndex]);
-    const y = zy(data.y[hoverIndex]);
+    const xy = positions();
+    const x = zx(xy.x[hoverIndex]);
+    const y = zy(xy.y[hoverIndex]);
     const inside = x >= 0 && x <= width && y >= 0 && y <= height;
     hoverRing
       .style("display", inside ? null : "none")
@@ -403,8 +648,11 @@ export function createScatterplot(root, opts = {}) {
     /**
      * Columns of equal length: x, y (Float32Array views are kept as they are, without a copy),
      * labels, and ids (default: the row numbers). Pass null to clear the plot.
+     * options.from: {x, y}, the same points' earlier coordinates, row for row: the points move
+     * from there (when animation is on and the lengths agree).
      */
-    setData(next) {
+    setData(next, { from = null } = {}) {
+      stopTransition();
       if (!next) {
         data = null;
         hoverIndex = -1;
@@ -418,11 +666,7 @@ export function createScatterplot(root, opts = {}) {
         let slots = 0;
         for (let i = 0; i < n; i++) if (labels[i] >= slots) slots = labels[i] + 1;
         slots = Math.min(slots, 65535);
-        const color = new Uint16Array(n);
-        for (let i = 0; i < n; i++) {
-          const c = labels[i];
-          color[i] = c >= 0 && c < slots ? c : slots;
-        }
+        const color = new Uint16Array(n); // filled by recolor() below
         let ids = null;
         let rowOfId = null;
         if (next.ids) {
@@ -453,14 +697,77 @@ export function createScatterplot(root, opts = {}) {
         hoverIndex = -1;
         container.attr("data-iteration", data.iteration ?? "").classed("is-empty", false);
       }
-      updatePalette();
       lastHoverId = null;
       gesture = null;
+      // Listeners may colour the new points before their first draw (colour-by.js).
+      emitter.emit("data", { iteration: data ? data.iteration : null, n: data ? data.n : 0 });
+      recolor();
+      updatePalette();
       api.resetZoom(false);
       updateBaseScales();
+      const moving = from && animate && data && data.n > 0 && from.x?.length === data.n && from.y?.length === data.n;
+      if (moving && !prefersReducedMotion()) startTransition(from);
       schedule();
       return api;
     },
+
+    /**
+     * Colour points by value instead of class: codes (Uint16Array indexed by point id, a slot
+     * of `colors` per point, NO_CODE or beyond the array: none, drawn grey). null: classes.
+     */
+    setColoring(next) {
+      coloring = next && next.codes && next.colors?.length ? next : null;
+      recolor();
+      updatePalette();
+      schedule();
+      return api;
+    },
+
+    /** {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points, or null. */
+    setMarks(next) {
+      marks = next && next.ids ? next : null;
+      schedule();
+      return api;
+    },
+
+    /**
+     * An image under the points over a data-space rectangle: {image (canvas), x: [x0, x1],
+     * y: [y0, y1] (y1 at the top), smooth}. null removes it.
+     */
+    setUnderlay(next) {
+      underlay = next && next.image ? { ...next, version: (underlay?.version || 0) + 1 } : null;
+      underKey = "";
+      body.classed("has-underlay", Boolean(underlay));
+      underCanvas.style("display", underlay ? null : "none");
+      schedule();
+      return api;
+    },
+
+    /** Whether setData({from}) animates. Turning it off ends a running move. */
+    setAnimate(on) {
+      animate = Boolean(on);
+      if (!animate) finishTransition();
+      return api;
+    },
+
+    /** The data window now shown: {x: [x0, x1], y: [y0, y1]} (y0 at the bottom). */
+    visibleDomain: () => ({ x: zx.domain().slice(), y: zy.domain().slice() }),
+    /** The plot area in CSS pixels. */
+    size: () => ({ width, height }),
+    /** Where point id is drawn, in client (viewport) pixels, or null when not in view. */
+    screenPosition(id) {
+      const row = rowOf(id);
+      if (row < 0 || !width) return null;
+      const xy = positions();
+      const px = zx(xy.x[row]);
+      const py = zy(xy.y[row]);
+      if (!(px >= 0 && px <= width && py >= 0 && py <= height)) return null;
+      const box = canvas.node().getBoundingClientRect();
+      return [box.left + px, box.top + py];
+    },
+    iteration: () => (data ? data.iteration : null),
+    hasData: () => Boolean(data && data.n),
+    transitionRunning: () => Boolean(anim),
 
     /**
      * The shared selection: a view with `size` and `mask` (Uint8Array by id, from
@@ -475,11 +782,7 @@ export function createScatterplot(root, opts = {}) {
     },
 
     setHover(id) {
-      let row = -1;
-      if (data && id !== null && id !== undefined) {
-        if (data.rowOfId) row = id >= 0 && id < data.rowOfId.length ? data.rowOfId[id] : -1;
-        else row = id >= 0 && id < data.n ? id : -1;
-      }
+      const row = rowOf(id);
       if (row !== hoverIndex) {
         hoverIndex = row;
         positionHoverRing();
@@ -539,6 +842,7 @@ export function createScatterplot(root, opts = {}) {
   };
 
   api.setMode("pan");
+  underCanvas.style("display", "none");
   layout();
   return api;
 }

@@ -7,18 +7,21 @@ import { drawPixels } from "./images.js";
 
 const OFFSET = 14;
 
+/** Put a fixed-position box beside the pointer, flipped to the other side near an edge. */
+export function placeNear(node, clientX, clientY) {
+  const { width, height } = node.getBoundingClientRect();
+  let left = clientX + OFFSET;
+  let top = clientY + OFFSET;
+  if (left + width > window.innerWidth - 4) left = clientX - OFFSET - width;
+  if (top + height > window.innerHeight - 4) top = clientY - OFFSET - height;
+  node.style.left = `${Math.max(4, left)}px`;
+  node.style.top = `${Math.max(4, top)}px`;
+}
+
 export function createTooltip(root) {
   const el = d3.select(root);
 
-  function place(clientX, clientY) {
-    const node = root;
-    const { width, height } = node.getBoundingClientRect();
-    let left = clientX + OFFSET;
-    let top = clientY + OFFSET;
-    if (left + width > window.innerWidth - 4) left = clientX - OFFSET - width;
-    if (top + height > window.innerHeight - 4) top = clientY - OFFSET - height;
-    el.style("left", `${Math.max(4, left)}px`).style("top", `${Math.max(4, top)}px`);
-  }
+  const place = (clientX, clientY) => placeNear(root, clientX, clientY);
 
   return {
     /**
