@@ -55,7 +55,7 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     assert canvas.count() == 1
     assert canvas.evaluate("(c) => [c.width, c.height]") == [8, 8]
     assert "it. 0" in page.inner_text("#decode-view")
-    shot(page, "20-digits-decode")
+    shot(page, "30-digits-decode")
     page.mouse.move(5, 5)  # off the plots: the box goes
     wait_until(page, f"{HOOK}.decodeShown === false")
 
@@ -64,7 +64,20 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     wait_until(page, f"{HOOK}.gridTiles === 225", timeout=30_000)
     assert page.get_attribute("#plot-initial", "data-grid-tiles") == "225"
     assert "15 × 15" in page.inner_text("#grid-note")
-    shot(page, "21-digits-grid")
+    shot(page, "31-digits-grid")
+    # Zooming in fetches a new grid over the smaller window (debounced).
+    extent = page.get_attribute("#plot-initial", "data-grid-extent")
+    box = page.locator("#plot-initial .plot-inner").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -300)
+    wait_until(
+        page,
+        f"document.querySelector('#plot-initial').dataset.gridExtent !== '{extent}'",
+        timeout=20_000,
+    )
+    assert hook(page, "gridTiles") == 225
+    page.click("#plot-initial .reset-zoom")
+    page.wait_for_timeout(500)  # the reset is animated (350 ms): points are clicked below
     page.uncheck("#grid-toggle")
     wait_until(page, f"{HOOK}.gridTiles === 0")
 
@@ -73,7 +86,9 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     wait_until(page, f"{HOOK}.neighbours.id !== null", timeout=20_000)
     nb = hook(page, "neighbours")
     assert nb["space"] == "original" and nb["iteration"] == 0
-    expected = api(server_url, f"/api/experiments/{exp_id}/iterations/0/neighbors?id={nb['id']}&k=10")
+    expected = api(
+        server_url, f"/api/experiments/{exp_id}/iterations/0/neighbors?id={nb['id']}&k=10"
+    )
     assert nb["ids"] == expected["neighbors"]
     assert page.is_visible("#neighbours-note")
     assert f"Point {nb['id']}" in page.inner_text("#neighbours-note")
@@ -83,14 +98,15 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     page.check("input[name=nb-space][value=latent]")
     wait_until(page, f"{HOOK}.neighbours.space === 'latent'", timeout=20_000)
     latent = api(
-        server_url, f"/api/experiments/{exp_id}/iterations/0/neighbors?id={nb['id']}&k=10&space=latent"
+        server_url,
+        f"/api/experiments/{exp_id}/iterations/0/neighbors?id={nb['id']}&k=10&space=latent",
     )
     assert hook(page, "neighbours.ids") == latent["neighbors"]
     # k is adjustable.
     page.fill("#neighbours-k", "5")
     page.press("#neighbours-k", "Enter")
     wait_until(page, f"{HOOK}.neighbours.ids.length === 5", timeout=20_000)
-    shot(page, "22-digits-neighbours")
+    shot(page, "32-digits-neighbours")
     # Escape clears the marks (and only them); a click on empty space would too.
     page.keyboard.press("Escape")
     wait_until(page, f"{HOOK}.neighbours.id === null")
@@ -106,9 +122,13 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
 
     # 4. Colour by local trustworthiness: a diverging scale with a legend bar.
     page.select_option("#colour-by", "pp:trustworthiness")
-    wait_until(page, "document.querySelector('#colour-legend').dataset.kind === 'numeric'", timeout=20_000)
+    wait_until(
+        page, "document.querySelector('#colour-legend').dataset.kind === 'numeric'", timeout=20_000
+    )
     assert hook(page, "colourBy") == "pp:trustworthiness"
-    per_point = api(server_url, f"/api/experiments/{exp_id}/iterations/0/per_point?key=trustworthiness")
+    per_point = api(
+        server_url, f"/api/experiments/{exp_id}/iterations/0/per_point?key=trustworthiness"
+    )
     lo, hi = legend_ends(page)
     assert per_point["min"] - 1e-6 <= lo < hi <= per_point["max"] + 1e-6
     assert page.locator("#colour-legend .legend-bar rect").count() > 10
@@ -122,26 +142,35 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     wait_until(page, f"{HOOK}.transition.done >= 1 && !{HOOK}.transition.running")
     # The legend now spans both iterations shown (plot 1: 0, plots 2 and 3: 1).
     wait_until(page, "document.querySelector('#colour-legend').dataset.kind === 'numeric'")
-    shot(page, "23-digits-colour-trustworthiness")
+    shot(page, "33-digits-colour-trustworthiness")
     page.select_option("#colour-by", "class")
     wait_until(page, f"{HOOK}.colourBy === 'class'")
     click_point(page, "all", 42)
     wait_until(page, f"{HOOK}.neighbours.id !== null && {HOOK}.neighbours.iteration === {k}")
     nb = hook(page, "neighbours")
-    expected = api(server_url, f"/api/experiments/{exp_id}/iterations/{k}/neighbors?id={nb['id']}&k=10")
+    expected = api(
+        server_url, f"/api/experiments/{exp_id}/iterations/{k}/neighbors?id={nb['id']}&k=10"
+    )
     assert nb["ids"] == expected["neighbors"]
     page.keyboard.press("Escape")
     wait_until(page, f"{HOOK}.neighbours.id === null")
 
     # 6. PCA in plot 1's place, and PCA rows in both metrics tables equal to the server's.
     page.click("#pca-toggle")
-    wait_until(page, f"{HOOK}.pcaShown && {HOOK}.plots.pca && {HOOK}.plots.pca.pointsDrawn === 1797")
+    wait_until(
+        page, f"{HOOK}.pcaShown && {HOOK}.plots.pca && {HOOK}.plots.pca.pointsDrawn === 1797"
+    )
     assert page.is_hidden("#plot-initial") and page.is_visible("#plot-pca")
     assert "PCA" in page.inner_text("#plot-pca .plot-title")
     met = api(server_url, f"/api/experiments/{exp_id}/iterations/{k}/metrics")
     for table, source in (("after", met["metrics"]), ("before", met["parent_metrics"])):
         for group in ("all", "selected", "rest"):
-            for key in ("pca_trustworthiness", "pca_continuity", "pca_stress", "pca_reconstruction_error"):
+            for key in (
+                "pca_trustworthiness",
+                "pca_continuity",
+                "pca_stress",
+                "pca_reconstruction_error",
+            ):
                 cell = page.locator(
                     f"#metrics-panel td[data-table={table}][data-group={group}][data-metric={key}]"
                 )
@@ -152,7 +181,7 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
     assert pca["metrics"]["trustworthiness"] == pytest.approx(
         met["metrics"]["all"]["pca_trustworthiness"], abs=1e-9
     )
-    shot(page, "24-digits-pca")
+    shot(page, "34-digits-pca")
     page.click("#pca-toggle")
     wait_until(page, f"!{HOOK}.pcaShown")
     assert page.is_visible("#plot-initial")
@@ -170,7 +199,7 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
         assert va == pytest.approx(a[metric], abs=1e-9)
         assert vb == pytest.approx(b[metric], abs=1e-9)
         assert delta == pytest.approx(b[metric] - a[metric], abs=1e-9)
-    shot(page, "25-digits-compare")
+    shot(page, "35-digits-compare")
 
     # After the transition, hovering a point of plot 3 still finds it (tooltip).
     pos = page.evaluate(f"{HOOK}.screenPosition('all', 7)")
@@ -191,15 +220,17 @@ def test_iris_feature_profile_and_feature_colours(page, server_url):
     rows = page.locator("#decode-view .decode-bars .decode-row")
     assert rows.count() == len(stats["feature_names"]) == 4
     titles = rows.locator("title").all_text_contents()
-    for name, title in zip(stats["feature_names"], titles):
+    for name, title in zip(stats["feature_names"], titles, strict=True):
         assert title.startswith(name) and "dataset mean" in title
-    shot(page, "26-iris-decode-profile")
+    shot(page, "36-iris-decode-profile")
     page.mouse.move(5, 5)
 
     # Colour by a raw feature: a viridis bar from its minimum to its maximum.
     feature = "petal length (cm)"
     page.select_option("#colour-by", f"attr:{feature}")
-    wait_until(page, "document.querySelector('#colour-legend').dataset.kind === 'numeric'", timeout=20_000)
+    wait_until(
+        page, "document.querySelector('#colour-legend').dataset.kind === 'numeric'", timeout=20_000
+    )
     assert hook(page, "colourBy") == f"attr:{feature}"
     values = api(server_url, f"/api/experiments/{exp_id}/attributes/petal%20length%20(cm)")
     lo, hi = legend_ends(page)
@@ -212,7 +243,7 @@ def test_iris_feature_profile_and_feature_colours(page, server_url):
     page.check("#grid-toggle")
     wait_until(page, f"{HOOK}.gridTiles === 225", timeout=30_000)
     assert feature in page.inner_text("#grid-note")
-    shot(page, "27-iris-grid-feature")
+    shot(page, "37-iris-grid-feature")
     page.select_option("#colour-by", "class")
     wait_until(page, f"{HOOK}.colourBy === 'class'")
     assert "from the mean" in page.inner_text("#grid-note")

@@ -55,7 +55,8 @@ export function createColourBy({ select, legend, state, session, plots }) {
   sel.on("change", () => setChoice(sel.property("value")));
 
   // ---- the list --------------------------------------------------------------------------------
-  function renderOptions() {
+  /** final: the attribute list is loaded, so a choice missing from it is really gone. */
+  function renderOptions({ final = true } = {}) {
     sel.selectAll("*").remove();
     sel.append("option").attr("value", "class").text("Class");
     const model = state.get().experiment?.model;
@@ -79,7 +80,11 @@ export function createColourBy({ select, legend, state, session, plots }) {
       for (const a of items) g.append("option").attr("value", `attr:${a.name}`).text(a.name);
     }
     const known = [...sel.node().options].some((o) => o.value === choice && !o.disabled);
-    if (!known) choice = "class";
+    if (!known && choice !== "class" && (final || !choice.startsWith("attr:"))) {
+      // This experiment has no such attribute (another dataset): back to the classes.
+      setChoice("class");
+      return;
+    }
     sel.property("value", choice);
   }
 
@@ -217,7 +222,10 @@ export function createColourBy({ select, legend, state, session, plots }) {
   function renderLegend(iterations = null) {
     leg.selectAll("*").remove();
     leg.attr("data-kind", scale ? scale.kind : choice === "class" ? "class" : "loading");
-    if (choice === "class") return;
+    if (choice === "class") {
+      leg.append("span").attr("class", "note").text("class colours, as in the Classes row below");
+      return;
+    }
     if (!scale) {
       const pending = pendingNote(iterations);
       leg.append("span").attr("class", "note").text(pending || "loading…");
@@ -305,6 +313,8 @@ export function createColourBy({ select, legend, state, session, plots }) {
     });
   }
   session.on("reset", () => {
+    // Codes of the old experiment's points must not colour the new one's.
+    for (const plot of Object.values(plots)) plot.setColoring(null);
     experimentId = null;
     attributes = [];
     perPoint.clear();
@@ -316,7 +326,7 @@ export function createColourBy({ select, legend, state, session, plots }) {
   });
   session.on("adopt", (exp) => {
     experimentId = exp.id;
-    renderOptions();
+    renderOptions({ final: false });
     loadAttributes(exp.id);
   });
   state.on("change", ({ state: s, changed }) => {

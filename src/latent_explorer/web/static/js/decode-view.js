@@ -18,7 +18,7 @@ import { formatValue } from "./format.js";
 import { placeNear } from "./tooltip.js";
 
 const MAX_BARS = 16; // more features than this: the ones furthest from the mean
-const CHART = { width: 250, row: 15, label: 96, bars: 92, clip: 3 };
+const CHART = { width: 300, row: 15, head: 14, label: 96, bars: 92, value: 58, clip: 3 };
 
 /** Decoded model-unit vectors as raw values and standard deviations from the mean. */
 export function profileOf(values, stats) {
@@ -105,17 +105,21 @@ export function createDecodeView({ root, state, session, plots }) {
     const rows = profile.length > MAX_BARS
       ? [...profile].sort((a, b) => Math.abs(b.z) - Math.abs(a.z)).slice(0, MAX_BARS)
       : profile;
-    const { width, row, label, bars, clip } = CHART;
-    const height = rows.length * row + 4;
+    const { width, row, head, label, bars, value, clip } = CHART;
+    const height = head + rows.length * row + 4;
     const x = d3.scaleLinear().domain([-clip, clip]).range([label, label + bars]).clamp(true);
     const svg = el.append("svg").attr("class", "decode-bars").attr("width", width).attr("height", height).attr("viewBox", `0 0 ${width} ${height}`);
-    svg.append("line").attr("class", "decode-mean").attr("x1", x(0)).attr("x2", x(0)).attr("y1", 0).attr("y2", height);
+    const valueX = label + bars + 6;
+    svg.append("text").attr("class", "decode-col").attr("x", x(0)).attr("y", head - 4).attr("text-anchor", "middle").text("below · above");
+    svg.append("text").attr("class", "decode-col").attr("x", valueX).attr("y", head - 4).text("decoded");
+    svg.append("text").attr("class", "decode-col").attr("x", valueX + value).attr("y", head - 4).text("mean");
+    svg.append("line").attr("class", "decode-mean").attr("x1", x(0)).attr("x2", x(0)).attr("y1", head).attr("y2", height);
     const g = svg
       .selectAll("g.decode-row")
       .data(rows)
       .join("g")
       .attr("class", "decode-row")
-      .attr("transform", (_, i) => `translate(0,${i * row + 2})`);
+      .attr("transform", (_, i) => `translate(0,${head + i * row + 2})`);
     g.append("title").text((d) => `${d.name}: decoded ${formatValue(d.raw)}, dataset mean ${formatValue(d.mean)} (${signed(d.z)} SD)`);
     g.append("text").attr("class", "decode-name").attr("x", label - 6).attr("y", row - 4).text((d) => truncate(d.name, 16));
     g.append("rect")
@@ -124,11 +128,12 @@ export function createDecodeView({ root, state, session, plots }) {
       .attr("width", (d) => Math.max(1, Math.abs(x(d.z) - x(0))))
       .attr("y", 2)
       .attr("height", row - 5);
-    g.append("text").attr("class", "decode-value").attr("x", label + bars + 6).attr("y", row - 4).text((d) => formatValue(round(d.raw)));
+    g.append("text").attr("class", "decode-value").attr("x", valueX).attr("y", row - 4).text((d) => formatValue(round(d.raw)));
+    g.append("text").attr("class", "decode-value decode-avg").attr("x", valueX + value).attr("y", row - 4).text((d) => formatValue(round(d.mean)));
     el.append("p")
       .attr("class", "decode-caption")
       .text(
-        `Bars: decoded value minus the dataset mean, in standard deviations (±${clip} shown); numbers in raw units.` +
+        `Bars: decoded minus mean, in standard deviations (±${clip} shown). Values in raw units.` +
           (profile.length > rows.length ? ` ${rows.length} of ${profile.length} features, furthest from the mean.` : ""),
       );
   }

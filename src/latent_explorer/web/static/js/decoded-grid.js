@@ -20,8 +20,8 @@ import { profileOf } from "./decode-view.js";
 export const GRID_CELLS = 15;
 const DEBOUNCE_MS = 300;
 const INK = 0.45; // share of full black a decoded pixel of 255 gets: faint, under the points
-const TILE_TINT = 0.45; // tabular tiles are mixed this far towards white
-const MAX_SD = 3;
+const TILE_TINT = 0.6; // tabular tiles are mixed this far towards white
+const MAX_SD = 4;
 
 export function createDecodedGrid({ toggle, note, state, session, plots, colourBy }) {
   const emitter = createEmitter();
@@ -44,6 +44,7 @@ export function createDecodedGrid({ toggle, note, state, session, plots, colourB
     p.tiles = 0;
     plots[name].setUnderlay(null);
     plots[name].node().dataset.gridTiles = "0";
+    delete plots[name].node().dataset.gridExtent;
   }
 
   function later(name, delay = DEBOUNCE_MS) {
@@ -103,6 +104,8 @@ export function createDecodedGrid({ toggle, note, state, session, plots, colourB
     plot.setUnderlay({ image, x: [x0, x1], y: [y0, y1], smooth: Boolean(answer.images) });
     p.tiles = n * n;
     plot.node().dataset.gridTiles = String(p.tiles);
+    // The window the tiles cover (tests see a zoom or pan fetch a new grid).
+    plot.node().dataset.gridExtent = [x0, x1, y0, y1].map((v) => v.toPrecision(6)).join(",");
     publish();
   }
 
@@ -148,7 +151,7 @@ export function createDecodedGrid({ toggle, note, state, session, plots, colourB
         color = feature.scale.color(profile[feature.j].raw) || "#ffffff";
       } else {
         const rms = Math.sqrt(d3.mean(profile, (f) => f.z * f.z) || 0);
-        color = d3.interpolateGreys(0.04 + 0.5 * Math.min(1, rms / MAX_SD));
+        color = d3.interpolateGreys(0.02 + 0.36 * Math.min(1, rms / MAX_SD));
       }
       ctx.fillStyle = d3.interpolateRgb(color, "#ffffff")(feature ? TILE_TINT : 0);
       ctx.fillRect(cell % n, Math.floor(cell / n), 1, 1);

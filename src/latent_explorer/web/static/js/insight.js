@@ -11,7 +11,8 @@
 //   transition.js       plot 3 moves from the parent's coordinates (the "Animate" switch)
 //
 // Test hook fields (window.__explorer): colourBy, neighbours {id, space, ids, iteration},
-// decodeShown, gridTiles, transition {running, done}, pcaShown.
+// decodeShown, gridTiles, transition {running, done: moves completed so far}, pcaShown,
+// screenPosition(plot, id) -> [clientX, clientY] of a drawn point.
 
 import { createScatterplot } from "./scatterplot.js";
 import { createColourBy } from "./colour-by.js";

@@ -8,7 +8,7 @@
 //
 //   const layer = createPointLayer(canvasNode);
 //   layer.resize(deviceWidth, deviceHeight);
-//   layer.clear(bgPixel);
+//   layer.clear(bgPixel);     // or layer.clearFrom(pixels): an opaque picture underneath
 //   layer.paint({...});      // any number of passes (dimmed rest first, selection on top)
 //   layer.flush();           // one putImageData
 
@@ -87,6 +87,12 @@ export function createPointLayer(canvas) {
 
     clear(pixel) {
       pixels.fill(pixel);
+    },
+
+    /** Start from a picture instead of a plain colour (opaque pixels, this buffer's size). */
+    clearFrom(source) {
+      if (source.length === pixels.length) pixels.set(source);
+      else pixels.fill(0xffffffff);
     },
 
     /**

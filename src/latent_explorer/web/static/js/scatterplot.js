@@ -7,8 +7,10 @@
 // space, never the DOM. Every change only schedules one redraw per animation frame.
 //
 // Optional layers, all drawn in data space so zooming keeps them in place:
-//   - an underlay canvas under the points (the decoded grid), blended with `multiply` so the
-//     opaque point buffer needs no change (and costs nothing while there is no underlay);
+//   - an underlay under the points (the decoded grid): rendered once per view into an
+//     offscreen canvas, read back as pixels, and used instead of the plain background when
+//     the point buffer is cleared, so points keep their true colours on top of it (and a plot
+//     without an underlay costs nothing extra);
 //   - marks over the points (a focused point, lines to its neighbours, rings coloured per
 //     neighbour);
 //   - colours per point id from any value (colour-by.js) instead of the class colours;
@@ -69,9 +71,6 @@ export function createScatterplot(root, opts = {}) {
 
   const body = container.append("div").attr("class", "plot-body");
   const canvas = body.append("canvas").attr("class", "plot-canvas");
-  // After the points canvas in the DOM (scripts that look for "the plot's canvas" find the
-  // points), under it on screen through z-index (app.css).
-  const underCanvas = body.append("canvas").attr("class", "plot-underlay").attr("aria-hidden", "true");
   const svg = body.append("svg").attr("class", "plot-svg");
   const xAxisG = svg.append("g").attr("class", "axis axis-x");
   const yAxisG = svg.append("g").attr("class", "axis axis-y");
@@ -88,7 +87,9 @@ export function createScatterplot(root, opts = {}) {
 
   const layer = createPointLayer(canvas.node());
   const ctx = layer.ctx;
-  const underCtx = underCanvas.node().getContext("2d");
+  // Offscreen: the underlay is composed here, then read back once per view (see drawUnderlay).
+  const underCanvas = document.createElement("canvas");
+  const underCtx = underCanvas.getContext("2d", { willReadFrequently: true });
 
   // ---- state ---------------------------------------------------------------------------------
   let width = 0; // inner plot area in CSS pixels
@@ -115,6 +116,7 @@ export function createScatterplot(root, opts = {}) {
   let marks = null; // {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points
   let underlay = null; // {image, x: [x0, x1], y: [y0, y1], smooth} drawn under the points
   let underKey = "";
+  let underPixels = null; // Uint32Array of the composed underlay, the size of the point buffer
   let animate = true; // setData({from}) moves the points from there (see startTransition)
   let anim = null; // {x, y (Float32Array, drawn meanwhile), from, tween, start, end} while moving
   let lastProbe = false; // the last pointer move was reported as a probe of empty space
@@ -318,13 +320,6 @@ export function createScatterplot(root, opts = {}) {
       .style("width", `${width}px`)
       .style("height", `${height}px`);
     layer.resize(cw, ch);
-    underCanvas
-      .attr("width", cw)
-      .attr("height", ch)
-      .style("left", `${MARGIN.left}px`)
-      .style("top", `${MARGIN.top}px`)
-      .style("width", `${width}px`)
-      .style("height", `${height}px`);
     underKey = "";
     inner.attr("transform", `translate(${MARGIN.left},${MARGIN.top})`);
     zoomSurface.attr("width", width).attr("height", height);
@@ -423,7 +418,7 @@ export function createScatterplot(root, opts = {}) {
     if (anim) stepTransition(); // before the axes: the window moves with the points
     if (!width) return stats;
     drawAxes();
-    drawUnderlay();
+    const under = drawUnderlay();
 
     const n = data ? data.n : 0;
     let visible = 0;
@@ -437,7 +432,8 @@ export function createScatterplot(root, opts = {}) {
       const mask = selection && selection.size > 0 ? selection.mask : null;
       const { x, y } = positions();
       const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
-      layer.clear(background);
+      if (under) layer.clearFrom(under);
+      else layer.clear(background);
       // Unselected first (dimmed when a selection exists), selected on top, larger; the
       // first pass lists the selected rows so the second one does not walk all rows again.
       const rest = layer.paint({
@@ -539,27 +535,35 @@ export function createScatterplot(root, opts = {}) {
     ctx.restore();
   }
 
-  // The decoded grid: one image over a data-space rectangle, redrawn only when the window or
-  // the image changed. It sits on its own canvas under the points (see app.css).
+  // The decoded grid: one image over a data-space rectangle on the paper colour, composed
+  // offscreen and read back only when the window or the image changed (a zoom frame, not a
+  // selection redraw). Returns the pixels to clear the point buffer with, or null.
   function drawUnderlay() {
-    if (!underlay) return;
+    if (!underlay || !layer.width || !layer.height) return null;
+    const w = layer.width;
+    const h = layer.height;
+    const key = `${zx.domain()}|${zy.domain()}|${w}x${h}|${underlay.version}`;
+    if (key === underKey && underPixels) return underPixels;
+    underKey = key;
+    if (underCanvas.width !== w || underCanvas.height !== h) {
+      underCanvas.width = w;
+      underCanvas.height = h;
+    }
+    underCtx.setTransform(1, 0, 0, 1, 0, 0);
+    const c = background;
+    underCtx.fillStyle = `rgb(${c & 0xff},${(c >> 8) & 0xff},${(c >> 16) & 0xff})`;
+    underCtx.fillRect(0, 0, w, h);
     const [x0, x1] = underlay.x;
     const [y0, y1] = underlay.y;
-    const key = `${zx.domain()}|${zy.domain()}|${underCanvas.attr("width")}|${underlay.version}`;
-    if (key === underKey) return;
-    underKey = key;
-    const w = underCanvas.node().width;
-    const h = underCanvas.node().height;
-    underCtx.setTransform(1, 0, 0, 1, 0, 0);
-    underCtx.clearRect(0, 0, w, h);
     const px0 = zx(x0) * dpr;
     const px1 = zx(x1) * dpr;
     const py0 = zy(y1) * dpr; // the top edge: y grows upwards
     const py1 = zy(y0) * dpr;
-    const iw = underlay.image.width;
     // Pixels of an image stay crisp when enlarged; shrinking them needs smoothing to stay legible.
-    underCtx.imageSmoothingEnabled = underlay.smooth && px1 - px0 < iw;
+    underCtx.imageSmoothingEnabled = underlay.smooth && px1 - px0 < underlay.image.width;
     underCtx.drawImage(underlay.image, px0, py0, px1 - px0, py1 - py0);
+    underPixels = new Uint32Array(underCtx.getImageData(0, 0, w, h).data.buffer);
+    return underPixels;
   }
 
   // One packed pixel per class present in the data (or per colour of a colour-by scale), plus
@@ -737,8 +741,8 @@ export function createScatterplot(root, opts = {}) {
     setUnderlay(next) {
       underlay = next && next.image ? { ...next, version: (underlay?.version || 0) + 1 } : null;
       underKey = "";
-      body.classed("has-underlay", Boolean(underlay));
-      underCanvas.style("display", underlay ? null : "none");
+      underPixels = null;
+      container.attr("data-underlay", underlay ? "on" : null);
       schedule();
       return api;
     },
@@ -842,7 +846,6 @@ export function createScatterplot(root, opts = {}) {
   };
 
   api.setMode("pan");
-  underCanvas.style("display", "none");
   layout();
   return api;
 }
