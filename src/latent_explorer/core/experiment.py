@@ -241,7 +241,7 @@ class Experiment:
         return self.quality.sample.size < self.dataset.n_samples
 
     def preview(self, iteration: Iteration) -> Iteration:
-        """Quality tables measured on the fixed sample only (at most 5,000 points), as a
+        """Quality tables measured on the fixed sample only (at most 2,000 points), as a
         quick stand-in until :meth:`measure` replaces them with the exact ones.
 
         Each row is marked ``"sampled": 1`` and counts the sampled points in ``n_points``.

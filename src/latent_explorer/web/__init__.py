@@ -17,7 +17,7 @@ DEFAULTS: dict[str, Any] = {
     "DEVICE": "auto",
     "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
     # Points behind Shepard/stress; with more points than this, a sampled table comes first.
-    "METRIC_SAMPLE_SIZE": 5_000,
+    "METRIC_SAMPLE_SIZE": 2_000,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
 }

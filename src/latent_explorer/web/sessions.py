@@ -265,7 +265,7 @@ class SessionRegistry:
             exp = session.experiment
             if exp.needs_preview:
                 # Exact T and C over 70,000 points take about a minute: a table measured on
-                # the fixed 5,000-point sample comes first, labelled as sampled.
+                # the fixed 2,000-point sample comes first, labelled as sampled.
                 exp.preview(iteration)
                 job.emit("measured", {"iteration": iteration.index, "sampled": True})
             exp.measure(iteration)

@@ -1,7 +1,7 @@
 // Following the running job of the shown experiment through its Server-Sent Events:
 //   progress*  -> the bar and the live loss curve
 //   projected  -> K's coordinates are stored: draw the plots now, tables say "computing…"
-//   measured   -> (large datasets) tables measured on the 5,000-point sample: show them,
+//   measured   -> (large datasets) tables measured on the 2,000-point sample: show them,
 //                 marked as sampled, while the exact ones are computed
 //   done       -> K's metrics are stored: fill the tables, then the page is "ready"
 //   error / cancelled / idle / disconnect -> settle on what the server holds.

@@ -65,7 +65,7 @@ export const METRICS = [
 ];
 
 const T_NEIGHBORS = 7; // the k of T(7) and C(7) in the column titles
-const SAMPLE_SIZE = "5,000"; // Shepard ρ and stress use a fixed sample of at most this many points
+const SAMPLE_SIZE = "2,000"; // Shepard ρ and stress use a fixed sample of at most this many points
 
 const GROUPS_NOTE =
   "Selected / Rest: the projection restricted to those points, measured as if they were the whole dataset " +
@@ -226,9 +226,16 @@ export function createMetricsPanel(root) {
         el.append("p").attr("class", "note").text("Metrics appear once a model is trained.");
         return;
       }
-      el.attr("data-state", "ready");
+      // A preview measured on the fixed sample (large datasets) says so until the exact
+      // table replaces it.
+      const sampled = [view.before.groups, view.after?.groups].some((g) => g?.all?.sampled);
+      el.attr("data-state", sampled ? "sampled" : "ready");
       const columns = METRICS.filter((m) => !m.vaeOnly || view.model === "vae");
-      heading().text("Hover a column title for its meaning. Changes: green better, red worse, grey neutral.");
+      heading().text(
+        sampled
+          ? `Sampled: measured on the fixed sample of ${SAMPLE_SIZE} points; exact values over all points follow.`
+          : "Hover a column title for its meaning. Changes: green better, red worse, grey neutral.",
+      );
       const row = el.append("div").attr("class", "metrics-tables");
       const beforeGroups = view.after ? view.before.groups : { all: view.before.groups.all };
       table(row, {
