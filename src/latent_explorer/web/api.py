@@ -13,14 +13,14 @@ import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 
 from ..core.datasets import DatasetError, DatasetUnavailable, list_datasets, load_dataset
-from ..core.experiment import Experiment, Iteration
+from ..core.experiment import Experiment
 from ..core.models import MODEL_KINDS, MODEL_TITLES
 from ..core.selection import SELECTION_METHODS, Selection, validate_ids
 from ..core.training import TRAIN_MODES, TrainConfig, decode, default_config, reconstruct
 from .errors import ApiError
 from .exports import attachment, csv_cell, download_name
 from .jobs import JobConflict
-from .sessions import Session, SessionRegistry
+from .sessions import Session, current_registry, iteration_or_404
 from .uploads import is_user_dataset, user_store  # uploaded datasets ("user:...")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -50,10 +50,6 @@ PARAMETERS = [
     },
     {"name": "seed", "type": "int", "min": 0, "max": 2**31 - 1, "help": "makes runs repeatable"},
 ]
-
-
-def registry() -> SessionRegistry:
-    return current_app.extensions["latent_explorer.sessions"]
 
 
 def data_dir() -> str | None:
@@ -168,8 +164,8 @@ def create_experiment():  # type: ignore[no-untyped-def]
         device=current_app.config["DEVICE"],
         metric_sample_size=current_app.config["METRIC_SAMPLE_SIZE"],
     )
-    session = registry().create(exp)
-    registry().start_initial(session)
+    session = current_registry().create(exp)
+    current_registry().start_initial(session)
     return jsonify({"id": session.id, "status": "training"}), 202
 
 
@@ -198,14 +194,14 @@ def _experiment_json(session: Session) -> dict[str, Any]:
         "model": exp.model_kind,
         "config": exp.config.to_dict(),
         "device": exp.device,
-        **registry().status(session),
+        **current_registry().status(session),
         "iterations": summaries,
     }
 
 
 @bp.get("/experiments/<experiment_id>")
 def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
-    return jsonify(_experiment_json(registry().get(experiment_id)))
+    return jsonify(_experiment_json(current_registry().get(experiment_id)))
 
 
 # -- stored experiments: list and delete (persistence, see web/store.py) -----------------------
@@ -217,7 +213,7 @@ def list_experiments():  # type: ignore[no-untyped-def]
     if not raw.isdigit() or not 1 <= int(raw) <= 200:
         raise ApiError(400, "bad_limit", f"limit ({raw!r}) must be an integer in [1, 200]")
     keys = ("id", "dataset", "dataset_title", "model", "created_at", "updated_at")
-    rows = registry().list_experiments(limit=int(raw))
+    rows = current_registry().list_experiments(limit=int(raw))
     return jsonify(
         {
             "experiments": [
@@ -234,7 +230,7 @@ def list_experiments():  # type: ignore[no-untyped-def]
 
 @bp.delete("/experiments/<experiment_id>")
 def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
-    registry().delete(experiment_id)  # 409 while a job runs, 404 when unknown
+    current_registry().delete(experiment_id)  # 409 while a job runs, 404 when unknown
     return jsonify({"deleted": True})
 
 
@@ -243,8 +239,8 @@ def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/events")
 def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
-    job = registry().jobs.current(session.id)
+    session = current_registry().get(experiment_id)
+    job = current_registry().jobs.current(session.id)
     start = _last_event_id()
 
     def stream() -> Iterator[str]:
@@ -275,8 +271,8 @@ def _sse(name: str, data: dict[str, Any], *, event_id: int | None = None) -> str
 
 @bp.delete("/experiments/<experiment_id>/job")
 def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
-    if not registry().jobs.cancel(session.id):
+    session = current_registry().get(experiment_id)
+    if not current_registry().jobs.cancel(session.id):
         raise ApiError(409, "no_job", "no training job is running for this experiment")
     return jsonify({"cancelled": True})
 
@@ -284,17 +280,9 @@ def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
 # -- iterations ----------------------------------------------------------------------------------
 
 
-def _iteration(session: Session, k: int) -> Iteration:
-    exp = session.experiment
-    if not 0 <= k < len(exp.iterations):
-        have = f"0 to {len(exp.iterations) - 1}" if exp.iterations else "none yet"
-        raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
-    return exp.iterations[k]
-
-
 @bp.post("/experiments/<experiment_id>/iterations")
 def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
+    session = current_registry().get(experiment_id)
     exp = session.experiment
     body = json_body()
     if not exp.iterations:
@@ -302,7 +290,7 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
     parent = body.get("parent", len(exp.iterations) - 1)
     if not isinstance(parent, int) or isinstance(parent, bool):
         raise ApiError(400, "bad_parent", f"parent ({parent!r}) must be an iteration number")
-    _iteration(session, parent)
+    iteration_or_404(session, parent)
     mode = body.get("mode", "finetune")
     if mode not in TRAIN_MODES:
         raise ApiError(400, "bad_mode", f"mode ({mode!r}) must be one of {list(TRAIN_MODES)}")
@@ -330,7 +318,9 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
         raise ApiError(400, "bad_selection", "selection.params must be a small JSON object")
     selection = Selection(ids, method=how.get("method", "manual"), params=params)
     try:
-        job = registry().start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
+        job = current_registry().start_retrain(
+            session, selection, parent=parent, mode=mode, epochs=epochs
+        )
     except JobConflict as exc:
         raise ApiError(409, "job_running", str(exc)) from exc
     return jsonify({"iteration": job.iteration, "status": "training"}), 202
@@ -367,8 +357,8 @@ def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
             f"fields ({raw_fields!r}) has unknown names {unknown}; "
             f"use a comma-separated subset of {list(columns)}",
         )
-    session = registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     n = int(it.coords.shape[0])
     if fmt == "f32":
         # Column-major, so x and y are each one contiguous run the browser can view in place.
@@ -394,7 +384,7 @@ def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/metrics")
 def get_metrics(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    it = _iteration(registry().get(experiment_id), k)
+    it = iteration_or_404(current_registry().get(experiment_id), k)
     return jsonify(
         {
             "iteration": k,
@@ -428,7 +418,7 @@ def _to_uint8(images: np.ndarray) -> list[list[int]]:
 
 @bp.get("/experiments/<experiment_id>/points")
 def get_points(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
+    session = current_registry().get(experiment_id)
     ds = session.experiment.dataset
     ids = _query_ids(session)
     out: dict[str, Any] = {"ids": ids.tolist(), "labels": ds.y[ids].tolist()}
@@ -445,8 +435,8 @@ def get_points(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/reconstructions")
 def get_reconstructions(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     ds = session.experiment.dataset
     ids = _query_ids(session)
     rec = reconstruct(it.model, ds.X[ids], device=session.experiment.device)
@@ -466,13 +456,13 @@ def get_reconstructions(experiment_id: str, k: int):  # type: ignore[no-untyped-
 
 @bp.post("/experiments/<experiment_id>/decode")
 def decode_points(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
+    session = current_registry().get(experiment_id)
     exp = session.experiment
     body = json_body()
     k = body.get("iteration", len(exp.iterations) - 1)
     if not isinstance(k, int) or isinstance(k, bool):
         raise ApiError(400, "bad_iteration", f"iteration ({k!r}) must be an integer")
-    it = _iteration(session, k)
+    it = iteration_or_404(session, k)
     points = body.get("points")
     ok = (
         isinstance(points, list)
@@ -507,8 +497,8 @@ def decode_points(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/export.csv")
 def export_csv(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     ds = session.experiment.dataset
     selected = np.zeros(ds.n_samples, dtype=bool)
     if it.selection is not None:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, send_file
+from flask import Blueprint, Response, jsonify, send_file
 
-from ..core.experiment import Iteration
 from ..core.persist import model_state_bytes
 from .errors import ApiError
-from .sessions import Session, SessionRegistry
+from .sessions import Session, current_registry, iteration_or_404
 
 bp = Blueprint("exports", __name__, url_prefix="/api")
 
@@ -51,22 +50,10 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def _registry() -> SessionRegistry:
-    return current_app.extensions["latent_explorer.sessions"]
-
-
-def _iteration(session: Session, k: int) -> Iteration:
-    iterations = session.experiment.iterations
-    if not 0 <= k < len(iterations):
-        have = f"0 to {len(iterations) - 1}" if iterations else "none yet"
-        raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
-    return iterations[k]
-
-
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/selection.json")
 def selection_json(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = _registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     if it.selection is None:
         raise ApiError(
             404,
@@ -88,8 +75,8 @@ def selection_json(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/metrics.json")
 def metrics_json(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = _registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     if it.metrics is None:
         raise ApiError(
             409, "not_measured", f"iteration {k} is still being measured; try again shortly"
@@ -112,9 +99,9 @@ def metrics_json(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/checkpoint.pt")
 def checkpoint(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     """The iteration's state_dict (``torch.load(path, weights_only=True)`` reads it)."""
-    registry = _registry()
+    registry = current_registry()
     session = registry.get(experiment_id)
-    it = _iteration(session, k)
+    it = iteration_or_404(session, k)
     name = download_name(session, k, "checkpoint", "pt")
     path = registry.store.checkpoint_path(session.id, k) if registry.store is not None else None
     if path is not None and path.is_file():

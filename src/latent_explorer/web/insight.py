@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from ..core.datasets import Dataset
-from ..core.experiment import Iteration
 from ..core.neighbours import SPACES, neighbour_report
 from .errors import ApiError
-from .sessions import Session, SessionRegistry
+from .sessions import current_registry, iteration_or_404
 
 bp = Blueprint("insight", __name__, url_prefix="/api")
 
@@ -26,18 +25,6 @@ MAX_NEIGHBOURS = 100
 #: apart by colour, so it is not offered.
 MAX_CATEGORIES = 256
 ITERATION_ROUTE = "/experiments/<experiment_id>/iterations/<int:k>"
-
-
-def _registry() -> SessionRegistry:
-    return current_app.extensions["latent_explorer.sessions"]
-
-
-def _iteration(session: Session, k: int) -> Iteration:
-    iterations = session.experiment.iterations
-    if not 0 <= k < len(iterations):
-        have = f"0 to {len(iterations) - 1}" if iterations else "none yet"
-        raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
-    return iterations[k]
 
 
 def _int_arg(name: str, default: int | None, lo: int, hi: int, code: str) -> int:
@@ -69,8 +56,8 @@ def _extent(values: np.ndarray) -> tuple[float | None, float | None]:
 
 @bp.get(f"{ITERATION_ROUTE}/neighbors")
 def get_neighbours(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = _registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     ds = session.experiment.dataset
     point = _int_arg("id", None, 0, ds.n_samples - 1, "bad_id")
     count = _int_arg("k", 10, 1, min(MAX_NEIGHBOURS, ds.n_samples - 1), "bad_k")
@@ -96,8 +83,8 @@ def get_neighbours(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 
 @bp.get(f"{ITERATION_ROUTE}/per_point")
 def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
-    session = _registry().get(experiment_id)
-    it = _iteration(session, k)
+    session = current_registry().get(experiment_id)
+    it = iteration_or_404(session, k)
     key = request.args.get("key", "")
     if key not in PER_POINT_KEYS:
         raise ApiError(400, "bad_key", f"key ({key!r}) must be one of {list(PER_POINT_KEYS)}")
@@ -177,14 +164,14 @@ def _catalogue(ds: Dataset) -> list[_Attribute]:
 
 @bp.get("/experiments/<experiment_id>/attributes")
 def list_attributes(experiment_id: str):  # type: ignore[no-untyped-def]
-    ds = _registry().get(experiment_id).experiment.dataset
+    ds = current_registry().get(experiment_id).experiment.dataset
     items = [{"name": a.name, "kind": a.kind, "source": a.source} for a in _catalogue(ds)]
     return jsonify({"attributes": items})
 
 
 @bp.get("/experiments/<experiment_id>/attributes/<path:name>")
 def get_attribute(experiment_id: str, name: str):  # type: ignore[no-untyped-def]
-    ds = _registry().get(experiment_id).experiment.dataset
+    ds = current_registry().get(experiment_id).experiment.dataset
     attributes = {a.name: a for a in _catalogue(ds)}
     if name not in attributes:
         raise ApiError(
@@ -210,7 +197,7 @@ def get_attribute(experiment_id: str, name: str):  # type: ignore[no-untyped-def
 @bp.get("/experiments/<experiment_id>/pca")
 def get_pca(experiment_id: str):  # type: ignore[no-untyped-def]
     """The full-data PCA; its metrics are ``null`` while a job will compute them anyway."""
-    registry = _registry()
+    registry = current_registry()
     session = registry.get(experiment_id)
     meter = session.experiment.quality
     pca = meter.pca()
@@ -230,7 +217,7 @@ def get_pca(experiment_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/experiments/<experiment_id>/feature_stats")
 def get_feature_stats(experiment_id: str):  # type: ignore[no-untyped-def]
     """Means for a decoded profile; ``raw = scaled * feature_scale + feature_mean``."""
-    ds = _registry().get(experiment_id).experiment.dataset
+    ds = current_registry().get(experiment_id).experiment.dataset
     mean, scale = ds.feature_mean, ds.feature_scale
     return jsonify(
         {

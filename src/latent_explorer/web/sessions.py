@@ -398,3 +398,19 @@ def registry_for_app(config: Any) -> SessionRegistry:
     return SessionRegistry(
         Store(config["STATE_DIR"]), load_dataset=load, device=config.get("DEVICE", "auto")
     )
+
+
+def current_registry() -> SessionRegistry:
+    """The registry of the app handling the current request."""
+    from flask import current_app
+
+    return current_app.extensions["latent_explorer.sessions"]
+
+
+def iteration_or_404(session: Session, k: int) -> Iteration:
+    """Iteration ``k`` of the session's experiment, or a 404 naming the ones that exist."""
+    iterations = session.experiment.iterations
+    if not 0 <= k < len(iterations):
+        have = f"0 to {len(iterations) - 1}" if iterations else "none yet"
+        raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
+    return iterations[k]
