@@ -14,14 +14,14 @@ The baselines are the original system's figures measured on the same kind of mac
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
+import tempfile
 import time
 import urllib.request
+from pathlib import Path
 
-from common import REPO, default_data_dir, emit, machine, parser
+from common import default_data_dir, emit, machine, parser
+
+from tests.local_server import start_server, stop_server
 
 ORIGINAL_S = {
     ("wine_quality", "train"): 6.5,  # "5 to 8 s to the first plot": the midpoint
@@ -30,12 +30,6 @@ ORIGINAL_S = {
     ("mnist", "train", "ae"): 87.5,
     ("mnist", "train", "vae"): 346.6,
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(url: str, body: dict | None = None, method: str | None = None) -> dict:
@@ -121,36 +115,15 @@ def run_case(base: str, dataset: str, model: str, n_select: int) -> dict:
 def main() -> None:
     args = parser(__doc__ or "").parse_args()
     info = machine(args.threads, args.device)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LATENT_EXPLORER_DATA": default_data_dir(),
-        "LATENT_EXPLORER_THREADS": str(args.threads),
-        "PYTHONPATH": str(REPO / "src"),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "latent_explorer.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--device",
-            args.device,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    state = tempfile.mkdtemp(prefix="bench-api-")
+    server, base = start_server(
+        data_dir=default_data_dir(),
+        state_dir=Path(state) / "state",
+        log_path=Path(state) / "server.log",
+        threads=args.threads,
+        device=args.device,
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                _call(f"{base}/api/datasets")
-                break
-            except OSError:
-                time.sleep(0.1)
         cases = [("iris", "ae", 150), ("wine_quality", "ae", 1000), ("wine_quality", "vae", 1000)]
         if not args.quick:
             cases += [("air_quality", "ae", 1000), ("mnist", "ae", 950), ("mnist", "vae", 950)]
@@ -165,8 +138,7 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop_server(server)
     emit("bench_api", {"machine": info, "results": rows}, args.json)
 
 

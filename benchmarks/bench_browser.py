@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,19 +38,10 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from common import REPO, default_data_dir, emit, parser
+from common import default_data_dir, emit, parser
 
-CHROMIUM = os.environ.get("LATENT_EXPLORER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.local_server import CHROMIUM, CHROMIUM_ARGS, ServerDidNotStart, start_server
+
 PLOTS = ("initial", "selected", "all")
 
 # The naive painter and brush frame, run in the page against a plot's geometry (see
@@ -147,37 +137,19 @@ NAIVE_JS = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(state_dir: str) -> tuple[subprocess.Popen, str, Path]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LATENT_EXPLORER_DATA": default_data_dir(),
-        "LATENT_EXPLORER_THREADS": os.environ.get("LATENT_EXPLORER_THREADS", "1"),
-        "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-    }
+def start(state_dir: str) -> tuple[subprocess.Popen, str, Path]:
     log = Path(state_dir) / "server.log"
-    cmd = [sys.executable, "-m", "latent_explorer.cli", "serve", "--port", str(port)]
-    cmd += ["--state-dir", str(Path(state_dir) / "state"), "--device", "cpu"]
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/api/datasets", timeout=2)
-            return proc, url, log
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit(f"server did not start:\n{log.read_text()}")
+    threads = os.environ.get("LATENT_EXPLORER_THREADS", "1")
+    try:
+        proc, url = start_server(
+            data_dir=default_data_dir(),
+            state_dir=Path(state_dir) / "state",
+            log_path=log,
+            threads=threads,
+        )
+    except ServerDidNotStart as exc:
+        raise SystemExit(str(exc)) from None
+    return proc, url, log
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -352,7 +324,7 @@ def main() -> int:
 
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
-        proc, url, log = start_server(tmp)
+        proc, url, log = start(tmp)
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(

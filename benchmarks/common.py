@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO / "src") not in sys.path:
-    sys.path.insert(0, str(REPO / "src"))
+# src: the package without installing it; the repo root: tests.local_server, which starts
+# the server for the HTTP and browser benchmarks exactly as the tests do.
+for _path in (REPO / "src", REPO):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 
 def default_data_dir() -> str:

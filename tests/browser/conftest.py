@@ -2,78 +2,32 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("LATENT_EXPLORER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from tests.local_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ServerDidNotStart,
+    start_server,
+    stop_server,
+)
+
 SCREENSHOTS = Path(__file__).parent / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
 def server_url(data_dir, tmp_path_factory):
-    port = _free_port()
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {**os.environ, "LATENT_EXPLORER_DATA": str(data_dir), "LATENT_EXPLORER_THREADS": "1"}
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "latent_explorer.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--device",
-                "cpu",
-                "--state-dir",
-                str(log.parent / "state"),
-            ],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/api/datasets", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{log.read_text()}")
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail(f"server did not start:\n{log.read_text()}")
-    yield url
-    proc.terminate()
+    folder = tmp_path_factory.mktemp("server")
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        proc, url = start_server(
+            data_dir=data_dir, state_dir=folder / "state", log_path=folder / "server.log"
+        )
+    except ServerDidNotStart as exc:
+        pytest.fail(str(exc))
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,7 @@ downloads the shown iteration, and an interrupted job is explained after a serve
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import _free_port, shot
+from tests import local_server
+from tests.browser.conftest import shot
 from tests.browser.test_explorer import HOOK, api, hook, submit, train, wait_until
 
 pytestmark = pytest.mark.browser
@@ -164,28 +162,10 @@ def test_recent_list_open_delete_and_downloads(browser, server_url):
 
 
 def start_server(data_dir, state_dir, log_path):
-    port = _free_port()
-    env = {**os.environ, "LATENT_EXPLORER_DATA": str(data_dir), "LATENT_EXPLORER_THREADS": "1"}
-    with open(log_path, "a") as fh:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "latent_explorer.cli", "serve", "--port", str(port)]
-            + ["--device", "cpu", "--state-dir", str(state_dir)],
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/api/datasets", timeout=2)
-            return proc, url
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.kill()
-    pytest.fail(f"server did not start:\n{Path(log_path).read_text()}")
+    try:
+        return local_server.start_server(data_dir=data_dir, state_dir=state_dir, log_path=log_path)
+    except local_server.ServerDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 def post(url: str, path: str, body: dict) -> dict:

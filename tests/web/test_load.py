@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,15 +21,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.local_server import ServerDidNotStart, start_server, stop_server
+
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "30"))
 LOAD_CLIENTS = int(os.environ.get("LOAD_CLIENTS", "50"))
 REQUEST_TIMEOUT_S = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _call(url: str, method: str = "GET", body: dict | None = None) -> tuple[int, bytes]:
@@ -49,45 +42,13 @@ def _call(url: str, method: str = "GET", body: dict | None = None) -> tuple[int,
 @pytest.fixture
 def server(data_dir, tmp_path):
     """``latent-explorer serve`` on 127.0.0.1:<free port>, state in ``tmp_path``."""
-    port = _free_port()
     log = tmp_path / "server.log"
-    env = {**os.environ, "LATENT_EXPLORER_DATA": str(data_dir), "LATENT_EXPLORER_THREADS": "1"}
-    command = [
-        sys.executable,
-        "-m",
-        "latent_explorer.cli",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--device",
-        "cpu",
-        "--state-dir",
-        str(tmp_path / "state"),
-    ]
-    with open(log, "w") as fh:
-        proc = subprocess.Popen(command, stdout=fh, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while True:
-        try:
-            urllib.request.urlopen(url + "/api/datasets", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited early:\n{log.read_text()}")
-            if time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"server did not start:\n{log.read_text()}")
-            time.sleep(0.2)
-    yield url, log
-    proc.terminate()
     try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+        proc, url = start_server(data_dir=data_dir, state_dir=tmp_path / "state", log_path=log)
+    except ServerDidNotStart as exc:
+        pytest.fail(str(exc))
+    yield url, log
+    stop_server(proc)
 
 
 def _start(url: str, body: dict) -> str:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -16,60 +13,23 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.local_server import ServerDidNotStart, start_server
 
 START_TIMEOUT = 90.0
 JOB_TIMEOUT = 120.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
     """``latent-explorer serve`` in a subprocess on a free port."""
 
     def __init__(self, state_dir: Path, data_dir: Path, log: Path) -> None:
-        self.port = free_port()
-        env = {
-            **os.environ,
-            "LATENT_EXPLORER_DATA": str(data_dir),
-            "LATENT_EXPLORER_THREADS": "1",
-            "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        }
-        env.pop("LATENT_EXPLORER_STATE", None)
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "latent_explorer.cli",
-                "serve",
-                "--port",
-                str(self.port),
-                "--state-dir",
-                str(state_dir),
-                "--device",
-                "cpu",
-            ],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"server exited with {self.proc.returncode}; see {log}")
-            try:
-                self.request("GET", "/api/experiments?limit=1")
-                return
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline:
-                    self.kill()
-                    raise AssertionError(f"server did not start in {START_TIMEOUT} s") from None
-                time.sleep(0.2)
+        try:
+            self.proc, url = start_server(
+                data_dir=data_dir, state_dir=state_dir, log_path=log, timeout=START_TIMEOUT
+            )
+        except ServerDidNotStart as exc:
+            raise AssertionError(str(exc)) from None
+        self.port = int(url.rsplit(":", 1)[1])
 
     def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any, bytes]:
         data = json.dumps(body).encode() if body is not None else None
@@ -124,13 +84,11 @@ class Server:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.kill()
-        self.log.close()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=20)
-        self.log.close()
 
 
 @pytest.fixture

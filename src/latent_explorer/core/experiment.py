@@ -56,14 +56,19 @@ class Iteration:
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
     metrics_sampled: bool = False  # True while metrics come from :meth:`Experiment.preview`
 
-    def summary(self) -> dict[str, Any]:
-        """JSON-ready metadata and metrics (no arrays but the selection ids)."""
+    def summary(self, *, with_ids: bool = True) -> dict[str, Any]:
+        """JSON-ready metadata and metrics (no arrays but the selection ids, unless
+        ``with_ids=False``: a status poll need not serialise 70,000 ids per iteration)."""
+        selection = None
+        if self.selection is not None:
+            sel = self.selection
+            selection = sel.to_dict() if with_ids else {"method": sel.method, "params": sel.params}
         return {
             "index": self.index,
             "parent": self.parent,
             "mode": self.mode,
             "epochs": self.epochs,
-            "selection": self.selection.to_dict() if self.selection is not None else None,
+            "selection": selection,
             "n_selected": len(self.selection) if self.selection is not None else None,
             "metrics": self.metrics,
             "measured": self.metrics is not None,

@@ -181,12 +181,7 @@ def _experiment_json(session: Session) -> dict[str, Any]:
             "class_names": list(ds.class_names),
         }
     )
-    summaries = []
-    for it in exp.iterations:
-        s = it.summary()
-        if s["selection"] is not None:
-            s["selection"] = {k: v for k, v in s["selection"].items() if k != "ids"}
-        summaries.append(s)
+    summaries = [it.summary(with_ids=False) for it in exp.iterations]
     return {
         "id": session.id,
         "created_at": session.created_at,

@@ -2,6 +2,7 @@
 // and a small chart of trustworthiness and continuity (all points) over the iterations.
 // Clicking a chip asks main.js to show that iteration.
 
+import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
 import { formatCount, formatScore } from "./format.js";
@@ -22,16 +23,8 @@ export function createHistory(root) {
   const emitter = createEmitter();
   const el = d3.select(root);
   const chips = el.select(".history-chips");
-  const svg = el
-    .select(".history-chart")
-    .attr("viewBox", `0 0 ${CHART.width} ${CHART.height}`)
-    .attr("width", CHART.width)
-    .attr("height", CHART.height);
-  const { top, right, bottom, left } = CHART.margin;
-  const x = d3.scaleLinear().range([left, CHART.width - right]);
-  const y = d3.scaleLinear().range([CHART.height - bottom, top]);
-  const xAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(0,${CHART.height - bottom})`);
-  const yAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(${left},0)`);
+  const { svg, x, y, xAxis, yAxis } = createChartFrame(el.select(".history-chart"), CHART);
+  const { top, left } = CHART.margin;
   const lines = svg.append("g");
   const key = svg.append("g").attr("class", "chart-key").attr("transform", `translate(${left + 4},${top - 6})`);
   SERIES.forEach((s, i) => {

@@ -62,30 +62,6 @@ export function polygonContains(polygon, x, y) {
   return inside;
 }
 
-/**
- * Indices i (0..n-1) whose pixel position (px[i], py[i]) lies inside the polygon.
- */
-export function indicesInPolygon(polygon, px, py) {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const [x, y] of polygon) {
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-  }
-  const out = [];
-  for (let i = 0; i < px.length; i++) {
-    const x = px[i];
-    const y = py[i];
-    if (x < x0 || x > x1 || y < y0 || y > y1) continue;
-    if (polygonContains(polygon, x, y)) out.push(i);
-  }
-  return out;
-}
-
 /** At most maxPoints vertices, evenly thinned, so a lasso fits in a small JSON record. */
 export function thinPolygon(polygon, maxPoints = 64) {
   if (polygon.length <= maxPoints) return polygon;

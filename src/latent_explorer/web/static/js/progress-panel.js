@@ -3,6 +3,7 @@
 // (seconds on large data sets): the bar stays full and moves, saying "computing quality
 // metrics…". The Cancel button belongs here; job-follower.js wires it.
 
+import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
 import { formatLoss } from "./format.js";
 
@@ -15,16 +16,8 @@ export function createProgressPanel(root) {
   const fill = el.select(".progress-fill");
   const text = el.select(".progress-text");
   const cancelButton = el.select("#cancel-button");
-  const svg = el
-    .select(".loss-chart")
-    .attr("viewBox", `0 0 ${CHART.width} ${CHART.height}`)
-    .attr("width", CHART.width)
-    .attr("height", CHART.height);
-  const { top, right, bottom, left } = CHART.margin;
-  const x = d3.scaleLinear().range([left, CHART.width - right]);
-  const y = d3.scaleLinear().range([CHART.height - bottom, top]);
-  const xAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(0,${CHART.height - bottom})`);
-  const yAxis = svg.append("g").attr("class", "axis").attr("transform", `translate(${left},0)`);
+  const { svg, x, y, xAxis, yAxis } = createChartFrame(el.select(".loss-chart"), CHART);
+  const { top, right } = CHART.margin;
   const line = svg.append("path").attr("class", "loss-line");
   svg.append("text").attr("class", "chart-caption").attr("x", CHART.width - right).attr("y", top + 8).attr("text-anchor", "end").text("loss");
 
