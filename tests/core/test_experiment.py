@@ -134,3 +134,15 @@ def test_retrain_needs_initial_and_valid_parent():
     exp.train()
     with pytest.raises(ValueError, match="iteration"):
         exp.retrain([0], parent=4)
+
+
+def test_submit_from_an_early_iteration_after_many_later_ones():
+    # Regression: the cache of ranked 2-D distances kept the three highest iteration numbers,
+    # so measuring a fourth child of iteration 0 evicted iteration 0's ranking and failed.
+    ds = load_dataset("iris")
+    exp = Experiment(ds, "ae", config=TrainConfig(epochs=3, batch_size=32, seed=1), device="cpu")
+    exp.train()
+    for seed in range(4):
+        it = exp.retrain(select_random(150, count=20, seed=seed), parent=0, epochs=2)
+        assert it.parent == 0
+        assert it.parent_metrics["all"] == pytest.approx(exp.iterations[0].metrics["all"])

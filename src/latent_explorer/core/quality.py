@@ -59,6 +59,7 @@ PCA_KEYS = (
     "reconstruction_error",
 )
 #: Group PCA rows kept, keyed by the group's ids: a re-Submit of one selection reuses them.
+_RANKED_CACHE = 3
 _PCA_GROUP_CACHE = 4
 
 
@@ -323,12 +324,18 @@ class QualityMeter:
             return self._pairs
 
     def _ranking(self, key: int, coords: np.ndarray) -> RankedDistances:
-        """Ranked sampled 2-D distances of projection ``key``; the latest three are kept."""
-        if key not in self._ranked:
-            self._ranked[key] = self.pairs().project(coords)
-            for old in sorted(self._ranked)[:-3]:
-                del self._ranked[old]
-        return self._ranked[key]
+        """Ranked sampled 2-D distances of projection ``key``; the three last used are kept.
+
+        Least recently used, not lowest numbered, goes: a Submit from iteration 0 after
+        iterations 1-3 must not evict the ranking it is about to read.
+        """
+        ranked = self._ranked.pop(key, None)
+        if ranked is None:
+            ranked = self.pairs().project(coords)
+        self._ranked[key] = ranked  # re-inserted: dicts keep insertion order, newest last
+        while len(self._ranked) > _RANKED_CACHE:
+            del self._ranked[next(iter(self._ranked))]
+        return ranked
 
 
 def _padded_pca(X: np.ndarray, *, seed: int) -> PCAProjection:
