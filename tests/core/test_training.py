@@ -9,10 +9,12 @@ from latent_explorer.core.training import (
     TrainingCancelled,
     decode,
     default_config,
+    default_retrain_epochs,
     encode,
     fit,
     new_model,
     resolve_device,
+    resolve_precision,
     set_threads,
     train_on_selection,
 )
@@ -142,3 +144,47 @@ def test_device_and_threads():
     set_threads(before)
     with pytest.raises(ValueError, match="threads"):
         set_threads(0)
+
+
+def test_precision_must_be_known():
+    with pytest.raises(ValueError, match="precision .*'half'.* must be one of"):
+        TrainConfig(precision="half")
+
+
+def test_auto_precision_uses_bf16_only_for_big_nets_on_native_bf16_cpus(monkeypatch):
+    from latent_explorer.core import training
+
+    small = new_model("ae", 6, config=TrainConfig())
+    big = new_model("ae", 784, config=TrainConfig(), data_kind="image")
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    assert resolve_precision("auto", big, cpu) == "bf16"
+    assert resolve_precision("auto", small, cpu) == "fp32"  # casts would cost more than they save
+    assert resolve_precision("fp32", big, cpu) == "fp32"
+    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    assert resolve_precision("auto", big, cpu) == "fp32"
+    assert resolve_precision("bf16", small, cpu) == "bf16"  # asked for explicitly
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_bf16_training_learns_and_plots_in_float32(blobs, kind):
+    cfg = TrainConfig(epochs=30, batch_size=16, lr=3e-3, precision="bf16")
+    model = new_model(kind, blobs.shape[1], config=cfg)
+    result = fit(model, blobs, config=cfg, device="cpu")
+    assert result.precision == "bf16"
+    assert all(np.isfinite(result.losses)) and result.losses[-1] < 0.5 * result.losses[0]
+    assert all(p.dtype == torch.float32 for p in model.parameters())  # autocast, not a cast
+    enc = encode(model, blobs, device="cpu")
+    assert enc.coords.dtype == np.float32 and np.isfinite(enc.coords).all()
+
+
+def test_submit_budget_is_capped_by_compute():
+    small = new_model("ae", 11, config=TrainConfig())
+    big = new_model("ae", 784, config=TrainConfig(), data_kind="image")
+    # ~1,000 points at batch 128 = 8 steps per epoch: 600 steps for the small net...
+    assert default_retrain_epochs(small, 1_000, 128) == 75
+    # ...and 18e9 MACs / (128 x 934,400) = ~150 steps for the MNIST-sized one.
+    assert default_retrain_epochs(big, 1_000, 128) == 19
+    # Never zero epochs, never more than 200.
+    assert default_retrain_epochs(big, 70_000, 512) == 1
+    assert default_retrain_epochs(small, 3, 128) == 200

@@ -28,6 +28,7 @@ from .training import (
     TrainConfig,
     TrainResult,
     default_config,
+    default_retrain_epochs,
     encode,
     fit,
     new_model,
@@ -177,7 +178,11 @@ class Experiment:
         if not isinstance(selection, Selection):
             selection = Selection(validate_ids(selection, n_samples=self.dataset.n_samples))
         base = self.iteration(len(self.iterations) - 1 if parent is None else parent)
-        n_epochs = epochs if epochs is not None else self.default_retrain_epochs(len(selection))
+        n_epochs = (
+            epochs
+            if epochs is not None
+            else default_retrain_epochs(base.model, len(selection), self.config.batch_size)
+        )
         model, result = train_on_selection(
             base.model,
             self.dataset.X,
@@ -192,12 +197,6 @@ class Experiment:
         )
         it = self._record(model, result, parent=base.index, selection=selection, mode=mode)
         return self.measure(it) if measure else it
-
-    def default_retrain_epochs(self, n_selected: int) -> int:
-        """Enough steps to move the model visibly, capped so a Submit stays a few seconds."""
-        batch = min(self.config.batch_size, max(1, n_selected))
-        steps_per_epoch = -(-n_selected // batch)
-        return int(min(200, max(5, round(600 / steps_per_epoch))))
 
     def iteration(self, index: int) -> Iteration:
         if not 0 <= index < len(self.iterations):

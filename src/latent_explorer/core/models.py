@@ -93,7 +93,9 @@ class _LatentModel(nn.Module):
 
     def _recon_per_sample(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         # Summed over features so that the VAE's KL term (also a per-sample sum) keeps its
-        # intended weight whatever the number of features.
+        # intended weight whatever the number of features. Under a bf16 autocast the sum over
+        # 784 pixels would keep 3 significant digits, so losses are always taken in float32.
+        logits = logits.float()
         if self.recon_loss == "bce":
             err = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
         else:
@@ -157,7 +159,7 @@ class VariationalAutoencoder(_LatentModel):
         self.beta = float(beta)
 
     def posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.encoder(x)
+        h = self.encoder(x).float()  # float32 even under a bf16 autocast: mu is what we plot
         mu, logvar = h[:, : self.latent_dim], h[:, self.latent_dim :]
         # Clamping keeps exp(logvar) finite early in training on unscaled inputs.
         return mu, logvar.clamp(-12.0, 12.0)

@@ -224,6 +224,7 @@ def _schemas() -> dict[str, Schema]:
                 "beta": {"type": "number", "minimum": 0, "maximum": 1000},
                 "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
                 "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"]},
             },
             description="training settings; hidden null means sized from the data",
         ),
@@ -238,6 +239,7 @@ def _schemas() -> dict[str, Schema]:
                 "beta": {"type": "number", "minimum": 0, "maximum": 1000},
                 "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
                 "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+                "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"]},
             },
             additionalProperties=False,
             description="overrides of the dataset's default training settings "
