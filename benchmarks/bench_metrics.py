@@ -2,14 +2,15 @@
 
 Usage::
 
-    python benchmarks/bench_metrics.py [--quick] [--threads N] [--json PATH]
+    python benchmarks/bench_metrics.py [--quick] [--sizes N ...] [--threads N] [--json PATH]
 
 For n = 2,000, 5,000 and 10,000 points of 784-D data (MNIST test images when the files are
 found, else structured synthetic data) with a 2-D PCA projection, it times
 ``sklearn.manifold.trustworthiness`` twice (T, and C as T with the spaces swapped) against one
 call of ``trustworthiness_continuity`` (T and C together) and compares peak memory. Then it
 runs ours alone at n = 70,000 (MNIST-like: the 10,000 test images repeated with pixel noise).
-``--quick`` stops after 2,000 and 5,000 points.
+``--quick`` stops after 2,000 and 5,000 points; ``--sizes`` picks the sizes (no 70k run
+unless 70000 is among them), e.g. ``--sizes 5000 --repeat 3`` to watch one case closely.
 
 Every case runs in a fresh ``spawn`` subprocess that loads its inputs from ``.npy`` files,
 so the reported peak RSS (``ru_maxrss``) belongs to that case alone; the RSS after loading
@@ -189,9 +190,47 @@ def _fmt(v: Any, spec: str) -> str:
     return format(v, spec) if isinstance(v, (int, float)) else str(v)
 
 
+def compare(n: int, source: str, threads: int, device: str) -> dict[str, Any]:
+    """Time sklearn and ours on the same n points and print one row of the table."""
+    X = make_data(n, source)
+    Y = pca_2d(X)
+    sk = run_case("sklearn", X, Y, threads, device)
+    ours = run_case("ours", X, Y, threads, device)
+    row: dict[str, Any] = {"n": n, "d": X.shape[1], "sklearn": sk, "ours": ours}
+    if "error" in sk or "error" in ours:
+        print(f"{n:>7} | sklearn: {sk.get('error', 'ok')}; ours: {ours.get('error', 'ok')}")
+        return row
+    row["speedup"] = sk["time_s"] / ours["time_s"]
+    row["memory_ratio"] = sk["peak_rss_mb"] / ours["peak_rss_mb"]
+    row["abs_diff_T"] = abs(sk["T"] - ours["T"])
+    row["abs_diff_C"] = abs(sk["C"] - ours["C"])
+    print(
+        f"{n:>7} | {sk['time_s']:>9.2f} {ours['time_s']:>7.2f} {row['speedup']:>6.1f}x | "
+        f"{sk['peak_rss_mb']:>7.0f} {ours['peak_rss_mb']:>7.0f} "
+        f"{row['memory_ratio']:>5.1f}x | {row['abs_diff_T']:>8.1e} "
+        f"{row['abs_diff_C']:>8.1e} | {ours['T']:>8.5f} {ours['C']:>8.5f}",
+        flush=True,
+    )
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="only n=2,000 and 5,000; no 70k")
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        help="compare at these n only (70000 runs ours alone, as in the full run)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        choices=range(1, 101),
+        metavar="R",
+        help="run each comparison R times (default 1)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="torch/BLAS threads (default 2)")
     parser.add_argument("--json", type=Path, help="write the results here instead of stdout")
     parser.add_argument(
@@ -218,50 +257,39 @@ def main(argv: list[str] | None = None) -> int:
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
     print(f"data: {source}, d=784, Y = 2-D PCA, n_neighbors={N_NEIGHBORS}\n", flush=True)
 
+    if args.sizes:
+        sizes = [n for n in args.sizes if n != LARGE]
+        run_large = LARGE in args.sizes
+    else:
+        sizes = list(QUICK_SIZES if args.quick else SIZES)
+        run_large = not args.quick
     cases = []
-    header = (
-        f"{'n':>7} | {'sklearn s':>9} {'ours s':>7} {'speedup':>7} | "
-        f"{'sk MB':>7} {'ours MB':>7} {'mem x':>6} | {'|dT|':>8} {'|dC|':>8} | {'T':>8} {'C':>8}"
-    )
-    print(header)
-    print("-" * len(header), flush=True)
-    for n in QUICK_SIZES if args.quick else SIZES:
-        X = make_data(n, source)
-        Y = pca_2d(X)
-        sk = run_case("sklearn", X, Y, args.threads, device)
-        ours = run_case("ours", X, Y, args.threads, device)
-        row: dict[str, Any] = {"n": n, "d": X.shape[1], "sklearn": sk, "ours": ours}
-        if "error" not in sk and "error" not in ours:
-            row["speedup"] = sk["time_s"] / ours["time_s"]
-            row["memory_ratio"] = sk["peak_rss_mb"] / ours["peak_rss_mb"]
-            row["abs_diff_T"] = abs(sk["T"] - ours["T"])
-            row["abs_diff_C"] = abs(sk["C"] - ours["C"])
-            print(
-                f"{n:>7} | {sk['time_s']:>9.2f} {ours['time_s']:>7.2f} {row['speedup']:>6.1f}x | "
-                f"{sk['peak_rss_mb']:>7.0f} {ours['peak_rss_mb']:>7.0f} "
-                f"{row['memory_ratio']:>5.1f}x | {row['abs_diff_T']:>8.1e} "
-                f"{row['abs_diff_C']:>8.1e} | {ours['T']:>8.5f} {ours['C']:>8.5f}",
-                flush=True,
-            )
-        else:
-            print(f"{n:>7} | sklearn: {sk.get('error', 'ok')}; ours: {ours.get('error', 'ok')}")
-        cases.append(row)
-    print(
-        "(sklearn s = T + C as two calls; peak MB = child's peak RSS incl. ~"
-        f"{_fmt(cases[0]['ours'].get('rss_after_load_mb'), '.0f')} MB of interpreter, "
-        "libraries and inputs)",
-        flush=True,
-    )
-    if source == "mnist":
+    if sizes:
+        header = (
+            f"{'n':>7} | {'sklearn s':>9} {'ours s':>7} {'speedup':>7} | "
+            f"{'sk MB':>7} {'ours MB':>7} {'mem x':>6} | {'|dT|':>8} {'|dC|':>8} | "
+            f"{'T':>8} {'C':>8}"
+        )
+        print(header)
+        print("-" * len(header), flush=True)
+        for n in sizes:
+            cases += [compare(n, source, args.threads, device) for _ in range(args.repeat)]
         print(
-            "(|dT|, |dC| > 0 on MNIST come from exactly tied distances between 8-bit images, "
-            "which each implementation orders by its own rounding; on tie-free data such as "
-            "--data synthetic both are 0)",
+            "(sklearn s = T + C as two calls; peak MB = child's peak RSS incl. ~"
+            f"{_fmt(cases[0]['ours'].get('rss_after_load_mb'), '.0f')} MB of interpreter, "
+            "libraries and inputs)",
             flush=True,
         )
+        if source == "mnist":
+            print(
+                "(|dT|, |dC| > 0 on MNIST come from exactly tied distances between 8-bit "
+                "images, which each implementation orders by its own rounding; on tie-free "
+                "data such as --data synthetic both are 0)",
+                flush=True,
+            )
 
     large: dict[str, Any] | None = None
-    if not args.quick:
+    if run_large:
         X = make_data(LARGE, source)
         Y = pca_2d(X)
         ours = run_case("ours", X, Y, args.threads, device)

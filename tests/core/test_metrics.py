@@ -145,6 +145,56 @@ def test_collapsed_projection(monkeypatch):
     assert 0.0 <= tree.trustworthiness <= 1.0 and 0.0 <= tree.continuity <= 1.0
 
 
+def _tie_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """Projections without ties, full of exact ties (a grid) and with duplicates."""
+    rng = np.random.default_rng(21)
+    grid = np.array([(i, j) for i in range(12) for j in range(12)], dtype=float)
+    X_grid = np.hstack([grid, rng.normal(scale=0.3, size=(grid.shape[0], 4))])
+    X, Y = _data(22, 400, 10)
+    Y_collapsed = Y.copy()
+    Y_collapsed[:120] = 0.5
+    return [(X, Y), (X_grid, grid), (X, Y_collapsed)]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_tree_rank_strategies_agree(monkeypatch, case):
+    # The KD-tree ranks either list each point's disc or count it with radius queries,
+    # chosen per point by expected cost; both must give the same penalties, ties included.
+    X, Y = _tie_cases()[case]
+    monkeypatch.setattr(metrics, "LIST_CHUNK", 7)  # many chunks, shared by two threads
+    results = []
+    for list_max in (0, math.inf):
+        monkeypatch.setattr(metrics, "LIST_MAX_POINTS", list_max)
+        results.append(trustworthiness_continuity(X, Y, n_neighbors=4, per_point=True, n_threads=2))
+    counted, listed = results
+    np.testing.assert_array_equal(counted.local_continuity, listed.local_continuity)
+    assert counted.continuity == listed.continuity
+    if case == 0:
+        assert listed.continuity == sk_trustworthiness(Y, X, n_neighbors=4)
+
+
+def test_whole_matrix_in_strips_matches_blocks(monkeypatch):
+    # A block holding every row is formed from strips of the upper triangle and mirrored.
+    X, Y = _data(23, 500, 30)
+    monkeypatch.setattr(metrics, "SYMMETRIC_STRIP_ROWS", 37)  # 14 strips of uneven height
+    whole = trustworthiness_continuity(X, Y, n_neighbors=6, per_point=True)
+    blocked = trustworthiness_continuity(X, Y, n_neighbors=6, per_point=True, block_size=128)
+    np.testing.assert_array_equal(whole.local_trustworthiness, blocked.local_trustworthiness)
+    np.testing.assert_array_equal(whole.local_continuity, blocked.local_continuity)
+    assert whole.trustworthiness == sk_trustworthiness(X, Y, n_neighbors=6)
+    assert whole.continuity == sk_trustworthiness(Y, X, n_neighbors=6)
+    # The distances themselves: squared Euclidean, symmetric, inf on the diagonal.
+    space = metrics._DenseSpace(X, torch.device("cpu"))
+    dist = space.block(0, 500, torch.empty(500, 500, dtype=torch.float64)).numpy()
+    assert np.all(np.isinf(np.diag(dist)))
+    np.fill_diagonal(dist, 0.0)
+    expect = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
+    np.testing.assert_allclose(dist, expect, rtol=1e-12, atol=1e-9)
+    # Below the first strip everything is the mirror image of that strip.
+    first = int(np.linspace(0, 500, round(500 / 37) + 1)[1])
+    np.testing.assert_array_equal(dist[:first, first:], dist[first:, :first].T)
+
+
 def test_torch_counter_matches_numpy_counter():
     # The GPU counting branch, exercised on CPU tensors.
     rng = np.random.default_rng(9)
@@ -161,6 +211,17 @@ def test_torch_counter_matches_numpy_counter():
         sum(max(1 + int((d[r] < t).sum()) - 3, 0) for t in thresholds[r].numpy()) for r in range(50)
     ]
     np.testing.assert_array_equal(via_numpy, expect)
+
+
+def test_threaded_numpy_counter_matches_brute_force(monkeypatch):
+    # Rows are counted in chunks (one row each here) shared by threads.
+    monkeypatch.setattr(metrics, "COUNT_MASK_BYTES", 3000)
+    rng = np.random.default_rng(24)
+    dist = rng.integers(0, 50, size=(53, 400)).astype(float)  # many exact ties
+    thresholds = dist[:, :6].copy()
+    expect = (dist[:, None, :] < thresholds[:, :, None]).sum(axis=2)
+    for threads in (1, 3):
+        np.testing.assert_array_equal(metrics._count_less_cpu(dist, thresholds, threads), expect)
 
 
 def test_constant_columns_do_not_change_the_result():
