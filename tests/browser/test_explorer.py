@@ -34,7 +34,7 @@ def api(server_url: str, path: str):
         return json.load(r)
 
 
-def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=120_000):
+def start_training(page, server_url, *, dataset: str, model: str, epochs: int) -> None:
     page.goto(server_url + "/")
     wait_until(page, "document.querySelectorAll('#dataset-select option').length >= 5")
     page.select_option("#dataset-select", dataset)
@@ -42,6 +42,10 @@ def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=12
     page.click("details#train-settings > summary")
     page.fill("#param-epochs", str(epochs))
     page.click("#train-button")
+
+
+def train(page, server_url, *, dataset: str, model: str, epochs: int, timeout=120_000):
+    start_training(page, server_url, dataset=dataset, model=model, epochs=epochs)
     wait_until(
         page, f"{HOOK}.status === 'ready' && {HOOK}.plots.initial.pointsDrawn > 0", timeout=timeout
     )

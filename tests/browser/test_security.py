@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.conftest import shot
-from tests.browser.test_explorer import HOOK, api, hook, wait_until
+from tests.browser.test_explorer import HOOK, api, hook, start_training, wait_until
 from tests.browser.test_persistence import download, new_page, open_menu
 from tests.browser.test_upload import choose_file, delete, train_here, wait_report
 
@@ -179,16 +179,6 @@ def test_payloads_that_would_set_a_flag_stay_inert(page, server_url, tmp_path):
 
 
 # -- two users ------------------------------------------------------------------------------------
-
-
-def start_training(page, server_url, *, dataset: str, model: str, epochs: int) -> None:
-    page.goto(server_url + "/")
-    wait_until(page, "document.querySelectorAll('#dataset-select option').length >= 5")
-    page.select_option("#dataset-select", dataset)
-    page.select_option("#model-select", model)
-    page.click("details#train-settings > summary")
-    page.fill("#param-epochs", str(epochs))
-    page.click("#train-button")
 
 
 def own_view(page) -> dict:

@@ -58,8 +58,9 @@ PCA_KEYS = (
     "stress",
     "reconstruction_error",
 )
-#: Group PCA rows kept, keyed by the group's ids: a re-Submit of one selection reuses them.
+#: Projections whose ranked sampled 2-D distances are kept (least recently used goes first).
 _RANKED_CACHE = 3
+#: Group PCA rows kept, keyed by the group's ids: a re-Submit of one selection reuses them.
 _PCA_GROUP_CACHE = 4
 
 

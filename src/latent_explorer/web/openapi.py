@@ -17,7 +17,7 @@ from flask import jsonify
 from .. import __version__
 from ..core.models import MODEL_KINDS
 from ..core.selection import SELECTION_METHODS
-from ..core.training import TRAIN_MODES
+from ..core.training import PRECISIONS, TRAIN_MODES
 from ..core.user_data import SCALINGS
 from .api import MAX_DECODE_POINTS, MAX_IDS_PER_QUERY, MAX_LATENT_ABS, bp
 
@@ -180,6 +180,18 @@ def _schemas() -> dict[str, Schema]:
         "additionalProperties": {"type": ["number", "null"]},
     }
     int_list = _array({"type": "integer", "minimum": 1, "maximum": 4096}, minItems=1, maxItems=6)
+    # TrainConfig's fields; TrainConfigInput is the same set, every key optional.
+    train_config: dict[str, Schema] = {
+        "epochs": {"type": "integer", "minimum": 1, "maximum": 100_000},
+        "batch_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+        "lr": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "hidden": _nullable(int_list),
+        "latent_dim": {"type": "integer", "minimum": 1, "maximum": 64},
+        "beta": {"type": "number", "minimum": 0, "maximum": 1000},
+        "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
+        "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
+        "precision": {"type": "string", "enum": list(PRECISIONS)},
+    }
     return {
         "Error": _obj(
             {
@@ -215,32 +227,11 @@ def _schemas() -> dict[str, Schema]:
             },
         ),
         "TrainConfig": _obj(
-            {
-                "epochs": {"type": "integer", "minimum": 1, "maximum": 100_000},
-                "batch_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-                "lr": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                "hidden": _nullable(int_list),
-                "latent_dim": {"type": "integer", "minimum": 1, "maximum": 64},
-                "beta": {"type": "number", "minimum": 0, "maximum": 1000},
-                "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
-                "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"]},
-            },
-            description="training settings; hidden null means sized from the data",
+            train_config, description="training settings; hidden null means sized from the data"
         ),
         "TrainConfigInput": _obj(
             {},
-            {
-                "epochs": {"type": "integer", "minimum": 1, "maximum": 100_000, "example": 50},
-                "batch_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-                "lr": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-                "hidden": _nullable(int_list),
-                "latent_dim": {"type": "integer", "minimum": 1, "maximum": 64},
-                "beta": {"type": "number", "minimum": 0, "maximum": 1000},
-                "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
-                "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-                "precision": {"type": "string", "enum": ["auto", "fp32", "bf16"]},
-            },
+            {**train_config, "epochs": {**train_config["epochs"], "example": 50}},
             additionalProperties=False,
             description="overrides of the dataset's default training settings "
             "(GET /api/models); unknown keys are rejected",

@@ -63,20 +63,13 @@ export function createSpatialIndex(xs, ys) {
       if (y > by1) by1 = y;
     }
     const bands = edgeBands(polygon, by0, by1);
+    // The bounding box's rows, then kept in place where the polygon contains them.
+    const inBox = inRect(bx0, by0, bx1, by1, out);
     let k = 0;
-    tree.visit((node, nx0, ny0, nx1, ny1) => {
-      if (!node.length) {
-        let d = node;
-        do {
-          const i = d.data;
-          const x = xs[i];
-          const y = ys[i];
-          if (x >= bx0 && x <= bx1 && y >= by0 && y <= by1 && bands.contains(x, y)) out[k++] = i;
-        } while ((d = d.next));
-        return true;
-      }
-      return nx0 > bx1 || ny0 > by1 || nx1 < bx0 || ny1 < by0;
-    });
+    for (let j = 0; j < inBox; j++) {
+      const i = out[j];
+      if (bands.contains(xs[i], ys[i])) out[k++] = i;
+    }
     return k;
   }
 
