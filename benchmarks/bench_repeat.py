@@ -83,7 +83,9 @@ def main() -> None:
         parent = 0
         last_plot = start
         for _ in range(n_rep):
-            answer = _call(f"{base}/api/experiments/{exp_id}/iterations", {**body, "parent": parent})
+            answer = _call(
+                f"{base}/api/experiments/{exp_id}/iterations", {**body, "parent": parent}
+            )
             marks = _follow(base, exp_id)
             last_plot = marks.get("projected", last_plot)
             parent = answer["iteration"] if "iteration" in answer else parent + 1

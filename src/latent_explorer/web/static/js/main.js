@@ -33,7 +33,6 @@ import { createPointTooltip } from "./point-tooltip.js";
 import { createIterationView, PLOT_TEXT } from "./iteration-view.js";
 import { createJobFollower } from "./job-follower.js";
 import { createExperimentFlow } from "./experiment-flow.js";
-import { createRepeatControl } from "./repeat-control.js";
 import { createForgettingView } from "./forgetting-view.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
@@ -49,7 +48,8 @@ const errors = createErrorBanner(document.getElementById("error"), {
 const controls = createTrainControls();
 const toolbar = createSelectionToolbar();
 const submitForm = createSubmitForm();
-const repeatControl = createRepeatControl();
+// "× N" joins the form once POST .../iterations takes `repeat` (after the runtime's jobs land).
+const repeatControl = null;
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
