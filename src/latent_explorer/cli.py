@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model and write coordinates and metrics")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset")
-    # -- your own data (core/user_data.py) ---------------------------------------------------
+    # -- your own data (core/datasets/) ---------------------------------------------------
     source.add_argument("--csv", type=Path, help="train on a CSV file (UTF-8, header line)")
     train.add_argument("--features", help="CSV feature columns, a,b,c (default: numeric ones)")
     train.add_argument("--label", help="CSV label column (default: suggested; '' for none)")
@@ -211,7 +211,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Build a dataset from ``--csv`` and keep it under ``OUT/dataset`` for ``retrain``."""
-    from .core.user_data import (
+    from .core.datasets import (
         CsvError,
         UserDatasetStore,
         build_dataset,
@@ -248,7 +248,7 @@ def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _saved_dataset(folder: Path):  # type: ignore[no-untyped-def]
     """The CSV dataset a ``train --csv`` run kept beside its experiment, if any."""
-    from .core.user_data import UserDatasetStore
+    from .core.datasets import UserDatasetStore
 
     store = UserDatasetStore(folder / "dataset")
     names = store.names()

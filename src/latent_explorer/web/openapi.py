@@ -15,10 +15,10 @@ from typing import Any
 from flask import jsonify
 
 from .. import __version__
+from ..core.datasets import SCALINGS
 from ..core.models import MODEL_KINDS
 from ..core.selection import SELECTION_METHODS
 from ..core.training import PRECISIONS, TRAIN_MODES
-from ..core.user_data import SCALINGS
 from .api import MAX_DECODE_POINTS, MAX_IDS_PER_QUERY, MAX_LATENT_ABS, bp
 
 Schema = dict[str, Any]
