@@ -13,6 +13,8 @@ One module per concept:
 - ``download``: mirrors, checksums, atomic writes, zip members.
 - ``tabular``, ``images``: the built-in loaders; ``registry``: their facts and files;
   ``builtin``: loading one by name, with the in-process cache.
+- ``arrays``: arrays (or a pandas DataFrame, or a ``.npy`` file) to a Dataset, the one path
+  that built-in loaders and uploads take too.
 - ``csv_table``: reading and inspecting an uploaded CSV; ``user_csv``: turning it into a
   Dataset; ``user_store``: keeping it on disk.
 
@@ -22,6 +24,7 @@ the same from one load to the next.
 
 from __future__ import annotations
 
+from .arrays import SCALINGS, from_arrays, from_npy
 from .builtin import clear_cache, dataset_names, list_datasets, load_dataset
 from .csv_table import (
     DELIMITERS,
@@ -33,9 +36,9 @@ from .csv_table import (
     inspect_csv,
 )
 from .dataset import AVAILABILITY, Dataset, DatasetInfo
-from .errors import DatasetError, DatasetUnavailable
+from .errors import DataInputError, DatasetError, DatasetUnavailable
 from .folders import ENV_VAR, default_cache_dir, resolve_data_dirs
-from .user_csv import SCALINGS, build_dataset
+from .user_csv import build_dataset
 from .user_store import USER_PREFIX, UserDatasetStore, is_user_dataset, user_dataset_name
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "ColumnStats",
     "CsvError",
     "CsvPreview",
+    "DataInputError",
     "Dataset",
     "DatasetError",
     "DatasetInfo",
@@ -58,6 +62,8 @@ __all__ = [
     "clear_cache",
     "dataset_names",
     "default_cache_dir",
+    "from_arrays",
+    "from_npy",
     "inspect_csv",
     "is_user_dataset",
     "list_datasets",

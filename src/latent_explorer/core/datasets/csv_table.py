@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import DataInputError
+
 __all__ = [
     "DELIMITERS",
     "MAX_CLASSES",
@@ -50,26 +52,8 @@ _SIGNATURES = (
 )
 
 
-class CsvError(ValueError):
-    """A problem with an uploaded table: what is wrong, where, and the fix.
-
-    Parameters
-    ----------
-    code : str
-        Stable identifier such as ``"csv_non_numeric"``; the web layer returns it as is.
-    message : str
-        The sentence shown to the user.
-    line : int, optional
-        1-based line of the file, where one applies.
-    column : str, optional
-        Column name, where one applies.
-    """
-
-    def __init__(
-        self, code: str, message: str, *, line: int | None = None, column: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.code, self.message, self.line, self.column = code, message, line, column
+# Every reader of user data raises the same error; the upload API knew it by this name first.
+CsvError = DataInputError
 
 
 @dataclass(frozen=True)

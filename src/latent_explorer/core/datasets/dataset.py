@@ -82,6 +82,17 @@ class Dataset:
             if len(column) != n:
                 raise ValueError(f"{self.name}: attribute {key!r} has {len(column)} rows, not {n}")
 
+    @classmethod
+    def from_arrays(cls, X: Any, labels: Any = None, **options: Any) -> Dataset:
+        """Build a Dataset from arrays or a pandas DataFrame, as uploads and built-ins are.
+
+        ``Dataset.from_arrays(X, labels, feature_names=..., class_names=...)``; see
+        :func:`latent_explorer.core.datasets.from_arrays` for every option.
+        """
+        from .arrays import from_arrays  # arrays builds Datasets, so it imports this module
+
+        return from_arrays(X, labels, **options)
+
     def __repr__(self) -> str:
         return f"Dataset({self.name!r}, n_samples={self.n_samples}, n_features={self.n_features})"
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import from_arrays
 from .dataset import Dataset
 from .errors import DatasetError
 
@@ -28,23 +29,19 @@ def _load_digits(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
     from sklearn.datasets import load_digits
 
     bunch = load_digits()
-    raw = np.asarray(bunch.data, dtype=np.float64) / 16.0  # grey levels are 0..16
-    return Dataset(
-        name=spec.name,
-        title=spec.title,
-        X=raw.astype(np.float32),
-        raw=raw,
-        y=np.asarray(bunch.target, dtype=np.int64),
+    return from_arrays(
+        np.asarray(bunch.data, dtype=np.float64) / 16.0,  # grey levels are 0..16
+        np.asarray(bunch.target, dtype=np.int64),
         class_names=[str(d) for d in range(10)],
         feature_names=_image_feature_names(8, 8),
-        kind=spec.kind,
         image_shape=(8, 8),
-        attributes={},
+        name=spec.name,
+        title=spec.title,
         description=spec.description,
     )
 
 
-# --------------------------------------------------------------------------- MNIST and Fashion-MNIST (IDX files)
+# --------------------------------------------------------------------------- MNIST-style IDX files
 
 
 def _read_idx(path: Path, *, images: bool, expected_count: int) -> np.ndarray:
@@ -99,16 +96,15 @@ def _load_mnist(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
     n, height, width = pixels.shape
     X = pixels.reshape(n, height * width).astype(np.float32)
     X /= np.float32(255)
-    return Dataset(
-        name=spec.name,
-        title=spec.title,
-        X=X,
-        raw=X,
-        y=np.concatenate(labels).astype(np.int64),
-        class_names=list(spec.class_names),
+    # float32 pixels stay one array: `raw` is `X` (a second copy would cost 220 MB).
+    return from_arrays(
+        X,
+        np.concatenate(labels).astype(np.int64),
+        class_names=spec.class_names,
         feature_names=_image_feature_names(height, width),
-        kind=spec.kind,
         image_shape=(height, width),
         attributes={"split": np.concatenate(splits)},
+        name=spec.name,
+        title=spec.title,
         description=spec.description,
     )

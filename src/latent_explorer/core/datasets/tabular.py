@@ -13,19 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .arrays import from_arrays
 from .dataset import Dataset
 from .errors import DatasetError
 
 if TYPE_CHECKING:
     from .registry import _Spec
-
-
-def _standardise(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mean = raw.mean(axis=0)
-    scale = raw.std(axis=0)
-    # A constant column carries no information; dividing by 1 keeps it at 0 instead of NaN.
-    scale[scale == 0] = 1.0
-    return ((raw - mean) / scale).astype(np.float32), mean, scale
 
 
 def _read_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -47,7 +40,7 @@ def _to_float(cell: str, *, label: str, line: int) -> float:
         raise DatasetError(f"{label}, line {line}: {cell!r} is not a number.") from None
 
 
-# --------------------------------------------------------------------------- iris (bundled with scikit-learn)
+# --------------------------------------------------------------------------- iris
 
 
 def _load_iris(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
@@ -55,22 +48,14 @@ def _load_iris(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
     from sklearn.datasets import load_iris
 
     bunch = load_iris()
-    raw = np.asarray(bunch.data, dtype=np.float64)
-    X, mean, scale = _standardise(raw)
-    return Dataset(
-        name=spec.name,
-        title=spec.title,
-        X=X,
-        raw=raw,
-        y=np.asarray(bunch.target, dtype=np.int64),
+    return from_arrays(
+        np.asarray(bunch.data, dtype=np.float64),
+        np.asarray(bunch.target, dtype=np.int64),
         class_names=[str(c) for c in bunch.target_names],
         feature_names=list(bunch.feature_names),
-        kind=spec.kind,
-        image_shape=None,
-        attributes={},
+        name=spec.name,
+        title=spec.title,
         description=spec.description,
-        feature_mean=mean,
-        feature_scale=scale,
     )
 
 
@@ -120,24 +105,16 @@ def _load_wine(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
     table = np.vstack([red, white])
     raw = np.ascontiguousarray(table[:, :-1])
     quality = table[:, -1].astype(np.int64)
-    # Classes are the scores that occur (3..9 in the UCI files), in increasing order.
-    scores = np.unique(quality)
-    X, mean, scale = _standardise(raw)
     wine_type = np.array(["red"] * len(red) + ["white"] * len(white))
-    return Dataset(
+    # Classes are the scores that occur (3..9 in the UCI files), in increasing order.
+    return from_arrays(
+        raw,
+        quality,
+        feature_names=header[:-1],
+        attributes={"type": wine_type, "quality": quality},
         name=spec.name,
         title=spec.title,
-        X=X,
-        raw=raw,
-        y=np.searchsorted(scores, quality).astype(np.int64),
-        class_names=[str(s) for s in scores],
-        feature_names=header[:-1],
-        kind=spec.kind,
-        image_shape=None,
-        attributes={"type": wine_type, "quality": quality},
         description=spec.description,
-        feature_mean=mean,
-        feature_scale=scale,
     )
 
 
@@ -279,24 +256,18 @@ def _load_air_quality(spec: _Spec, paths: Mapping[str, Path]) -> Dataset:
     values = values[:, keep]
     missing = np.isnan(values)
     raw = _fill_gaps(times, values, names)
-    X, mean, scale = _standardise(raw)
     hour = ((times - times.astype("datetime64[D]")) // np.timedelta64(1, "h")).astype(np.int64)
-    return Dataset(
-        name=spec.name,
-        title=spec.title,
-        X=X,
-        raw=raw,
-        y=hour // 6,
-        class_names=list(_DAY_PARTS),
+    return from_arrays(
+        raw,
+        hour // 6,
+        class_names=_DAY_PARTS,
         feature_names=names,
-        kind=spec.kind,
-        image_shape=None,
         attributes={
             "datetime": np.datetime_as_string(times, unit="s").astype("U19"),
             "hour": hour,
             "missing_count": missing.sum(axis=1).astype(np.int64),
         },
+        name=spec.name,
+        title=spec.title,
         description=spec.description,
-        feature_mean=mean,
-        feature_scale=scale,
     )

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .arrays import _HOW, SCALINGS, _Voice, from_arrays
 from .csv_table import (
-    MAX_CLASSES,
     MIN_ROWS,
     CsvError,
     _classify,
     _clip,
     _decimal_comma_hint,
-    _is_number,
     _parse,
     _Table,
     _where,
@@ -21,9 +20,8 @@ from .csv_table import (
 from .dataset import Dataset
 from .user_store import user_dataset_name
 
-__all__ = ["SCALINGS", "build_dataset"]
+__all__ = ["build_dataset"]
 
-SCALINGS = ("standard", "minmax", "none")
 _DROP_HINT = "or set drop_bad_rows=true to drop those rows"
 
 
@@ -77,49 +75,6 @@ def _problem(table: _Table, column: str, kind: str, mask: np.ndarray) -> CsvErro
         line=lines[0],
         column=column,
     )
-
-
-def _encode_labels(
-    values: list[str] | None, column: str | None, n: int
-) -> tuple[np.ndarray, list[str]]:
-    if values is None or column is None:
-        return np.zeros(n, dtype=np.int64), ["all"]
-    distinct = set(values)
-    # Numbers sort as numbers ("2" before "10"); anything else sorts as text.
-    as_numbers = all(_is_number(v) for v in distinct)
-    classes = sorted(distinct, key=(lambda v: (float(v), v)) if as_numbers else None)
-    if len(classes) < 2:
-        raise CsvError(
-            "csv_single_class",
-            f"label column {column!r} holds one value ({_clip(classes[0])!r}) in every row; a "
-            "label needs at least 2 classes: choose another column, or no label (null)",
-            column=column,
-        )
-    if len(classes) > MAX_CLASSES:
-        raise CsvError(
-            "csv_too_many_classes",
-            f"label column {column!r} holds {len(classes):,} distinct values; at most "
-            f"{MAX_CLASSES} classes can be told apart: choose another column, or no label (null)",
-            column=column,
-        )
-    lookup = {c: i for i, c in enumerate(classes)}
-    return np.fromiter((lookup[v] for v in values), dtype=np.int64, count=n), classes
-
-
-def _scale(
-    raw: np.ndarray, scaling: str
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
-    if scaling == "none":
-        with np.errstate(over="ignore"):  # overflow to inf is caught by the caller
-            return raw.astype(np.float32), None, None
-    if scaling == "standard":
-        offset, scale = raw.mean(axis=0), raw.std(axis=0)
-    else:
-        offset = raw.min(axis=0)
-        scale = raw.max(axis=0) - offset
-    # A constant column carries no information; dividing by 1 keeps it at 0 instead of NaN.
-    scale = np.where(scale > 0, scale, 1.0)
-    return ((raw - offset) / scale).astype(np.float32), offset, scale
 
 
 def build_dataset(
@@ -208,39 +163,28 @@ def build_dataset(
             f"{len(keep)} rows are left after dropping {int(drop.sum())} with bad values; at "
             f"least {MIN_ROWS} are needed: fix the cells or choose other features",
         )
-    raw = raw[keep]
-    y, class_names = _encode_labels(
-        [labels[i] for i in keep] if labels is not None else None, label, len(keep)
-    )
-    X, offset, scale = _scale(raw, scaling)
-    if not np.isfinite(X).all():
-        raise CsvError(
-            "csv_nonfinite",
-            "some values are too large for 32-bit floats after scaling: rescale them "
-            "(e.g. to other units) or use scaling 'standard'",
-        )
     dropped = [table.lines[i] for i in np.flatnonzero(drop)]
-    how = {"standard": "standardised (z-scores)", "minmax": "scaled to [0, 1]", "none": "unscaled"}
     description = " ".join(
         [
             f"Uploaded from {source_name!r}." if source_name else "Uploaded CSV.",
-            f"{len(features)} features, {how[scaling]};",
+            f"{len(features)} features, {_HOW[scaling]};",
             f"label column {label!r}." if label is not None else "no label column.",
             f"Dropped {len(dropped)} rows with bad values ({_where(dropped)})." if dropped else "",
         ]
     ).strip()
-    return Dataset(
+    voice = _Voice(
+        prefix="csv",
+        labels=f"label column {label!r}",
+        column=label,
+        no_label="choose another column, or no label (null)",
+    )
+    return from_arrays(
+        raw[keep],
+        [labels[i] for i in keep] if labels is not None else None,
+        feature_names=features,
         name=dataset_name,
         title=name.strip()[:100] or dataset_name,
-        X=X,
-        raw=raw,
-        y=y,
-        class_names=class_names,
-        feature_names=features,
-        kind="tabular",
-        image_shape=None,
-        attributes={},
+        scaling=scaling,
         description=description,
-        feature_mean=offset,
-        feature_scale=scale,
+        _voice=voice,
     )
