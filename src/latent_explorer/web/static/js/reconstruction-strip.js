@@ -58,12 +58,15 @@ export function createReconstructionStrip(root) {
     el.append("p")
       .attr("class", "note")
       .text(
-        `Mean squared reconstruction error of each class on each feature, iteration ${iteration} against iteration 0: red rose, blue fell.`,
+        `Mean squared reconstruction error of each class on each feature, iteration ${iteration} against iteration 0: red rose, blue fell (colours on a log scale).`,
       );
-    const finite = relative.flat().filter(Number.isFinite);
-    const span = Math.max(0.05, d3.max(finite, Math.abs) ?? 0.05);
-    // Red (worse) at the low end of `diverging`: map +span to 0 and -span to 1.
-    const colour = (v) => (Number.isFinite(v) ? diverging(0.5 - Math.max(-1, Math.min(1, v / span)) / 2) : "#eee");
+    // On a log scale, so that halving and doubling look equally strong (-80% next to +600%
+    // would be a pale grey on a linear one). Red (worse) is the low end of `diverging`.
+    const logRatio = (v) => Math.log2(Math.max(1e-6, 1 + v));
+    const finite = relative.flat().filter(Number.isFinite).map(logRatio);
+    const span = Math.max(1, d3.max(finite, Math.abs) ?? 1);
+    const strength = (v) => Math.max(-1, Math.min(1, logRatio(v) / span));
+    const colour = (v) => (Number.isFinite(v) ? diverging(0.5 - strength(v) / 2) : "#eee");
     const pct = d3.format("+.0%");
     const table = el.append("table").attr("class", "heatmap-table");
     const head = table.append("thead").append("tr");
@@ -77,6 +80,7 @@ export function createReconstructionStrip(root) {
         const v = relative[c][j];
         tr.append("td")
           .style("background", colour(v))
+          .style("color", Number.isFinite(v) && Math.abs(strength(v)) > 0.35 ? "#fff" : "var(--ink)")
           .attr("title", `${name} · ${f}: ${Number.isFinite(v) ? pct(v) : "no error at iteration 0"}`)
           .text(Number.isFinite(v) ? pct(v) : "–");
       });
