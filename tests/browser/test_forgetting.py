@@ -1,12 +1,16 @@
-""""× 10" from the page: ten chained fine-tunes, the forgetting chart, the change rows and the
+""" "× 10" from the page: ten chained fine-tunes, the forgetting chart, the change rows and the
 same-digits strip, in real headless Chromium (8x8 digits: images, and quick)."""
 
 from __future__ import annotations
+
+import csv
+import io
 
 import pytest
 
 from tests.browser.conftest import shot
 from tests.browser.test_explorer import HOOK, api, hook, selected_count, train, wait_until
+from tests.browser.test_persistence import download
 
 pytestmark = pytest.mark.browser
 
@@ -84,6 +88,13 @@ def test_repeat_ten_shows_what_each_class_forgot(page, server_url):
 
     page.locator("#forgetting-panel").scroll_into_view_if_needed()
     shot(page, "30-digits-repeat-10-forgetting")
+
+    # The export menu offers the report as CSV: one row per class and iteration.
+    page.click("#export-menu > summary")
+    name, body = download(page, "#export-menu a[data-export=forgetting-csv]")
+    assert name == "digits-ae-iteration10-forgetting.csv"
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert len(rows) == 10 * 11 and rows[-1]["iteration"] == "10"
     assert page.console_errors == []
 
 

@@ -250,4 +250,6 @@ export const urls = {
   selectionJson: (id, k) => `${exp(id)}/iterations/${k | 0}/selection.json`,
   metricsJson: (id, k) => `${exp(id)}/iterations/${k | 0}/metrics.json`,
   checkpoint: (id, k) => `${exp(id)}/iterations/${k | 0}/checkpoint.pt`,
+  forgettingJson: (id, k) => `${exp(id)}/iterations/${k | 0}/forgetting.json`,
+  forgettingCsv: (id, k) => `${exp(id)}/iterations/${k | 0}/forgetting.csv`,
 };

@@ -33,6 +33,20 @@ const LINKS = [
     why: (s) => (s.measured ? null : "The metrics are still being measured"),
   },
   {
+    key: "forgetting-json",
+    text: "Forgetting per class",
+    ext: "JSON",
+    url: urls.forgettingJson,
+    help: "reconstruction error per class (mean, 95% interval; selected / not selected), per-class T and NH, for iterations 0 to this one",
+  },
+  {
+    key: "forgetting-csv",
+    text: "Forgetting per class",
+    ext: "CSV",
+    url: urls.forgettingCsv,
+    help: "the same, one row per class and iteration",
+  },
+  {
     key: "checkpoint",
     text: "Model checkpoint",
     ext: "PT",
