@@ -1017,6 +1017,7 @@ def _other_paths() -> dict[str, Any]:
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document for every /api route, as a fresh dict."""
     # Blueprints that describe their own routes (imported here: they import these helpers).
+    from .forgetting import openapi_paths as forgetting_paths
     from .insight import openapi_paths as insight_paths
 
     spec = {
@@ -1039,6 +1040,7 @@ def build_spec() -> dict[str, Any]:
             **_experiment_paths(),
             **_iteration_paths(),
             **insight_paths(),
+            **forgetting_paths(),
         },
         "components": {"schemas": _schemas()},
     }
