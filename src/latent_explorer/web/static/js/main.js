@@ -33,6 +33,10 @@ import { createPointTooltip } from "./point-tooltip.js";
 import { createIterationView, PLOT_TEXT } from "./iteration-view.js";
 import { createJobFollower } from "./job-follower.js";
 import { createExperimentFlow } from "./experiment-flow.js";
+import { createSideTabs } from "./side-tabs.js";
+import { createSelectionUndo } from "./selection-undo.js";
+import { createPlotEnlarge } from "./plot-enlarge.js";
+import { createFind } from "./find.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
 // --- end insight ---
@@ -55,6 +59,7 @@ const imagesPanel = createImagesPanel(document.getElementById("images-panel"), {
   onError: (err) => errors.show(err, "Reconstructions"),
 });
 const historyStrip = createHistory(document.getElementById("history"));
+const sideTabs = createSideTabs(document.querySelector(".side-tabs"));
 
 const plots = {};
 for (const [name, text] of Object.entries(PLOT_TEXT)) {
@@ -62,9 +67,11 @@ for (const [name, text] of Object.entries(PLOT_TEXT)) {
     name,
     title: text.title,
     emptyText: text.empty,
+    enlargeable: true,
   });
   plots[name].on("draw", (stats) => hook.update({ plots: { [name]: stats } }));
 }
+const mainPlots = { ...plots }; // the three plots of the work area (the PCA plot is a reference)
 // --- insight --- the PCA plot joins the others before the flows below iterate over them
 plots.pca = createPcaScatterplot(hook);
 // --- end insight ---
@@ -73,6 +80,31 @@ plots.pca = createPcaScatterplot(hook);
 const session = createSession({ state, errors });
 const status = createPageStatus({ state, selection, submitForm, controls, hook });
 createSelectionControls({ state, session, selection, plots, legend, toolbar, errors });
+createSelectionUndo({
+  selection,
+  session,
+  undoButton: document.getElementById("undo-button"),
+  redoButton: document.getElementById("redo-button"),
+  hook,
+});
+// Points or density (hexagons where points overlap heavily): one choice for every plot.
+const densitySelect = document.getElementById("density-mode");
+const setDensity = () => {
+  for (const plot of Object.values(plots)) plot.setDensity(densitySelect.value);
+};
+densitySelect.addEventListener("change", setDensity);
+setDensity();
+createPlotEnlarge({ container: document.querySelector("main.plots"), plots: mainPlots, hook });
+createFind({
+  input: document.getElementById("find-input"),
+  countEl: document.getElementById("find-count"),
+  state,
+  session,
+  plots,
+  selection,
+  toolbar,
+  hook,
+});
 createPointTooltip({ state, session, plots, tooltip });
 const view = createIterationView({ state, session, selection, plots, metricsPanel, imagesPanel, progress, errors });
 const follower = createJobFollower({ state, session, progress, errors, view });
@@ -98,7 +130,7 @@ session.on("adopt", (exp) => {
 });
 
 // --- insight --- colour by, decode under the cursor, decoded grid, neighbours, PCA, compare
-createInsight({ hook, state, session, plots, errors });
+createInsight({ hook, state, session, plots, errors, tabs: sideTabs });
 // --- end insight ---
 
 // ---- start -------------------------------------------------------------------------------------
