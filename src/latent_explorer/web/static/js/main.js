@@ -167,7 +167,7 @@ init();
 import { createRecentExperiments, createJobNote } from "./experiments-list.js";
 import { createUploadForm } from "./upload-form.js";
 import { createExportsMenu } from "./exports-menu.js";
-import { exportPlot, plotFileName } from "./plot-export.js";
+import { exportPlot, figureCaption, plotFileName } from "./plot-export.js";
 import { setUrl } from "./url.js";
 
 const recent = createRecentExperiments(document.getElementById("recent-menu"), { errors });
@@ -242,7 +242,26 @@ exportsMenu.on("plot", async ({ name, format }) => {
   const title = [plotTitle(name), ds?.title || ds?.name, MODEL_NAMES[s.experiment?.model]].filter(Boolean).join(" · ");
   exportsMenu.setBusy(name, format, true);
   try {
-    await exportPlot(plots[name], { format, filename, title, selection: selection.set });
+    const k = plots[name].stats().iteration;
+    const it = Number.isInteger(k) ? s.experiment?.iterations?.[k] : null;
+    const colourBy = window.__explorer?.colourBy || "class";
+    const classNames = ds?.class_names || [];
+    const colors = classColors(classNames.length);
+    await exportPlot(plots[name], {
+      format,
+      filename,
+      title: [title, Number.isInteger(k) ? `iteration ${k}` : ""].filter(Boolean).join(" · "),
+      selection: selection.set,
+      // The class legend while points wear class colours; another colouring is named instead.
+      legend: colourBy === "class" ? classNames.map((n, c) => ({ name: n, color: colors[c] })) : [],
+      caption: figureCaption({
+        iteration: k,
+        nPoints: plots[name].stats().pointsDrawn,
+        metrics: it?.metrics || null,
+        selected: selection.size,
+        colouredBy: colourBy === "class" ? null : document.getElementById("colour-by")?.selectedOptions?.[0]?.textContent,
+      }),
+    });
     hook.update({ lastExport: filename });
   } catch (err) {
     errors.show(err, `Exporting ${plotTitle(name)} as ${format.toUpperCase()}`);
@@ -263,6 +282,7 @@ uploadForm.on("created", async (dataset) => {
   state.set({ datasets: list });
   controls.setDatasets(list, dataset.name);
   await flow.loadModelInfo(dataset.name, controls.model());
+  status.renderStatus(); // the plots still show the experiment before: say so
 });
 
 recent.refresh();

@@ -70,7 +70,7 @@ export function createScatterplot(root, opts = {}) {
 
   // ---- DOM -----------------------------------------------------------------------------------
   const header = container.append("header").attr("class", "plot-header");
-  const titleEl = header.append("h2").attr("class", "plot-title").text(opts.title || "");
+  const titleEl = header.append("h2").attr("class", "plot-title").attr("title", opts.title || null).text(opts.title || "");
   const countEl = header.append("span").attr("class", "plot-count");
   const resetButton = header
     .append("button")
@@ -259,7 +259,13 @@ export function createScatterplot(root, opts = {}) {
   // ---- hover and click -----------------------------------------------------------------------
   svg
     .on("pointermove", (event) => {
-      if (event.buttons) return; // panning or drawing a brush / lasso: no tooltips meanwhile
+      if (event.buttons) {
+        // Panning or drawing a brush / lasso: the tooltip and the decode box would cover the
+        // points being selected, so they go (and stay away until the gesture ends).
+        emitHover(null);
+        emitProbe(null);
+        return;
+      }
       const at = pointerAt(event);
       const row = at ? findRow(at) : -1;
       emitHover(row, event);
@@ -272,6 +278,10 @@ export function createScatterplot(root, opts = {}) {
     })
     // A gesture during the move jumps to its end, so hit-testing and drawing agree again.
     .on("pointerdown.transition", () => finishTransition())
+    .on("pointerdown.tooltip", () => {
+      emitHover(null);
+      emitProbe(null);
+    })
     .on("click", (event) => {
       if (mode !== "pan" || !data || anim) return;
       const at = pointerAt(event);
@@ -619,7 +629,7 @@ export function createScatterplot(root, opts = {}) {
     on: emitter.on,
 
     setTitle(text) {
-      titleEl.text(text);
+      titleEl.text(text).attr("title", text); // cut off in a narrow plot: the title says it all
       return api;
     },
 
