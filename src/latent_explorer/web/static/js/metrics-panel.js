@@ -256,7 +256,7 @@ export function createMetricsPanel(root) {
       const fold = row.append("details").attr("class", "metrics-before");
       fold.append("summary").text(`Before (iteration ${view.before.iteration}) and the PCA reference`);
       table(fold, before);
-      fold.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
+      el.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
     },
   };
 }
