@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model and write coordinates and metrics")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset")
-    # -- your own data (core/user_data.py) ---------------------------------------------------
+    # -- your own data (core/datasets/) ---------------------------------------------------
     source.add_argument("--csv", type=Path, help="train on a CSV file (UTF-8, header line)")
     train.add_argument("--features", help="CSV feature columns, a,b,c (default: numeric ones)")
     train.add_argument("--label", help="CSV label column (default: suggested; '' for none)")
@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--epochs", type=int, default=None)
     retrain.add_argument("--seed", type=int, default=0, help="seed of a random selection")
     retrain.add_argument("--parent", type=int, default=None, help="iteration to start from")
+    retrain.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="chain N fine-tunes on the same selection, each stored as an iteration "
+        "(1-20, default 1); forgetting.json reports the change per class",
+    )
     retrain.add_argument("--out", required=True, type=Path)
     _add_common(retrain, threads_default="all cores")
     return parser
@@ -168,7 +175,9 @@ class _Bar:
 
     def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
         if self.bar is None:
-            self.bar = self._tqdm(total=p.epochs, desc=self.desc, unit="epoch", file=sys.stderr)
+            # A repeated Submit counts the epochs of all its repetitions in one bar.
+            total = p.epochs * getattr(p, "repetitions", 1)
+            self.bar = self._tqdm(total=total, desc=self.desc, unit="epoch", file=sys.stderr)
         self.bar.set_postfix(loss=f"{p.loss:.4g}")
         self.bar.update(1)
 
@@ -211,7 +220,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Build a dataset from ``--csv`` and keep it under ``OUT/dataset`` for ``retrain``."""
-    from .core.user_data import (
+    from .core.datasets import (
         CsvError,
         UserDatasetStore,
         build_dataset,
@@ -248,7 +257,7 @@ def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _saved_dataset(folder: Path):  # type: ignore[no-untyped-def]
     """The CSV dataset a ``train --csv`` run kept beside its experiment, if any."""
-    from .core.user_data import UserDatasetStore
+    from .core.datasets import UserDatasetStore
 
     store = UserDatasetStore(folder / "dataset")
     names = store.names()
@@ -291,16 +300,23 @@ def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untype
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from .core.forgetting import check_repeat, forgetting_report
     from .core.persist import load_experiment
 
     _threads(args, None)
     saved = _saved_dataset(args.source)  # a --csv run's data; None: load by name
     exp = load_experiment(args.source, dataset=saved, data_dir=args.data_dir, device=args.device)
     selection = parse_selection(args.select, exp.dataset, seed=args.seed)
+    repeat = check_repeat(args.repeat, name="--repeat")
     bar = _Bar(f"{args.mode} on {len(selection)} points")
     try:
         iteration = exp.retrain(
-            selection, parent=args.parent, mode=args.mode, epochs=args.epochs, progress=bar
+            selection,
+            parent=args.parent,
+            mode=args.mode,
+            epochs=args.epochs,
+            repeat=repeat,
+            progress=bar,
         )
     finally:
         bar.close()
@@ -310,6 +326,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
         shutil.copytree(args.source / "dataset", args.out / "dataset", dirs_exist_ok=True)
     _report(iteration, args.out)
+    report = forgetting_report(exp, iteration.index)
+    (args.out / "forgetting.json").write_text(json.dumps(report, indent=2))
+    if repeat > 1:
+        for cls in report["classes"]:
+            print(f"  {cls['change']['text']}")
     return 0
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from flask import jsonify
 
 from .. import __version__
+from ..core.datasets import SCALINGS
 from ..core.models import MODEL_KINDS
 from ..core.selection import SELECTION_METHODS
 from ..core.training import PRECISIONS, TRAIN_MODES
-from ..core.user_data import SCALINGS
 from .api import MAX_DECODE_POINTS, MAX_IDS_PER_QUERY, MAX_LATENT_ABS, bp
 
 Schema = dict[str, Any]
@@ -1017,6 +1017,7 @@ def _other_paths() -> dict[str, Any]:
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document for every /api route, as a fresh dict."""
     # Blueprints that describe their own routes (imported here: they import these helpers).
+    from .forgetting import openapi_paths as forgetting_paths
     from .insight import openapi_paths as insight_paths
 
     spec = {
@@ -1039,6 +1040,7 @@ def build_spec() -> dict[str, Any]:
             **_experiment_paths(),
             **_iteration_paths(),
             **insight_paths(),
+            **forgetting_paths(),
         },
         "components": {"schemas": _schemas()},
     }

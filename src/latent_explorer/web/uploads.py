@@ -23,13 +23,14 @@ from flask import Blueprint, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..core.datasets import Dataset, dataset_names
-from ..core.user_data import (
+from ..core.datasets import (
     SCALINGS,
     CsvError,
     CsvPreview,
+    Dataset,
     UserDatasetStore,
     build_dataset,
+    dataset_names,
     inspect_csv,
     is_user_dataset,
     user_dataset_name,

@@ -37,6 +37,7 @@ import { createSideTabs } from "./side-tabs.js";
 import { createSelectionUndo } from "./selection-undo.js";
 import { createPlotEnlarge } from "./plot-enlarge.js";
 import { createFind } from "./find.js";
+import { createForgettingView } from "./forgetting-view.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
 // --- end insight ---
@@ -51,6 +52,8 @@ const errors = createErrorBanner(document.getElementById("error"), {
 const controls = createTrainControls();
 const toolbar = createSelectionToolbar();
 const submitForm = createSubmitForm();
+// "× N" joins the form once POST .../iterations takes `repeat` (after the runtime's jobs land).
+const repeatControl = null;
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
@@ -114,6 +117,7 @@ const flow = createExperimentFlow({
   selection,
   controls,
   submitForm,
+  repeatControl,
   progress,
   errors,
   view,
@@ -132,6 +136,17 @@ session.on("adopt", (exp) => {
 // --- insight --- colour by, decode under the cursor, decoded grid, neighbours, PCA, compare
 createInsight({ hook, state, session, plots, errors, tabs: sideTabs });
 // --- end insight ---
+
+// --- forgetting --- "× N" repeats a Submit; per-class forgetting chart, change rows, strip
+createForgettingView({
+  state,
+  metricsRoot: document.getElementById("metrics-panel"),
+  before: document.getElementById("images-panel"),
+  showIteration: (k) => view.show(k),
+  errors,
+  hook,
+});
+// --- end forgetting ---
 
 // ---- start -------------------------------------------------------------------------------------
 async function init() {
