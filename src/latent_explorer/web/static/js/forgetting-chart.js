@@ -11,7 +11,8 @@ import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
 import { formatError, formatScore } from "./format.js";
 
-const CHART = { width: 420, height: 220, margin: { top: 12, right: 14, bottom: 26, left: 56 } };
+// Sized for the side column (about 300 px wide): the SVG scales to its width.
+const CHART = { width: 320, height: 230, margin: { top: 14, right: 10, bottom: 24, left: 46 } };
 
 export const TABS = [
   { key: "reconstruction_error", label: "Reconstruction error", format: formatError },
