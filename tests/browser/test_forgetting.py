@@ -47,7 +47,9 @@ def test_repeat_ten_shows_what_each_class_forgot(page, server_url):
     assert [it["parent"] for it in exp["iterations"]] == [None, *range(10)]
     assert all(it["n_selected"] == n_selected for it in exp["iterations"][1:])
 
-    # The chart: one line per class over iterations 0-10, solid for the selected classes.
+    # The chart (in the side column's Details tab): one line per class over iterations 0-10,
+    # solid for the selected classes.
+    page.click("#tab-images")
     panel = page.locator("#forgetting-panel")
     assert panel.get_attribute("data-lines") == "10"
     assert panel.get_attribute("data-iterations") == "11"
