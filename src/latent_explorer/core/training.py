@@ -45,6 +45,9 @@ class Progress:
     # A Submit repeated N times reports "repetition 4 of 10" (1 of 1 otherwise).
     repetition: int = 1
     repetitions: int = 1
+    # With early stopping: this epoch's held-out reconstruction error, and the best epoch so far.
+    held_out: float | None = None
+    best_epoch: int | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -63,6 +66,11 @@ class TrainConfig:
     seed: int = 0
     weight_decay: float = 0.0
     precision: str = "auto"  # "auto", "fp32" or "bf16": see resolve_precision
+    # Early stopping: with patience > 0, `epochs` is a cap and training stops once the held-out
+    # reconstruction error has not improved for `patience` epochs; the best epoch's weights
+    # are kept. `holdout` is the share of rows held out for it (a fixed split from the seed).
+    patience: int = 0
+    holdout: float = 0.1
 
     def __post_init__(self) -> None:
         _check_int("epochs", self.epochs, 1, 100_000, "e.g. 50")
@@ -75,6 +83,9 @@ class TrainConfig:
             raise ValueError(f"beta ({self.beta!r}) must be a number in [0, 1000]; 1.0 is the VAE")
         if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < 1):
             raise ValueError(f"weight_decay ({self.weight_decay!r}) must be in [0, 1)")
+        _check_int("patience", self.patience, 0, 10_000, "0 trains every epoch; e.g. 5")
+        if not (_is_number(self.holdout) and 0 < self.holdout <= 0.5):
+            raise ValueError(f"holdout ({self.holdout!r}) must be a share in (0, 0.5], e.g. 0.1")
         if self.precision not in PRECISIONS:
             raise ValueError(
                 f"precision ({self.precision!r}) must be one of {list(PRECISIONS)}; "
@@ -240,6 +251,38 @@ class TrainResult:
     seconds: float = 0.0
     device: str = "cpu"
     precision: str = "fp32"
+    # With early stopping (config.patience > 0): the held-out error per epoch, the epoch whose
+    # weights were kept, and whether the loop stopped before its epoch cap.
+    held_out: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+
+def _held_out_error(model: LatentModel, hold: torch.Tensor) -> float:
+    """Mean squared reconstruction error of the held-out rows, as :func:`encode` measures it."""
+    model.eval()
+    with torch.inference_mode():
+        total = 0.0
+        for lo in range(0, hold.shape[0], 8192):
+            xb = hold[lo : lo + 8192]
+            rec = model.decode(model.embed(xb))  # a VAE's mean: no noise in the stopping rule
+            total += float(((rec.float() - xb) ** 2).mean(dim=1).double().sum())
+    model.train()
+    return total / hold.shape[0]
+
+
+def _split_holdout(
+    data: torch.Tensor, config: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(training rows, held-out rows) for early stopping; no split without patience."""
+    n = data.shape[0]
+    if config.patience == 0 or n < 2:
+        return data, None
+    n_hold = min(n - 1, max(1, round(config.holdout * n)))
+    # A generator of its own: the split must not shift the shuffles and the VAE noise.
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(config.seed)))
+    perm = perm.to(data.device)
+    return data[perm[n_hold:]], data[perm[:n_hold]]
 
 
 def fit(
@@ -278,9 +321,11 @@ def fit(
     """
     dev = resolve_device(device)
     data = torch.as_tensor(X, dtype=torch.float32).to(dev)
-    n = data.shape[0]
-    if n == 0:
+    if data.shape[0] == 0:
         raise ValueError("X has no rows; select at least one point to train on")
+    data, hold = _split_holdout(data, config)
+    n = data.shape[0]
+    best_error, best_state = math.inf, None
     n_epochs = config.epochs if epochs is None else int(epochs)
     _check_int("epochs", n_epochs, 1, 100_000, "e.g. 50")
     # A selection smaller than one batch still trains, as a single full batch.
@@ -320,8 +365,30 @@ def fit(
             raise FloatingPointError(
                 f"the loss became {mean_loss} in epoch {epoch}; lower lr (now {config.lr})"
             )
+        held = None
+        if hold is not None:
+            held = _held_out_error(model, hold)
+            result.held_out.append(held)
+            if held < best_error:
+                best_error, result.best_epoch = held, epoch
+                best_state = copy.deepcopy(model.state_dict())
         if progress is not None:
-            progress(Progress(epoch, n_epochs, mean_loss, mean_parts, time.perf_counter() - start))
+            progress(
+                Progress(
+                    epoch,
+                    n_epochs,
+                    mean_loss,
+                    mean_parts,
+                    time.perf_counter() - start,
+                    held_out=held,
+                    best_epoch=result.best_epoch,
+                )
+            )
+        if result.best_epoch is not None and epoch - result.best_epoch >= config.patience:
+            result.stopped_early = epoch < n_epochs
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)  # keep the model of the best held-out epoch
     result.seconds = time.perf_counter() - start
     model.eval()
     return result
