@@ -177,9 +177,14 @@ FILE_SUFFIXES = (".csv", ".npy", ".parquet")
 def _file_shortcut(argv: Sequence[str]) -> list[str]:
     """``latent-explorer FILE [serve options]`` is ``latent-explorer serve --file FILE ...``."""
     args = list(argv)
-    if args and not args[0].startswith("-") and args[0] not in COMMANDS:
-        if Path(args[0]).suffix.lower() in FILE_SUFFIXES or Path(args[0]).is_file():
-            return ["serve", "--file", args[0], *args[1:]]
+    first = Path(args[0]) if args else None
+    if (
+        first is not None
+        and not args[0].startswith("-")
+        and args[0] not in COMMANDS
+        and (first.suffix.lower() in FILE_SUFFIXES or first.is_file())
+    ):
+        return ["serve", "--file", args[0], *args[1:]]
     return args
 
 
