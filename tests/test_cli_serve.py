@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from latent_explorer import __version__, cli
@@ -126,3 +127,22 @@ def test_token_required_when_listening_on_all_addresses(tmp_path, data_dir):
         assert ok.status == 200
     finally:
         stop_server(proc)
+
+
+def test_npy_and_parquet_files_become_datasets(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    np.save(tmp_path / "points.npy", X)
+    ds = cli._file_dataset(tmp_path / "points.npy")
+    assert ds.n_samples == 40 and ds.n_features == 3
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(kind=["u", "v"] * 20)
+    try:
+        frame.to_parquet(tmp_path / "table.parquet")
+    except ImportError:  # no Parquet engine: the CLI names the fix instead
+        with pytest.raises(ValueError, match="pyarrow"):
+            cli._file_dataset(tmp_path / "table.parquet")
+        return
+    ds = cli._file_dataset(tmp_path / "table.parquet")
+    assert ds.n_samples == 40 and list(ds.feature_names) == ["a", "b", "c"]
+    assert list(ds.class_names) == ["u", "v"]

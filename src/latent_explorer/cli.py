@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     train = sub.add_parser("train", help="train a model and write coordinates and metrics")
     source = train.add_mutually_exclusive_group(required=True)
     source.add_argument("--dataset")
-    # -- your own data (core/user_data.py) ---------------------------------------------------
+    # -- your own data (core/datasets/) ---------------------------------------------------
     source.add_argument("--csv", type=Path, help="train on a CSV file (UTF-8, header line)")
     train.add_argument("--features", help="CSV feature columns, a,b,c (default: numeric ones)")
     train.add_argument("--label", help="CSV label column (default: suggested; '' for none)")
@@ -108,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--epochs", type=int, default=None)
     retrain.add_argument("--seed", type=int, default=0, help="seed of a random selection")
     retrain.add_argument("--parent", type=int, default=None, help="iteration to start from")
+    retrain.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="chain N fine-tunes on the same selection, each stored as an iteration "
+        "(1-20, default 1); forgetting.json reports the change per class",
+    )
     retrain.add_argument("--out", required=True, type=Path)
     _add_common(retrain, threads_default="all cores")
     return parser
@@ -230,7 +237,7 @@ def _port(host: str, wanted: int | None) -> int:
 def _import_file(path: Path, state_dir: str) -> str:
     """Keep ``path`` as an uploaded dataset (replacing an earlier import of the same file
     name) and return its name, so the page opens on it."""
-    from .core.user_data import UserDatasetStore
+    from .core.datasets import UserDatasetStore
 
     if not path.is_file():
         raise FileNotFoundError(f"{path} does not exist; give a .csv, .npy or .parquet file")
@@ -240,18 +247,44 @@ def _import_file(path: Path, state_dir: str) -> str:
 
 
 def _file_dataset(path: Path):  # type: ignore[no-untyped-def]
-    from .core.user_data import CsvError, build_dataset, inspect_csv, user_dataset_name
+    """A .csv (features and label as an upload suggests them), a numeric .npy array (one
+    class), or a .parquet table (numeric columns are features, a text column the label)."""
+    from .core.datasets import (
+        CsvError,
+        build_dataset,
+        from_arrays,
+        from_npy,
+        inspect_csv,
+        user_dataset_name,
+    )
 
-    suffix = path.suffix.lower()
-    if suffix != ".csv":
-        raise ValueError(f"{path.name}: only .csv files can be opened this way so far")
-    data = path.read_bytes()
-    preview = inspect_csv(data, filename=path.name)
     try:
         name = path.stem
         user_dataset_name(name)
     except CsvError:  # a file name without a letter or digit still makes a dataset
         name = "file"
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return from_npy(path.read_bytes(), name=name, title=path.name)
+    if suffix == ".parquet":
+        try:
+            import pandas as pd
+
+            frame = pd.read_parquet(path)
+        except ImportError as exc:
+            raise ValueError(
+                f"{path.name}: reading Parquet needs pandas and pyarrow; install them with "
+                "pip install pandas pyarrow"
+            ) from exc
+        text = [c for c in frame.columns if frame[c].dtype.kind not in "biuf"]
+        if len(text) > 1:
+            raise ValueError(
+                f"{path.name}: columns {text[:5]} are not numbers; keep one (the label) and "
+                "drop the others"
+            )
+        return from_arrays(frame, text[0] if text else None, name=name, title=path.name)
+    data = path.read_bytes()
+    preview = inspect_csv(data, filename=path.name)
     label = preview.suggested_label
     features = [f for f in preview.suggested_features if f != label]
     return build_dataset(
@@ -302,7 +335,9 @@ class _Bar:
 
     def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
         if self.bar is None:
-            self.bar = self._tqdm(total=p.epochs, desc=self.desc, unit="epoch", file=sys.stderr)
+            # A repeated Submit counts the epochs of all its repetitions in one bar.
+            total = p.epochs * getattr(p, "repetitions", 1)
+            self.bar = self._tqdm(total=total, desc=self.desc, unit="epoch", file=sys.stderr)
         self.bar.set_postfix(loss=f"{p.loss:.4g}")
         self.bar.update(1)
 
@@ -345,7 +380,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """Build a dataset from ``--csv`` and keep it under ``OUT/dataset`` for ``retrain``."""
-    from .core.user_data import (
+    from .core.datasets import (
         CsvError,
         UserDatasetStore,
         build_dataset,
@@ -382,7 +417,7 @@ def _csv_dataset(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _saved_dataset(folder: Path):  # type: ignore[no-untyped-def]
     """The CSV dataset a ``train --csv`` run kept beside its experiment, if any."""
-    from .core.user_data import UserDatasetStore
+    from .core.datasets import UserDatasetStore
 
     store = UserDatasetStore(folder / "dataset")
     names = store.names()
@@ -425,16 +460,23 @@ def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untype
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from .core.forgetting import check_repeat, forgetting_report
     from .core.persist import load_experiment
 
     _threads(args, None)
     saved = _saved_dataset(args.source)  # a --csv run's data; None: load by name
     exp = load_experiment(args.source, dataset=saved, data_dir=args.data_dir, device=args.device)
     selection = parse_selection(args.select, exp.dataset, seed=args.seed)
+    repeat = check_repeat(args.repeat, name="--repeat")
     bar = _Bar(f"{args.mode} on {len(selection)} points")
     try:
         iteration = exp.retrain(
-            selection, parent=args.parent, mode=args.mode, epochs=args.epochs, progress=bar
+            selection,
+            parent=args.parent,
+            mode=args.mode,
+            epochs=args.epochs,
+            repeat=repeat,
+            progress=bar,
         )
     finally:
         bar.close()
@@ -444,6 +486,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
         shutil.copytree(args.source / "dataset", args.out / "dataset", dirs_exist_ok=True)
     _report(iteration, args.out)
+    report = forgetting_report(exp, iteration.index)
+    (args.out / "forgetting.json").write_text(json.dumps(report, indent=2))
+    if repeat > 1:
+        for cls in report["classes"]:
+            print(f"  {cls['change']['text']}")
     return 0
 
 

@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator
 from pydantic.fields import FieldInfo
 
+from .core.datasets import SCALINGS
 from .core.models import MODEL_KINDS
 from .core.neighbours import SPACES
 from .core.selection import SELECTION_METHODS
@@ -41,7 +42,6 @@ MAX_EXPERIMENT_LIST = 200
 RETRAIN_EPOCHS_HELP = "passes over the selection (blank: sized by compute)"
 PER_POINT_KEYS = ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl")
 EMBEDDING_FORMATS = ("json", "f32")
-SCALINGS = ("standard", "minmax", "none")  # core.user_data's scalings (checked in tests)
 #: The explorer draws 2-D scatter plots; other latent sizes are for the Python API only.
 EXPLORER_LATENT_DIM = 2
 
@@ -371,7 +371,7 @@ def _fix(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
 
 def _code(loc: tuple[Any, ...], kind: str) -> str:
     top = _code_name(loc[0]) if loc else "json"
-    if kind == "missing":
+    if kind == "missing" and len(loc) == 1:
         return f"missing_{top}"
     if kind == "extra_forbidden" and len(loc) == 1:
         return "unknown_field"
@@ -465,7 +465,8 @@ def _rule(kind: str, error: Any) -> str:
     if kind in ("too_short", "too_long"):
         bound = "at least" if kind == "too_short" else "at most"
         size = ctx.get("min_length" if kind == "too_short" else "max_length")
-        unit = "characters" if isinstance(error.get("input"), str) else "items"
+        unit = "characters" if isinstance(error.get("input"), str) else "item"
+        unit += "" if size == 1 else "s"
         return f"must have {bound} {size} {unit}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))

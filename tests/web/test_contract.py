@@ -163,9 +163,3 @@ def test_input_schema_derives_from_train_config():
         for n in (150, 70_000):
             cfg = default_config(n, 13, data_kind=kind, model="vae").to_dict()
             contract.TrainConfigInput.model_validate(cfg)
-
-
-def test_scalings_match_the_core():
-    from latent_explorer.core import user_data
-
-    assert contract.SCALINGS == user_data.SCALINGS

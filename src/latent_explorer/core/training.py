@@ -42,6 +42,9 @@ class Progress:
     loss: float
     parts: dict[str, float]
     elapsed_s: float
+    # A Submit repeated N times reports "repetition 4 of 10" (1 of 1 otherwise).
+    repetition: int = 1
+    repetitions: int = 1
 
 
 ProgressCallback = Callable[[Progress], None]

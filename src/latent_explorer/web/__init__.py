@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from .api import bp as api_bp
     from .exports import bp as exports_bp
+    from .forgetting import bp as forgetting_bp
     from .insight import bp as insight_bp
     from .openapi import openapi_json  # noqa: F401  (adds GET /api/openapi.json to api_bp)
     from .uploads import bp as uploads_bp
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(uploads_bp)  # your own data: CSV uploads and user datasets
     app.register_blueprint(exports_bp)  # selection/metrics/checkpoint downloads
     app.register_blueprint(insight_bp)  # neighbours, per-point values, attributes, PCA
+    app.register_blueprint(forgetting_bp)  # per-class forgetting over a chain, the strip
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]

@@ -22,11 +22,11 @@ from ..contract import (
     MAX_NEIGHBOURS,
     PER_POINT_KEYS,
 )
+from ..core.datasets import SCALINGS
 from ..core.models import MODEL_KINDS
 from ..core.neighbours import SPACES
 from ..core.selection import SELECTION_METHODS
 from ..core.training import PRECISIONS, TRAIN_MODES
-from ..core.user_data import SCALINGS
 from .api import bp
 
 Schema = dict[str, Any]
@@ -1225,6 +1225,9 @@ def _insight_paths() -> dict[str, Any]:
 
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document for every /api route, as a fresh dict."""
+    # The forgetting blueprint describes its own routes with these helpers (imported here).
+    from .forgetting import openapi_paths as forgetting_paths
+
     spec = {
         "openapi": "3.1.0",
         "info": {
@@ -1245,6 +1248,7 @@ def build_spec() -> dict[str, Any]:
             **_experiment_paths(),
             **_iteration_paths(),
             **_insight_paths(),
+            **forgetting_paths(),
         },
         "components": {"schemas": _schemas()},
     }

@@ -23,12 +23,13 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..contract import CreateDataset
-from ..core.datasets import Dataset, dataset_names
-from ..core.user_data import (
+from ..core.datasets import (
     CsvError,
     CsvPreview,
+    Dataset,
     UserDatasetStore,
     build_dataset,
+    dataset_names,
     inspect_csv,
     is_user_dataset,
     user_dataset_name,

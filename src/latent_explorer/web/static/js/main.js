@@ -33,6 +33,7 @@ import { createPointTooltip } from "./point-tooltip.js";
 import { createIterationView, PLOT_TEXT } from "./iteration-view.js";
 import { createJobFollower } from "./job-follower.js";
 import { createExperimentFlow } from "./experiment-flow.js";
+import { createForgettingView } from "./forgetting-view.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
 // --- end insight ---
@@ -47,6 +48,8 @@ const errors = createErrorBanner(document.getElementById("error"), {
 const controls = createTrainControls();
 const toolbar = createSelectionToolbar();
 const submitForm = createSubmitForm();
+// "× N" joins the form once POST .../iterations takes `repeat` (after the runtime's jobs land).
+const repeatControl = null;
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
@@ -82,6 +85,7 @@ const flow = createExperimentFlow({
   selection,
   controls,
   submitForm,
+  repeatControl,
   progress,
   errors,
   view,
@@ -100,6 +104,17 @@ session.on("adopt", (exp) => {
 // --- insight --- colour by, decode under the cursor, decoded grid, neighbours, PCA, compare
 createInsight({ hook, state, session, plots, errors });
 // --- end insight ---
+
+// --- forgetting --- "× N" repeats a Submit; per-class forgetting chart, change rows, strip
+createForgettingView({
+  state,
+  metricsRoot: document.getElementById("metrics-panel"),
+  before: document.getElementById("images-panel"),
+  showIteration: (k) => view.show(k),
+  errors,
+  hook,
+});
+// --- end forgetting ---
 
 // ---- start -------------------------------------------------------------------------------------
 async function init() {

@@ -6,6 +6,7 @@
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
 import { formatLoss } from "./format.js";
+import { repetitionText } from "./repeat-control.js";
 
 const CHART = { width: 300, height: 74, margin: { top: 6, right: 8, bottom: 16, left: 40 } };
 
@@ -81,9 +82,10 @@ export function createProgressPanel(root) {
       schedule();
     },
 
-    /** One SSE progress event: {iteration, epoch, epochs, loss, parts}. */
+    /** One SSE progress event: {iteration, epoch, epochs, loss, parts, repetition?, repetitions?}. */
     update(p) {
       epochs = p.epochs || epochs;
+      if (p.repetitions > 1) el.attr("data-repetition", p.repetition).attr("data-repetitions", p.repetitions);
       // Events are replayed from the first epoch after a reconnect: index by epoch.
       if (p.epoch >= 1) losses[p.epoch - 1] = p.loss;
       setBar(p.epoch, epochs);
@@ -92,7 +94,7 @@ export function createProgressPanel(root) {
             .map(([k, v]) => `${k} ${formatLoss(v)}`)
             .join(", ")
         : "";
-      text.text(`epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
+      text.text(`${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
       schedule();
     },
 
