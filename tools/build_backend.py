@@ -14,7 +14,8 @@ from setuptools import build_meta as _setuptools
 from setuptools.build_meta import *  # noqa: F403  (every hook this module does not wrap)
 
 VENDOR = Path("src/latent_explorer/web/static/vendor")
-REQUIRED = ("d3.min.js",)
+# Every script index.html loads from vendor/ (the Makefile copies each from node_modules).
+REQUIRED = ("d3.min.js", "d3-hexbin.min.js")
 
 
 def _check_vendor() -> None:
@@ -23,7 +24,7 @@ def _check_vendor() -> None:
         raise SystemExit(
             f"latent-explorer build: {', '.join(missing)} missing from {VENDOR}/; the page "
             "needs it. Run `make src/latent_explorer/web/static/vendor/d3.min.js` (npm ci, "
-            "then a copy from node_modules) and build again."
+            "then a copy from node_modules; likewise each REQUIRED file) and build again."
         )
 
 
