@@ -97,6 +97,14 @@ def _make_space(data: NDArray[Any], device: torch.device, threads: int) -> Space
     return FloatSpace(data, device)
 
 
+def _bytes_per_value(space: Space) -> int:
+    if isinstance(space, PlaneSpace):
+        return 0
+    if isinstance(space, IntegerSpace):
+        return 8
+    return space.dtype.itemsize
+
+
 def _auto_block_size(n: int, itemsize: int = 4) -> int:
     return max(1, min(n, BLOCK_BUDGET_BYTES // (itemsize * n)))
 
@@ -151,7 +159,8 @@ def _tc_penalties_many(
     pen = {pair: np.zeros(n, dtype=np.int64) for pair in pairs}
     dense = [s for s, space in enumerate(spaces) if not isinstance(space, PlaneSpace)]
 
-    itemsize = max([spaces[s].dtype.itemsize for s in dense] or [4])  # type: ignore[union-attr]
+    # Bytes per buffered value; an integer space also keeps a float32 buffer of products.
+    itemsize = sum(_bytes_per_value(spaces[s]) for s in dense) or 4
     bs = _auto_block_size(n, itemsize) if block_size is None else min(block_size, n)
     whole = bs >= n
     order = np.arange(n) if whole else np.random.default_rng(ORDER_SEED).permutation(n)
