@@ -13,13 +13,16 @@ import torch
 from sklearn.manifold import trustworthiness as sk_trustworthiness
 
 from latent_explorer.core import metrics
-from latent_explorer.core.metrics import counting, distances, plane, ranks
 from latent_explorer.core.metrics import (
     ShepardStress,
     TCResult,
     continuity,
+    counting,
+    distances,
     neighborhood_hit,
+    plane,
     quality_report,
+    ranks,
     reconstruction_error,
     sample_indices,
     shepard_stress,

@@ -190,7 +190,9 @@ def test_progress_estimates_cover_and_end_exact():
     assert np.array_equal(np.sort(seen), np.arange(600))  # every row once, in random order
     assert not np.array_equal(seen, np.arange(600))
     for _, _, est in calls:
-        np.testing.assert_array_equal(est.local_trustworthiness, got.local_trustworthiness[est.rows])
+        np.testing.assert_array_equal(
+            est.local_trustworthiness, got.local_trustworthiness[est.rows]
+        )
         assert est.trustworthiness.half_width >= 0.0 and est.eta_seconds is not None
     last = calls[-1][2]
     assert last.trustworthiness.half_width == 0.0 and last.eta_seconds == 0.0
