@@ -153,6 +153,10 @@ export const api = {
   pca: (id) => request("GET", `${exp(id)}/pca`),
   // --- end insight ---
   cancelJob: (id) => request("DELETE", `${exp(id)}/job`),
+  /** Per-class reconstruction error, T and NH over iterations 0..k (core/forgetting.py). */
+  forgetting: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/forgetting`),
+  /** The fixed per-class sample reconstructed by every iteration 0..k, or the tabular heat map. */
+  strip: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/strip`),
 
   /**
    * Follow a job's Server-Sent Events. handlers: {progress, projected, done, error, cancelled,

@@ -1,0 +1,1 @@
+"""Jobs and where they run: the in-process backend or Celery workers on Redis."""
