@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic.fields import FieldInfo
 
 from .core.datasets import SCALINGS
+from .core.forgetting import MAX_REPEAT
 from .core.models import MODEL_KINDS
 from .core.neighbours import SPACES
 from .core.selection import SELECTION_METHODS
@@ -174,6 +175,12 @@ class CreateIteration(Body):
         default=None, description=RETRAIN_EPOCHS_HELP
     )
     selection: SelectionInput | None = None
+    repeat: Annotated[int, Field(ge=1, le=MAX_REPEAT)] = Field(
+        default=1,
+        description=f"chain this many fine-tunes (1 to {MAX_REPEAT}) on the same selection, "
+        "each from the previous one and stored as an iteration; one job, whose cancel stops "
+        "the rest; needs mode finetune when above 1",
+    )
 
 
 class DecodeRequest(Body):

@@ -23,6 +23,7 @@ from ..contract import (
     PER_POINT_KEYS,
 )
 from ..core.datasets import SCALINGS
+from ..core.forgetting import MAX_REPEAT
 from ..core.models import MODEL_KINDS
 from ..core.neighbours import SPACES
 from ..core.selection import SELECTION_METHODS
@@ -555,6 +556,15 @@ def _experiment_paths() -> dict[str, Any]:
             },
             "mode": {"type": "string", "enum": list(TRAIN_MODES), "default": "finetune"},
             "epochs": _nullable({"type": "integer", "minimum": 1, "maximum": 10_000}),
+            "repeat": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_REPEAT,
+                "default": 1,
+                "description": "chain this many fine-tunes on the same selection, each stored "
+                "as an iteration (one job; cancelling it stops the rest); above 1 needs mode "
+                "finetune",
+            },
             "selection": _nullable(
                 _obj(
                     {},
@@ -692,7 +702,8 @@ def _experiment_paths() -> dict[str, Any]:
                     **_experiment_errors(
                         {
                             400: "`bad_json`, `bad_parent`, `bad_mode`, `bad_epochs`, "
-                            "`missing_selected_ids`, `bad_selected_ids` or `bad_selection`",
+                            "`bad_repeat`, `missing_selected_ids`, `bad_selected_ids` or "
+                            "`bad_selection`",
                             404: "`iteration_not_found`: no such parent iteration",
                             409: "`not_ready` (iteration 0 not finished) or `job_running`",
                         }
