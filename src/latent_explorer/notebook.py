@@ -27,6 +27,7 @@ from .core.forgetting import forgetting_report, reconstruction_strip
 from .core.neighbours import NeighbourReport, neighbour_report
 from .core.persist import load_experiment, save_experiment
 from .core.quality import Row
+from .core.repeats import Repeats
 from .core.selection import Selection, select_classes, select_random, validate_ids
 from .core.training import TrainConfig, default_config
 
@@ -204,6 +205,28 @@ class Explorer:
         params = {"box": [float(v) for v in (x0, y0, x1, y1)], "iteration": it.index}
         self.selection = Selection(ids, method="brush", params=params)
         return self
+
+    def repeats(self, seeds: int | Sequence[int] = 5, *, train: bool = True) -> Repeats:
+        """This experiment's dataset, model and settings under N seeds, to tell change from noise.
+
+        ``seeds`` is a count (this config's seed and the next ones) or the seeds themselves.
+        The returned :class:`~latent_explorer.core.repeats.Repeats` steps every seed alike::
+
+            reps = ex.repeats(5)                  # trains iteration 0 under 5 seeds
+            reps.stability().summary              # displacement and neighbour agreement
+            reps.retrain(ex.selection)            # the same Submit in every seed
+            print(reps.compare("trustworthiness", group="selected").sentence)
+        """
+        exp = self.experiment
+        reps = Repeats(
+            exp.dataset,
+            exp.model_kind,
+            seeds=seeds,
+            config=exp.config,
+            device=exp.device,
+            metric_sample_size=int(exp.metric_sample.size),
+        )
+        return reps.train() if train else reps
 
     # -- reading results --------------------------------------------------------------------
 

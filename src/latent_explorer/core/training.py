@@ -50,47 +50,53 @@ class Progress:
 ProgressCallback = Callable[[Progress], None]
 
 
+def _setting(default: Any, help: str, hint: str, **rule: Any) -> Any:
+    """A TrainConfig field whose rule (``ge``/``gt``/``le``/``lt`` bounds, ``choices``, list
+    ``min_items``/``max_items``) lives in its metadata: ``__post_init__`` checks it here, and
+    ``latent_explorer.contract`` turns the same metadata into the API's JSON Schema and the
+    page's form limits, so every limit is declared once."""
+    return field(default=default, metadata={"help": help, "hint": hint, **rule})
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Training settings. ``None`` means "choose from the data" (see :func:`default_config`)."""
 
-    epochs: int = 50
-    batch_size: int = 128
-    lr: float = 1e-3
-    hidden: tuple[int, ...] | None = None
-    latent_dim: int = 2
-    beta: float = 1.0
-    seed: int = 0
-    weight_decay: float = 0.0
-    precision: str = "auto"  # "auto", "fp32" or "bf16": see resolve_precision
+    epochs: int = _setting(50, "passes over the data", "e.g. 50", ge=1, le=100_000)
+    batch_size: int = _setting(128, "minibatch size", "e.g. 128", ge=1, le=1_000_000)
+    lr: float = _setting(1e-3, "Adam learning rate", "try 1e-3", gt=0, le=1)
+    hidden: tuple[int, ...] | None = _setting(
+        None,
+        "encoder layer sizes, e.g. 64,32 (the decoder mirrors them)",
+        "e.g. [64, 32]",
+        ge=1,
+        le=4096,
+        min_items=1,
+        max_items=6,
+    )
+    latent_dim: int = _setting(2, "size of the latent space", "the plots need 2", ge=1, le=64)
+    beta: float = _setting(
+        1.0, "weight of the KL term", "1.0 is the VAE", ge=0, le=1000, models=("vae",)
+    )
+    # 2**32 - 1: every seed NumPy and torch take, and exact as a JavaScript number.
+    seed: int = _setting(
+        0, "makes runs repeatable", "any integer up to 2**32 - 1", ge=0, le=2**32 - 1
+    )
+    weight_decay: float = _setting(0.0, "Adam weight decay", "e.g. 1e-5", ge=0, lt=1)
+    precision: str = _setting(
+        "auto",
+        "float precision of training",
+        '"auto" uses bf16 where the CPU computes it natively',
+        choices=PRECISIONS,
+    )
 
     def __post_init__(self) -> None:
-        _check_int("epochs", self.epochs, 1, 100_000, "e.g. 50")
-        _check_int("batch_size", self.batch_size, 1, 1_000_000, "e.g. 128")
-        _check_int("latent_dim", self.latent_dim, 1, 64, "the plots need 2")
-        _check_int("seed", self.seed, 0, 2**63 - 1, "any non-negative integer")
-        if not (_is_number(self.lr) and 0 < self.lr <= 1 and math.isfinite(self.lr)):
-            raise ValueError(f"lr ({self.lr!r}) must be a number in (0, 1]; try 1e-3")
-        if not (_is_number(self.beta) and 0 <= self.beta <= 1000):
-            raise ValueError(f"beta ({self.beta!r}) must be a number in [0, 1000]; 1.0 is the VAE")
-        if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < 1):
-            raise ValueError(f"weight_decay ({self.weight_decay!r}) must be in [0, 1)")
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"precision ({self.precision!r}) must be one of {list(PRECISIONS)}; "
-                '"auto" uses bf16 where the CPU computes it natively'
-            )
+        for f in fields(self):
+            problem = setting_problem(f, getattr(self, f.name))
+            if problem:
+                raise ValueError(problem)
         if self.hidden is not None:
-            hidden = tuple(self.hidden)
-            ok = 1 <= len(hidden) <= 6 and all(
-                isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 4096 for h in hidden
-            )
-            if not ok:
-                raise ValueError(
-                    f"hidden ({list(hidden)}) must be 1 to 6 layer sizes between 1 and 4096, "
-                    "e.g. [64, 32]"
-                )
-            object.__setattr__(self, "hidden", hidden)
+            object.__setattr__(self, "hidden", tuple(self.hidden))
 
     def replace(self, **changes: Any) -> TrainConfig:
         return TrainConfig(**{**asdict(self), **changes})
@@ -115,14 +121,64 @@ class TrainConfig:
         return cls(**values)
 
 
+_EPOCHS_FIELD = next(f for f in fields(TrainConfig) if f.name == "epochs")
+
+
 def _is_number(value: Any) -> bool:
     # bool is an int in Python, but `"lr": true` is a mistake, not 1.0.
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int, hint: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ValueError(f"{name} ({value!r}) must be an integer in [{lo}, {hi}]; {hint}")
+def _bounds(meta: Any) -> str:
+    lo = f"[{meta['ge']}" if "ge" in meta else f"({meta['gt']}"
+    hi = f"{meta['le']}]" if "le" in meta else f"{meta['lt']})"
+    return f"{lo}, {hi}"
+
+
+def _in_bounds(value: float, meta: Any) -> bool:
+    return (
+        ("ge" not in meta or value >= meta["ge"])
+        and ("gt" not in meta or value > meta["gt"])
+        and ("le" not in meta or value <= meta["le"])
+        and ("lt" not in meta or value < meta["lt"])
+    )
+
+
+def setting_problem(f: Any, value: Any) -> str | None:
+    """Why ``value`` breaks the rule of TrainConfig field ``f`` (a message naming the field,
+    the rule, the value and the fix), or None when it is valid."""
+    meta, name, hint = f.metadata, f.name, f.metadata["hint"]
+    if "choices" in meta:
+        if value not in meta["choices"]:
+            return f"{name} ({value!r}) must be one of {list(meta['choices'])}; {hint}"
+        return None
+    if "min_items" in meta:  # a list of layer sizes, or None for "sized from the data"
+        if value is None:
+            return None
+        items = list(value) if isinstance(value, list | tuple) else None
+        ok = (
+            items is not None
+            and meta["min_items"] <= len(items) <= meta["max_items"]
+            and all(
+                isinstance(h, int) and not isinstance(h, bool) and _in_bounds(h, meta)
+                for h in items
+            )
+        )
+        if not ok:
+            return (
+                f"{name} ({value!r}) must be {meta['min_items']} to {meta['max_items']} "
+                f"integers in {_bounds(meta)}; {hint}"
+            )
+        return None
+    is_int = f.type in ("int", int)
+    ok_type = (
+        isinstance(value, int) and not isinstance(value, bool) if is_int else _is_number(value)
+    )
+    # isfinite on a 400-digit int would overflow; ints are finite anyway.
+    if not ok_type or not (is_int or math.isfinite(value)) or not _in_bounds(value, meta):
+        kind = "an integer" if is_int else "a number"
+        return f"{name} ({value!r}) must be {kind} in {_bounds(meta)}; {hint}"
+    return None
 
 
 def default_config(n_samples: int, n_features: int, *, data_kind: str, model: str) -> TrainConfig:
@@ -282,7 +338,9 @@ def fit(
     if n == 0:
         raise ValueError("X has no rows; select at least one point to train on")
     n_epochs = config.epochs if epochs is None else int(epochs)
-    _check_int("epochs", n_epochs, 1, 100_000, "e.g. 50")
+    problem = setting_problem(_EPOCHS_FIELD, n_epochs)
+    if problem:
+        raise ValueError(problem)
     # A selection smaller than one batch still trains, as a single full batch.
     batch = min(config.batch_size, n)
     gen = generator if generator is not None else _generator(config.seed, dev)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, render_template
 
 from .errors import register_error_handlers
+from .security import init_security
 from .sessions import registry_for_app
 
 DEFAULTS: dict[str, Any] = {
@@ -20,13 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "METRIC_SAMPLE_SIZE": 2_000,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
+    # web/security.py: the bind address (its name is served besides loopback ones), more
+    # host names to serve, and the access token (the CLI makes one off loopback).
+    "HOST": "127.0.0.1",
+    "ALLOWED_HOSTS": (),
+    "ACCESS_TOKEN": None,
 }
-
-# Scripts only from our own origin: a dataset or column name holding <script> can never run.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 def resolve_state_dir(state_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -54,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.extensions["latent_explorer.sessions"] = registry_for_app(app.config)  # store + restore
     register_error_handlers(app)
+    init_security(app)  # Host, Origin, token, CSP, body limits
 
     from .api import bp as api_bp
     from .exports import bp as exports_bp
@@ -71,12 +72,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
         return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
-
-    @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
 
     return app
