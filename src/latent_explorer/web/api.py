@@ -253,7 +253,7 @@ def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
     in total."""
     registry = current_registry()
     session = registry.get(experiment_id)
-    after = _last_event_id()
+    after = _last_event_id(registry, session.id)
     slots = _stream_slots()
     try:
         slots.acquire(session.id)
@@ -285,9 +285,19 @@ def _stream_slots() -> StreamSlots:
     return slots
 
 
-def _last_event_id() -> int:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
-    return int(raw) if raw.isdigit() and len(raw) < 18 else 0
+def _last_event_id(registry: Any, experiment_id: str) -> int:
+    """Where a stream starts: after ``Last-Event-ID`` (a reconnect) or ``?after=`` (the
+    ``events_after`` of the POST that queued the job); without either, at the first event
+    of the oldest queued or running job (a page joining a job), else at the end (``idle``)."""
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if raw is not None:
+        return int(raw) if raw.isdigit() and len(raw) < 18 else 0
+    active = {j.id for j in registry.store.jobs_for(experiment_id, active=True)}
+    kept = registry.events.read(experiment_id, 0, 0)
+    for event_id, _, data in kept:
+        if data.get("job_id") in active:
+            return int(event_id) - 1
+    return int(kept[-1][0]) if kept else 0
 
 
 @bp.get("/jobs/<job_id>")
