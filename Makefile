@@ -11,6 +11,7 @@ STAMP_DEV := $(VENV)/.stamp-dev
 NODE_STAMP := node_modules/.stamp
 VENDOR := src/latent_explorer/web/static/vendor
 D3 := $(VENDOR)/d3.min.js
+HEXBIN := $(VENDOR)/d3-hexbin.min.js
 CHROMIUM ?= /usr/bin/chromium
 
 # Tests and CI read the real dataset files from ../shared/datasets when it is there.
@@ -27,12 +28,12 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint types bench browser-deps clean
+.PHONY: run test check lint types bench system-deps clean
 
-run: $(STAMP_RUN) $(D3)
+run: $(STAMP_RUN) $(D3) $(HEXBIN)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP_DEV) $(D3) browser-deps
+test: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: lint types test
@@ -44,7 +45,7 @@ lint: $(STAMP_DEV)
 types: $(STAMP_DEV)
 	$(BIN)/mypy src
 
-bench: $(STAMP_DEV) $(D3) browser-deps
+bench: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
 	$(BIN)/python benchmarks/run_all.py
 
 $(VENV)/bin/python:
@@ -69,13 +70,22 @@ $(D3): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/d3/dist/d3.min.js $(D3)
 
-# System packages the tests need: Chromium for the browser tests, and Debian's
-# Fashion-MNIST (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests.
+# d3-hexbin (the density mode's hexagons) is a UMD script too; it adds d3.hexbin to window.d3.
+$(HEXBIN): $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/d3-hexbin/build/d3-hexbin.min.js $(HEXBIN)
+
+# System packages the tests need: Chromium for the browser tests, Debian's Fashion-MNIST
+# (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests, and redis-server
+# and PostgreSQL for the team backend's tests (they start their own servers on free loopback
+# ports; moto_server, the S3 server, comes with the dev extra). Installed with apt when root.
 FASHION := /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz
-browser-deps:
+system-deps:
 	@missing=""; \
 	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
 	[ -f $(FASHION) ] || missing="$$missing dataset-fashion-mnist"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

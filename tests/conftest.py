@@ -34,3 +34,71 @@ def data_dir() -> Path:
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+# -- real servers (tests/services.py): started on first use, once per session ---------------
+
+
+def _start_service(factory):
+    from tests.services import ServiceUnavailable, require_services
+
+    try:
+        return factory()
+    except ServiceUnavailable as exc:
+        if require_services():
+            pytest.fail(f"{exc} (LATENT_EXPLORER_REQUIRE_SERVICES=1 makes this a failure)")
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def redis_service():
+    from tests.services import RedisService
+
+    service = _start_service(RedisService)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_service():
+    from tests.services import PostgresService
+
+    service = _start_service(PostgresService)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_service():
+    from tests.services import S3Service
+
+    service = _start_service(S3Service)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def redis_url(redis_service) -> str:
+    """A Redis database emptied before the test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_service.url)
+    client.flushdb()
+    client.close()
+    return redis_service.url
+
+
+@pytest.fixture
+def postgres_url(postgres_service):
+    """A fresh, empty PostgreSQL database, dropped after the test."""
+    url = postgres_service.create_database()
+    yield url
+    postgres_service.drop_database(url)
+
+
+@pytest.fixture
+def s3_root(s3_service, monkeypatch) -> str:
+    """``s3://<new bucket>/root`` on moto_server, with the AWS variables pointing at it."""
+    for key, value in s3_service.environment().items():
+        monkeypatch.setenv(key, value)
+    return f"s3://{s3_service.create_bucket()}/root"

@@ -22,17 +22,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latent_explorer.core import _download
 from latent_explorer.core import datasets as ds
 from latent_explorer.core.datasets import (
     Dataset,
     DatasetError,
     DatasetUnavailable,
     dataset_names,
+    folders,
     list_datasets,
     load_dataset,
+    registry,
     resolve_data_dirs,
+    tabular,
 )
+from latent_explorer.core.datasets import download as _download
 
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 AIR_HEADER = (
@@ -61,7 +64,7 @@ def data_dir() -> Path:
 def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """Keep tests off the real user cache and the caller's environment; return the cache."""
     cache = tmp_path / "user-cache"
-    monkeypatch.setattr(ds, "default_cache_dir", lambda: cache)
+    monkeypatch.setattr(folders, "default_cache_dir", lambda: cache)
     monkeypatch.delenv(ds.ENV_VAR, raising=False)
     return cache
 
@@ -250,8 +253,8 @@ def test_uci_original_air_layout_parses_like_comma_variant(tmp_path: Path) -> No
     )
     (tmp_path / "airquality.csv").write_text(comma + "\n")
     (tmp_path / "AirQualityUCI.csv").write_text(_comma_to_uci(comma), newline="")
-    t1, c1, v1 = ds._read_air_quality(tmp_path / "airquality.csv")
-    t2, c2, v2 = ds._read_air_quality(tmp_path / "AirQualityUCI.csv")
+    t1, c1, v1 = tabular._read_air_quality(tmp_path / "airquality.csv")
+    t2, c2, v2 = tabular._read_air_quality(tmp_path / "AirQualityUCI.csv")
     np.testing.assert_array_equal(t1, t2)
     assert c1 == c2
     np.testing.assert_array_equal(v1, v2)  # NaNs in the same places compare equal here
@@ -352,9 +355,9 @@ def test_list_datasets_availability(data_dir: Path, empty_dir: Path) -> None:
 def test_dataset_without_download_address_is_missing(
     empty_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    spec = ds._REGISTRY["air_quality"]
+    spec = registry._REGISTRY["air_quality"]
     no_url = replace(spec, files=tuple(replace(f, urls=()) for f in spec.files))
-    monkeypatch.setitem(ds._REGISTRY, "air_quality", no_url)
+    monkeypatch.setitem(registry._REGISTRY, "air_quality", no_url)
     (info,) = [i for i in list_datasets(data_dir=empty_dir) if i.name == "air_quality"]
     assert info.availability == "missing"
     assert "no download address" in info.how_to_get
@@ -455,12 +458,12 @@ def test_wine_and_air_downloads_extract_from_zip(
     air_text = _comma_to_uci((data_dir / "airquality.csv").read_text())
     air_zip = _zip(tmp_path / "air.zip", {"AirQualityUCI.csv": air_text.encode()})
     log: list[str] = []
-    archives = {ds._WINE_URL: wine_zip, ds._AIR_URL: air_zip}
+    archives = {tabular._WINE_URL: wine_zip, tabular._AIR_URL: air_zip}
     monkeypatch.setattr(_download, "fetch_url", _fake_fetch(archives.get, log))
 
     wine = load_dataset("wine_quality", data_dir=empty_dir, download=True)
     air = load_dataset("air_quality", data_dir=empty_dir, download=True)
-    assert log == [ds._WINE_URL, ds._AIR_URL]  # one archive fetch serves both wine files
+    assert log == [tabular._WINE_URL, tabular._AIR_URL]  # one archive fetch serves both wine files
     assert (wine.n_samples, air.n_samples) == (6497, 9357)
     assert sorted(p.name for p in isolated.iterdir()) == [
         "AirQualityUCI.csv",

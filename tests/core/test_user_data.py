@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from latent_explorer.core.datasets import DatasetError
-from latent_explorer.core.user_data import (
+from latent_explorer.core.datasets import (
     CsvError,
+    DatasetError,
     UserDatasetStore,
     build_dataset,
     inspect_csv,

@@ -46,8 +46,7 @@ class DatasetSource:
     state_dir: str
 
     def __call__(self, name: str) -> Dataset:
-        from ..core.datasets import load_dataset
-        from ..core.user_data import USER_PREFIX, UserDatasetStore
+        from ..core.datasets import USER_PREFIX, UserDatasetStore, load_dataset
 
         if name.startswith(USER_PREFIX):
             return UserDatasetStore(Path(self.state_dir) / "datasets").load(name)

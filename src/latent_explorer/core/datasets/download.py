@@ -1,7 +1,7 @@
 """Fetching dataset files: mirrors, atomic writes, checksums and zip members.
 
-Kept apart from :mod:`latent_explorer.core.datasets` so that the registry stays readable and
-tests have a single seam, :func:`fetch_url`, to stand in for the network.
+Kept apart from the registry so that it stays readable and tests have a single seam,
+:func:`fetch_url`, to stand in for the network.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from .errors import DatasetError
+
 log = logging.getLogger(__name__)
 
 #: Seconds to wait on a silent connection; a stalled mirror should fail over, not hang the app.
@@ -29,18 +31,6 @@ _CHUNK = 1 << 20
 _NETWORK_ERRORS = (OSError, http.client.HTTPException)
 
 Check = Callable[[Path], None]
-
-
-class DatasetUnavailable(Exception):
-    """A dataset's files are not on this machine and could not be downloaded.
-
-    The message is written for people: it names the files, where to get them and which folder
-    to put them in, so callers can show it as is, without a traceback.
-    """
-
-
-class DatasetError(ValueError):
-    """A dataset file is present but wrong: bad row count, checksum mismatch or unparsable."""
 
 
 class DownloadFailed(OSError):
