@@ -212,3 +212,15 @@ def test_many_reports_one_estimate_per_projection():
         X, [Y, Y[:, ::-1]], n_neighbors=5, block_size=150, on_progress=lambda *a: seen.append(a)
     )
     assert len(seen) == 2 and all(len(est) == 2 for _, _, est in seen)
+
+
+def test_crowded_bands_recounted_in_float64_equal_reference(monkeypatch):
+    # Blocks whose float32 band holds too many values are counted again from float64 values
+    # (with their own bound); forced here for every block.
+    from latent_explorer.core.metrics import counting
+
+    monkeypatch.setattr(counting, "FINE_LIMIT", 0)
+    X, Y = _clustered(9, 400, 60)
+    assert_equals_reference(X, Y, 7, block_size=97)
+    X, Y = _near_ties()
+    assert_equals_reference(X, Y, 3, block_size=16)

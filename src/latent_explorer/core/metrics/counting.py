@@ -32,9 +32,10 @@ COUNT_MASK_BYTES = 2**20
 SETTLE_ROWS = 128
 
 #: Above this many undecided values per row (on average over a block) the block is counted
-#: again from float64 values rather than settled one pair at a time: a pair costs a gathered
-#: 784-float row (~1-2 us), a float64 row ~n * d / 40 GFLOP/s (~1.4 ms at 70,000 x 784).
-FINE_LIMIT = 64
+#: again from float64 values rather than settled one pair at a time: a pair costs two
+#: gathered 784-float rows (~1-2 us), a float64 row ~2 n d / 40 GFLOP/s (~2.7 ms at
+#: 70,000 x 784), so the break-even is near a thousand.
+FINE_LIMIT = 1000
 
 
 def count_less_cpu(dist: NDArray[Any], thresholds: NDArray[Any], threads: int = 1) -> NDArray[Any]:
@@ -183,7 +184,7 @@ def _certified_counts(
     values: torch.Tensor = block
     if undecided.sum() > FINE_LIMIT * rows.size:
         # Too many to recompute one by one: count again from float64 values of these rows.
-        values = space.fine_block(rows, torch.empty(block.shape, dtype=torch.float64))
+        values = space.fine_block(rows)
         e = space.fine_bound(rows)[:, None]
         lo64 = np.where(need, np.nextafter(t - e, -np.inf), -np.inf)
         hi64 = np.where(need, np.nextafter(t + e, np.inf), -np.inf)
