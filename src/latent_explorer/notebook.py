@@ -24,6 +24,7 @@ import numpy as np
 from .core.datasets import Dataset, load_dataset
 from .core.experiment import Experiment, Iteration
 from .core.forgetting import forgetting_report, reconstruction_strip
+from .core.neighbour_embeddings import references
 from .core.neighbours import NeighbourReport, neighbour_report
 from .core.persist import load_experiment, save_experiment
 from .core.quality import Row
@@ -260,6 +261,16 @@ class Explorer:
         """The 2-D PCA of all points and its metrics row: the linear baseline."""
         meter = self.experiment.quality
         return meter.pca().coords.copy(), dict(meter.pca_row())
+
+    def references(
+        self, methods: Sequence[str] = ("tsne", "umap")
+    ) -> dict[str, tuple[np.ndarray, Row]]:
+        """t-SNE and UMAP maps of this dataset with this seed, each with its metrics row.
+
+        Rows have the keys of :meth:`pca`'s row but the reconstruction error, measured the same
+        way; needs ``pip install "latent-explorer[references]"``.
+        """
+        return references(self.experiment, tuple(methods))
 
     def neighbours(
         self, i: int, *, k: int = 10, space: str = "original", iteration: int = -1

@@ -45,6 +45,9 @@ class Progress:
     # A Submit repeated N times reports "repetition 4 of 10" (1 of 1 otherwise).
     repetition: int = 1
     repetitions: int = 1
+    # With early stopping: this epoch's held-out reconstruction error, and the best epoch so far.
+    held_out: float | None = None
+    best_epoch: int | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
@@ -88,6 +91,19 @@ class TrainConfig:
         "float precision of training",
         '"auto" uses bf16 where the CPU computes it natively',
         choices=PRECISIONS,
+    )
+    # Early stopping: with patience > 0, `epochs` is a cap and training stops once the held-out
+    # reconstruction error has not improved for `patience` epochs; the best epoch's weights
+    # are kept. `holdout` is the share of rows held out for it (a fixed split from the seed).
+    patience: int = _setting(
+        0,
+        "epochs without a better held-out reconstruction error before training stops",
+        "0 trains every epoch; e.g. 5",
+        ge=0,
+        le=10_000,
+    )
+    holdout: float = _setting(
+        0.1, "share of rows held out for early stopping", "e.g. 0.1", gt=0, le=0.5
     )
 
     def __post_init__(self) -> None:
@@ -296,6 +312,38 @@ class TrainResult:
     seconds: float = 0.0
     device: str = "cpu"
     precision: str = "fp32"
+    # With early stopping (config.patience > 0): the held-out error per epoch, the epoch whose
+    # weights were kept, and whether the loop stopped before its epoch cap.
+    held_out: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+
+def _held_out_error(model: LatentModel, hold: torch.Tensor) -> float:
+    """Mean squared reconstruction error of the held-out rows, as :func:`encode` measures it."""
+    model.eval()
+    with torch.inference_mode():
+        total = 0.0
+        for lo in range(0, hold.shape[0], 8192):
+            xb = hold[lo : lo + 8192]
+            rec = model.decode(model.embed(xb))  # a VAE's mean: no noise in the stopping rule
+            total += float(((rec.float() - xb) ** 2).mean(dim=1).double().sum())
+    model.train()
+    return total / hold.shape[0]
+
+
+def _split_holdout(
+    data: torch.Tensor, config: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(training rows, held-out rows) for early stopping; no split without patience."""
+    n = data.shape[0]
+    if config.patience == 0 or n < 2:
+        return data, None
+    n_hold = min(n - 1, max(1, round(config.holdout * n)))
+    # A generator of its own: the split must not shift the shuffles and the VAE noise.
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(config.seed)))
+    perm = perm.to(data.device)
+    return data[perm[n_hold:]], data[perm[:n_hold]]
 
 
 def fit(
@@ -334,9 +382,11 @@ def fit(
     """
     dev = resolve_device(device)
     data = torch.as_tensor(X, dtype=torch.float32).to(dev)
-    n = data.shape[0]
-    if n == 0:
+    if data.shape[0] == 0:
         raise ValueError("X has no rows; select at least one point to train on")
+    data, hold = _split_holdout(data, config)
+    n = data.shape[0]
+    best_error, best_state = math.inf, None
     n_epochs = config.epochs if epochs is None else int(epochs)
     problem = setting_problem(_EPOCHS_FIELD, n_epochs)
     if problem:
@@ -378,8 +428,30 @@ def fit(
             raise FloatingPointError(
                 f"the loss became {mean_loss} in epoch {epoch}; lower lr (now {config.lr})"
             )
+        held = None
+        if hold is not None:
+            held = _held_out_error(model, hold)
+            result.held_out.append(held)
+            if held < best_error:
+                best_error, result.best_epoch = held, epoch
+                best_state = copy.deepcopy(model.state_dict())
         if progress is not None:
-            progress(Progress(epoch, n_epochs, mean_loss, mean_parts, time.perf_counter() - start))
+            progress(
+                Progress(
+                    epoch,
+                    n_epochs,
+                    mean_loss,
+                    mean_parts,
+                    time.perf_counter() - start,
+                    held_out=held,
+                    best_epoch=result.best_epoch,
+                )
+            )
+        if result.best_epoch is not None and epoch - result.best_epoch >= config.patience:
+            result.stopped_early = epoch < n_epochs
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)  # keep the model of the best held-out epoch
     result.seconds = time.perf_counter() - start
     model.eval()
     return result

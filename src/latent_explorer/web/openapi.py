@@ -199,6 +199,8 @@ def _schemas() -> dict[str, Schema]:
         "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
         "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
         "precision": {"type": "string", "enum": list(PRECISIONS)},
+        "patience": {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "holdout": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.5},
     }
     return {
         "Error": _obj(
