@@ -224,3 +224,18 @@ def test_crowded_bands_recounted_in_float64_equal_reference(monkeypatch):
     assert_equals_reference(X, Y, 7, block_size=97)
     X, Y = _near_ties()
     assert_equals_reference(X, Y, 3, block_size=16)
+
+
+def test_quality_meter_forwards_the_pass_progress():
+    # What a measure job forwards: the model projection's estimates, ending exact.
+    from latent_explorer.core.quality import QualityMeter
+
+    X, Y = _clustered(10, 300, 20)
+    labels = np.arange(300) % 3
+    seen: list = []
+    meter = QualityMeter(X, labels)
+    pp = meter.per_point(Y, np.zeros(300), None, on_progress=lambda *a: seen.append(a))
+    done, total, est = seen[-1]
+    assert (done, total) == (300, 300) and isinstance(est, TCEstimates)
+    assert est.trustworthiness.half_width == 0.0
+    assert est.trustworthiness.value == pytest.approx(pp["trustworthiness"].mean(), abs=1e-12)
