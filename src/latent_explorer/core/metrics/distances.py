@@ -271,7 +271,7 @@ class FloatSpace:
         self.points = torch.as_tensor(aug, device=device)
         self._fine: torch.Tensor | None = None
         self._fine_out: torch.Tensor | None = None  # reused: fresh pages cost as much as a product
-        self.settled = 0  # values re-decided exactly (for benchmarks and tests)
+        self.settled = 0  # pairs recomputed by exact_sqdist (for benchmarks and tests)
         self.fine_blocks = 0  # blocks counted again in float64
 
     def fine_block(self, rows: NDArray[np.intp]) -> torch.Tensor:
@@ -311,6 +311,10 @@ class FloatSpace:
         """``E_i`` of `rows` (all when None): ``|D~_il - D_ref_il| <= E_i`` for every ``l``."""
         r = self.rnorm if rows is None else self.rnorm[rows]
         return self._gamma * (r + self._norm_max) ** 2 + self._absolute
+
+    def pair_bound(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        """The bound of single pairs, ``|D~_ij - D_ref_ij| <= E_ij`` (``|u_j|`` in place of U)."""
+        return self._gamma * (self.rnorm[i] + self.rnorm[j]) ** 2 + self._absolute
 
     def exact(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
         """Reference squared distances of pairs ``(i[p], j[p])`` in this space's units."""
