@@ -34,6 +34,7 @@ run: $(STAMP_RUN) $(D3) $(HEXBIN)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
+	node --test tests/js/
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: lint types test

@@ -116,6 +116,26 @@ def check_id(experiment_id: str) -> str:
     return experiment_id
 
 
+def _add_dataset_fingerprint(conn: sqlite3.Connection) -> None:
+    """Migration: experiments record the sha256 of their dataset (Dataset.fingerprint).
+    Idempotent, so it composes with the numbered steps; rows from before it hold NULL."""
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(experiments)")}
+    if "dataset_fingerprint" not in columns:
+        conn.execute("ALTER TABLE experiments ADD COLUMN dataset_fingerprint TEXT")
+
+
+def _check_fingerprint(row: dict[str, Any], dataset: Dataset) -> None:
+    """Refuse to restore on a dataset whose values or labels changed since training."""
+    recorded = row.get("dataset_fingerprint")
+    if recorded and recorded != dataset.fingerprint:
+        raise ValueError(
+            f"dataset {row['dataset']!r} has changed since this experiment was trained (its "
+            f"fingerprint was {recorded[:12]}..., now {dataset.fingerprint[:12]}...): its "
+            "points would be shown with the wrong values and labels. Restore the original "
+            "file, or train a new experiment on the new data"
+        )
+
+
 class StoreError(RuntimeError):
     """The state folder cannot be used (e.g. written by a newer version)."""
 
@@ -165,10 +185,19 @@ class Store:
                     f"({SCHEMA_VERSION}); upgrade latent-explorer or use another --state-dir"
                 )
             # Older versions would be migrated here, one step at a time.
+            _add_dataset_fingerprint(conn)
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def experiments_using(self, dataset: str) -> list[dict[str, Any]]:
+        """Stored experiments built on dataset ``dataset`` (id and creation time, oldest first)."""
+        rows = self._query(
+            "SELECT id, created_at FROM experiments WHERE dataset = ? ORDER BY created_at",
+            (dataset,),
+        )
+        return [dict(r) for r in rows]
 
     def folder(self, experiment_id: str) -> Path:
         """The artifact folder of an experiment (the id is validated first)."""
@@ -201,6 +230,14 @@ class Store:
                     created_at,
                     status,
                 ),
+            )
+        self._record_fingerprint(experiment_id, exp)
+
+    def _record_fingerprint(self, experiment_id: str, exp: Experiment) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE experiments SET dataset_fingerprint = ? WHERE id = ?",
+                (exp.dataset.fingerprint, experiment_id),
             )
 
     def set_status(self, experiment_id: str, status: str, *, error: str | None = None) -> None:
@@ -400,6 +437,7 @@ class Store:
                 f"dataset {row['dataset']!r} now has {dataset.n_samples} points, but this "
                 f"experiment was trained on {row['n_samples']}; restore the original files"
             )
+        _check_fingerprint(row, dataset)
         exp = Experiment(
             dataset,
             row["model"],

@@ -223,7 +223,7 @@ export function createColourBy({ select, legend, state, session, plots }) {
     leg.selectAll("*").remove();
     leg.attr("data-kind", scale ? scale.kind : choice === "class" ? "class" : "loading");
     if (choice === "class") {
-      leg.append("span").attr("class", "note").text("class colours, as in the Classes row below");
+      leg.append("span").attr("class", "note").text("class colours, as in the Classes row over the plots");
       return;
     }
     if (!scale) {

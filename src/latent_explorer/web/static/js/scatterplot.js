@@ -59,6 +59,7 @@ const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on to
 const OUTLINE_MAX = 500; // outline selected points only while they are few (see draw)
 const formatCount = d3.format(",");
 const TRANSITION_MS = 800;
+export const SHAPES = ["disc", "square", "diamond", "ring"];
 const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
 // A colour-by code for a point without a value (drawn in the "unknown" grey).
 export const NO_CODE = 0xffff;
@@ -142,9 +143,16 @@ export function createScatterplot(root, opts = {}) {
   let lastProbe = false; // the last pointer move was reported as a probe of empty space
   const density = createDensityLayer();
   let densityMode = "auto"; // "auto" | "on" | "off" (setDensity)
+  let shapes = null; // a shape per palette slot (setShapes), or null: discs
   let dense = false; // the last frame was drawn as density
   let restRows = new Int32Array(0); // unselected rows of a density frame, reused
   let found = null; // Find's matches: {ids: Int32Array, rows: Int32Array | null (this data's rows)}
+
+  // One shape per palette slot, cycling; the last slot ("unknown") is a disc.
+  function shapeList() {
+    if (!shapes) return null;
+    return Array.from(palette, (_, c) => (c === palette.length - 1 ? "disc" : SHAPES[c % SHAPES.length]));
+  }
 
   function foundRows() {
     if (!found.rows) {
@@ -472,7 +480,7 @@ export function createScatterplot(root, opts = {}) {
       const r = pointRadius(n) * Math.min(2.5, Math.sqrt(transform.k)) * dpr;
       const mask = selection && selection.size > 0 ? selection.mask : null;
       const { x, y } = positions();
-      const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
+      const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by, shapes: shapeList() };
       if (under) layer.clearFrom(under);
       else layer.clear(background);
       const W = layer.width;
@@ -757,6 +765,14 @@ export function createScatterplot(root, opts = {}) {
     setEnlarged(on) {
       container.classed("is-enlarged", Boolean(on));
       enlargeButton?.attr("aria-pressed", String(Boolean(on))).text(on ? "Back" : "Enlarge");
+      return api;
+    },
+
+    /** Classes told apart by shape too (disc, square, diamond, ring, in turn), or not. */
+    setShapes(on) {
+      shapes = on ? true : null;
+      container.attr("data-shapes", on ? "on" : null);
+      schedule();
       return api;
     },
 
