@@ -205,11 +205,74 @@ class CreateDataset(Body):
     drop_bad_rows: bool = False
 
 
+# -- answers every route shares: errors and the event stream --------------------------------
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, examples=["unknown_dataset"])
+    message: str = Field(min_length=1, description="names the field, the rule, the value, the fix")
+
+
+class Error(BaseModel):
+    """Every 4xx/5xx answer: a machine code and a message naming the fix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+#: Server-Sent Events of GET /api/experiments/{id}/events, in the order a job sends them.
+EVENT_NAMES = ("progress", "projected", "measured", "done", "error", "cancelled", "idle")
+
+
+class EventData(BaseModel):
+    """The JSON ``data`` of an event: progress {iteration, epoch, epochs, loss, parts};
+    projected, done and cancelled {iteration}; measured {iteration, sampled} (sampled: the
+    quick table on a sample came first); error {iteration, message}; idle {status} when no
+    job ever ran."""
+
+    iteration: int | None = Field(default=None, ge=0)
+    epoch: int | None = Field(default=None, ge=0)
+    epochs: int | None = Field(default=None, ge=0)
+    loss: float | None = None
+    parts: dict[str, float] | None = None
+    sampled: bool | None = None
+    message: str | None = None
+    status: str | None = None
+
+
+def _json_content(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # A string holding JSON: OpenAPI 3.1's contentSchema says which (inlined, no $ref).
+    schema.update(contentMediaType="application/json", contentSchema=model.model_json_schema())
+
+
+class Event(BaseModel):
+    """One Server-Sent Event."""
+
+    event: Literal[EVENT_NAMES]  # type: ignore[valid-type]
+    data: str = Field(json_schema_extra=lambda schema: _json_content(schema, EventData))
+    id: str | None = Field(default=None, pattern="^[0-9]+$")
+
+
+#: The request bodies, as components of the OpenAPI document.
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    CreateExperiment,
+    CreateIteration,
+    DecodeRequest,
+    CreateDataset,
+)
+#: Answers declared here too (the rest of the document still writes its response schemas).
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (Error, Event, EventData)
+
 # -- query strings -------------------------------------------------------------------------------
 
 
 class ListExperimentsQuery(Query):
-    limit: int = Field(default=50, ge=1, le=MAX_EXPERIMENT_LIST)
+    limit: int = Field(
+        default=50, ge=1, le=MAX_EXPERIMENT_LIST, description="at most this many experiments"
+    )
 
 
 class ModelsQuery(Query):
@@ -242,7 +305,9 @@ class IdsQuery(Query):
 
 
 class EmbeddingQuery(Query):
-    format: Literal[EMBEDDING_FORMATS] = "json"  # type: ignore[valid-type]
+    format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
+        default="json", description="json (default) or f32: raw little-endian float32 x then y"
+    )
     fields: str | None = Field(
         default=None,
         max_length=100,
@@ -253,13 +318,17 @@ class EmbeddingQuery(Query):
 
 class NeighboursQuery(Query):
     id: int = Field(ge=0, description="the point whose neighbours to list")
-    k: int = Field(default=10, ge=1, le=MAX_NEIGHBOURS)
-    space: Literal[SPACES] = "original"  # type: ignore[valid-type]
+    k: int = Field(default=10, ge=1, le=MAX_NEIGHBOURS, description="how many (default 10)")
+    space: Literal[SPACES] = Field(  # type: ignore[valid-type]
+        default="original", description="where neighbours are found (default original)"
+    )
 
 
 class PerPointQuery(Query):
-    key: Literal[PER_POINT_KEYS]  # type: ignore[valid-type]
-    format: Literal[EMBEDDING_FORMATS] = "json"  # type: ignore[valid-type]
+    key: Literal[PER_POINT_KEYS] = Field(description="which values")  # type: ignore[valid-type]
+    format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
+        default="json", description="json (default) or f32 bytes"
+    )
 
 
 class NoQuery(Query):

@@ -15,7 +15,7 @@
 import { d3 } from "./d3.js";
 import { api } from "./api.js";
 import { createEmitter } from "./emitter.js";
-import { NO_CODE } from "./scatterplot.js";
+import { NO_CODE } from "./plot-palette.js";
 import { classColors, diverging, sampleRamp, sequential, STEPS } from "./colors.js";
 import { formatValue } from "./format.js";
 

@@ -5,6 +5,7 @@
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
+import { etaSeconds, etaText } from "./eta.js";
 import { formatLoss } from "./format.js";
 import { repetitionText } from "./repeat-control.js";
 
@@ -28,6 +29,7 @@ export function createProgressPanel(root) {
   let frame = 0;
   let what = ""; // "iteration K (all points)" or "iteration K on the selection"
   let live = false; // a job is shown (start .. finish), not a stored history
+  let clock = null; // {startMs, startDone}: the first progress event of the job shown (ETA)
 
   const describe = (kind, iteration) =>
     kind === "initial" ? "iteration 0 (all points)" : `iteration ${iteration ?? ""} on the selection`;
@@ -82,6 +84,7 @@ export function createProgressPanel(root) {
     /** A job starts (or a page reload joins one): clears the curve. */
     start({ kind, iteration, epochs: total }) {
       losses = [];
+      clock = null;
       epochs = total || 0;
       root.hidden = false;
       live = true;
@@ -106,7 +109,15 @@ export function createProgressPanel(root) {
             .map(([k, v]) => `${k} ${formatLoss(v)}`)
             .join(", ")
         : "";
-      text.text(`${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
+      // Time left at the pace so far (eta.js); repetitions of a "× N" Submit count as one run.
+      const done = ((p.repetition || 1) - 1) * epochs + p.epoch;
+      const total = (p.repetitions || 1) * epochs;
+      const now = performance.now();
+      if (!clock || done < clock.startDone) clock = { startMs: now, startDone: done };
+      const left = etaText(etaSeconds({ ...clock, nowMs: now, done, total }));
+      text.text(
+        `${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}${left ? ` · ${left}` : ""}`,
+      );
       schedule();
     },
 
