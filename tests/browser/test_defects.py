@@ -152,3 +152,28 @@ def test_exported_figures_have_title_axes_legend_and_caption(browser, server_url
     w, h = struct.unpack(">II", png[16:24])  # the IHDR chunk
     assert (w, h) == (round(width * 2), round(height * 2))  # twice the figure's size
     page.context.close()
+
+
+def test_a_running_job_shows_progress_time_left_and_a_cancel_that_says_what_it_does(
+    page, server_url
+):
+    page.goto(server_url + "/")
+    wait_until(page, "document.querySelectorAll('#dataset-select option').length >= 5")
+    page.select_option("#dataset-select", "digits")
+    page.click("details#train-settings > summary")
+    page.fill("#param-epochs", "5000")
+    page.click("#train-button")
+    wait_until(page, f"{HOOK}.status === 'training'")
+    # Progress with the time left at the pace so far, and a bar with a name and a value.
+    wait_until(
+        page,
+        "document.querySelector('#progress-panel .progress-text').textContent.includes(' left')",
+        timeout=60_000,
+    )
+    assert int(page.get_attribute("#progress", "aria-valuenow")) >= 2
+    assert page.get_attribute("#progress", "aria-valuemax") == "5000"
+    title = page.get_attribute("#cancel-button", "title")
+    assert title and title.startswith("Stop") and "kept" in title
+    page.click("#cancel-button")
+    wait_until(page, f"{HOOK}.status === 'cancelled'", timeout=30_000)
+    assert "ancel" in page.inner_text("#progress-panel")

@@ -389,7 +389,7 @@ export function createScatterplot(root, opts = {}) {
 
   // Equal units on both axes, so distances in the picture are distances in the latent space.
   function updateBaseScales() {
-    setBase(data && data.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
+    setBase(data?.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
   }
 
   function setBase({ cx, cy, half }) {
@@ -663,7 +663,7 @@ export function createScatterplot(root, opts = {}) {
      * of `colors` per point, NO_CODE or beyond the array: none, drawn grey). null: classes.
      */
     setColoring(next) {
-      coloring = next && next.codes && next.colors?.length ? next : null;
+      coloring = next?.codes && next.colors?.length ? next : null;
       recolor();
       updatePalette();
       schedule();
@@ -672,7 +672,7 @@ export function createScatterplot(root, opts = {}) {
 
     /** {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points, or null. */
     setMarks(next) {
-      marks = next && next.ids ? next : null;
+      marks = next?.ids ? next : null;
       schedule();
       return api;
     },
@@ -690,7 +690,7 @@ export function createScatterplot(root, opts = {}) {
 
     /** Points matched by Find (ids), ringed in every plot that shows them; null: none. */
     setFound(ids) {
-      found = ids && ids.length ? { ids: Int32Array.from(ids), rows: null } : null;
+      found = ids?.length ? { ids: Int32Array.from(ids), rows: null } : null;
       schedule();
       return api;
     },
@@ -740,7 +740,7 @@ export function createScatterplot(root, opts = {}) {
       return [box.left + px, box.top + py];
     },
     iteration: () => (data ? data.iteration : null),
-    hasData: () => Boolean(data && data.n),
+    hasData: () => Boolean(data?.n),
     transitionRunning: () => Boolean(anim),
 
     /**
