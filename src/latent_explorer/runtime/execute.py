@@ -269,7 +269,10 @@ def _train(
         if watch.cancel.is_set():
             raise TrainingCancelled("cancelled after the last epoch")
         store.save_iteration(job.experiment_id, it)
-        events.append(stream, "projected", {"job_id": job.id, "iteration": it.index})
+        projected: dict[str, Any] = {"job_id": job.id, "iteration": it.index}
+        if repeat > 1:  # the page stays "training" until the last repetition is projected
+            projected.update(repetition=repetition, repetitions=repeat)
+        events.append(stream, "projected", projected)
         _queue_measure(job, it.index, store=store, events=events, submit=submit)
         parent = it.index
 

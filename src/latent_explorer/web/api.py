@@ -331,7 +331,16 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
     selection = Selection(ids, method=how.method, params=how.params)
     registry = current_registry()
     after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
-    job = registry.start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
+    if wanted.repeat > 1 and mode != "finetune":
+        raise ApiError(
+            400,
+            "bad_repeat",
+            f"repeat ({wanted.repeat}) chains fine-tunes, but mode is {mode!r}: {wanted.repeat} "
+            "models from scratch would not build on each other; use mode 'finetune' or repeat 1",
+        )
+    job = registry.start_retrain(
+        session, selection, parent=parent, mode=mode, epochs=epochs, repeat=wanted.repeat
+    )
     return jsonify(
         {
             "iteration": job.iteration,

@@ -65,11 +65,16 @@ export function createJobFollower({ state, session, progress, errors, view }) {
             progress.update(p);
           }
         },
-        projected({ iteration }) {
+        projected({ iteration, repetition, repetitions }) {
           if (!current()) return;
-          training = false;
-          progress.measuring({ iteration });
-          state.set({ job: { ...state.get().job, iteration, phase: "measuring" } });
+          // A repeated Submit ("× N") projects each repetition; the job trains on after all
+          // but the last, so the page stays "training" (Submit off, Cancel on) until then.
+          training = repetitions > repetition;
+          if (!training) {
+            progress.measuring({ iteration });
+            state.set({ job: { ...state.get().job, iteration, phase: "measuring" } });
+          }
+          // Each repetition is drawn as it comes: plot 3 moves from the one before.
           projection = showProjected(iteration, mine);
         },
         async measured({ iteration, sampled }) {

@@ -38,6 +38,7 @@ import { createSelectionUndo } from "./selection-undo.js";
 import { createPlotEnlarge } from "./plot-enlarge.js";
 import { createFind } from "./find.js";
 import { createForgettingView } from "./forgetting-view.js";
+import { createRepeatControl } from "./repeat-control.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
 // --- end insight ---
@@ -52,8 +53,7 @@ const errors = createErrorBanner(document.getElementById("error"), {
 const controls = createTrainControls();
 const toolbar = createSelectionToolbar();
 const submitForm = createSubmitForm();
-// "× N" joins the form once POST .../iterations takes `repeat` (after the runtime's jobs land).
-const repeatControl = null;
+const repeatControl = createRepeatControl();
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
