@@ -88,8 +88,10 @@ def test_legacy_rows_survive_the_upgrade(index_url):
         assert current_version(conn) == LATEST
         exp = conn.execute(sa.select(ix.experiments)).one()
         assert exp.id == EXPERIMENT["id"] and exp.dataset_fingerprint is None
+        assert "status" not in exp._mapping  # derived from the jobs now
         it = conn.execute(sa.select(ix.iterations)).one()
         assert (it.idx, it.epochs, it.losses, it.train_seconds) == (0, 20, "[1.0, 0.5]", 1.5)
+        assert it.metrics_sampled is False
         jobs = conn.execute(sa.select(ix.jobs).order_by(ix.jobs.c.id)).all()
     engine.dispose()
     assert [j.id for j in jobs] == ["0" * 31 + "1", "0" * 31 + "2"]
@@ -216,7 +218,7 @@ def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path):
     engine = open_index(f"sqlite:///{path}")
     with engine.connect() as c:
         assert current_version(c) == LATEST
-        assert c.execute(sa.select(ix.experiments.c.status)).scalar() == "ready"
+        assert c.execute(sa.select(ix.experiments.c.dataset)).scalar() == "wine"
         job = c.execute(sa.select(ix.jobs)).one()
     engine.dispose()
     assert (job.id, job.kind, job.state, job.error) == ("0" * 31 + "1", "train", "failed", "boom")
