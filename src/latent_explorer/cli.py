@@ -1,4 +1,4 @@
-"""Command line: ``latent-explorer serve | datasets | train | retrain``."""
+"""Command line: ``latent-explorer serve | worker | datasets | train | retrain``."""
 
 from __future__ import annotations
 
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_common(serve, threads_default="1")
 
+    _add_worker(sub)
+
     ds = sub.add_parser("datasets", help="list datasets with size and availability")
     ds.add_argument("--data-dir", default=None)
     ds.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -89,6 +91,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_worker(sub: Any) -> None:
+    worker = sub.add_parser(
+        "worker", help="run jobs for a team server (a Celery worker on Redis; see README)"
+    )
+    worker.add_argument("--broker", required=True, help="the Celery broker: redis://HOST:6379/0")
+    worker.add_argument(
+        "--database",
+        required=True,
+        help="the index shared with the server: postgresql+psycopg://USER@HOST/DB",
+    )
+    worker.add_argument(
+        "--artifacts",
+        default=None,
+        help="arrays and weights shared with the server: s3://BUCKET/PREFIX (S3 settings from "
+        "AWS_* variables, e.g. AWS_ENDPOINT_URL; default: the state folder)",
+    )
+    worker.add_argument(
+        "--events", default=None, help="Redis URL of the progress streams (default: --broker)"
+    )
+    worker.add_argument(
+        "--state-dir",
+        default=None,
+        help="uploaded datasets, shared with the server (also LATENT_EXPLORER_STATE)",
+    )
+    worker.add_argument(
+        "--data-dir", default=None, help="folder with dataset files (also LATENT_EXPLORER_DATA)"
+    )
+    worker.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs at once, one process each (default: one per GPU, else 1)",
+    )
+    worker.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help=f"torch threads per job (default: ${THREADS_ENV} or 1)",
+    )
+    worker.add_argument("--name", default=None, help="the worker's Celery node name")
+    worker.add_argument("--loglevel", default="INFO")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from .core.datasets import DatasetError, DatasetUnavailable
@@ -128,6 +174,30 @@ def cmd_serve(args: argparse.Namespace) -> int:
     print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
     # threaded: training jobs run in background threads while requests keep being served.
     app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A team worker: takes job ids from the broker and runs them against the shared store."""
+    from .runtime.celery_backend import TeamConfig, run_worker
+    from .web import resolve_state_dir
+
+    if args.concurrency is not None and args.concurrency < 1:
+        raise ValueError(f"--concurrency ({args.concurrency}) must be at least 1")
+    threads = args.torch_threads
+    if threads is None:
+        threads = int(os.environ.get(THREADS_ENV) or 1)
+    config = TeamConfig(
+        broker=args.broker,
+        database=args.database,
+        artifacts=args.artifacts,
+        events=args.events,
+        state_dir=str(resolve_state_dir(args.state_dir)),
+        data_dir=args.data_dir or os.environ.get("LATENT_EXPLORER_DATA"),
+        device=args.device,
+        threads=threads,
+    )
+    run_worker(config, concurrency=args.concurrency, name=args.name, loglevel=args.loglevel)
     return 0
 
 
@@ -359,6 +429,7 @@ COMMANDS = {
     "datasets": cmd_datasets,
     "train": cmd_train,
     "retrain": cmd_retrain,
+    "worker": cmd_worker,
 }
 
 
