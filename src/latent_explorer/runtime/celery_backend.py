@@ -32,12 +32,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery
 
+from ..store.index import default_url
 from .events import EventLog
 
 if TYPE_CHECKING:
@@ -71,6 +73,44 @@ class TeamConfig:
     @property
     def events_url(self) -> str:
         return self.events or self.broker
+
+
+def store_urls(config: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(database URL, artifacts root) from the app config, then ``LATENT_EXPLORER_DATABASE``
+    and ``LATENT_EXPLORER_ARTIFACTS``; None means the state folder's default."""
+    database = config.get("DATABASE") or os.environ.get("LATENT_EXPLORER_DATABASE") or None
+    artifacts = config.get("ARTIFACTS") or os.environ.get("LATENT_EXPLORER_ARTIFACTS") or None
+    return database, artifacts
+
+
+def team_config(config: Mapping[str, Any]) -> TeamConfig | None:
+    """The team backend's settings when the app config (or ``LATENT_EXPLORER_BROKER``) names a
+    broker; None selects the in-process backend."""
+    broker = config.get("BROKER") or os.environ.get("LATENT_EXPLORER_BROKER")
+    if not broker:
+        return None
+    if not str(broker).startswith(("redis://", "rediss://")):
+        raise ValueError(
+            f"broker URL {broker!r} is not supported; use redis://HOST:6379/0 (Redis is both the "
+            "queue and the progress streams)"
+        )
+    database, artifacts = store_urls(config)
+    if database is None or database.startswith("sqlite"):
+        log.warning(
+            "the team backend with a SQLite index works on one machine only; give workers on "
+            "other machines a shared --database postgresql+psycopg://..."
+        )
+    return TeamConfig(
+        broker=str(broker),
+        database=database or default_url(config["STATE_DIR"]),
+        artifacts=artifacts,
+        state_dir=str(config["STATE_DIR"]),
+        data_dir=config.get("DATA_DIR"),
+        events=config.get("EVENTS") or os.environ.get("LATENT_EXPLORER_EVENTS") or None,
+        device=config.get("DEVICE", "auto"),
+        threads=config.get("TORCH_THREADS"),
+        wall_seconds=float(config.get("MAX_WALL_SECONDS") or 3_600),
+    )
 
 
 def make_celery(config: TeamConfig) -> Celery:
