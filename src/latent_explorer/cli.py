@@ -46,7 +46,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where experiments and uploads are kept (also LATENT_EXPLORER_STATE)",
     )
-    _add_common(serve, threads_default="1")
+    p = serve
+    p.add_argument(
+        "--data-dir", default=None, help="folder with dataset files (also LATENT_EXPLORER_DATA)"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=48,
+        help="request threads of the WSGI server (waitress); each open event stream holds "
+        "one, so event streams are capped at this minus 16 (default: 48)",
+    )
+    p.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help=f"torch threads of each job worker (default: ${THREADS_ENV} or 1)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="job worker processes, i.e. jobs running at once; the rest queue "
+        "(default: LATENT_EXPLORER_MAX_WORKERS, else 2 to 4 by the cores)",
+    )
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
 
     _add_worker(sub)
 
@@ -159,9 +183,17 @@ def _threads(args: argparse.Namespace, default: int | None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web import create_app
+    """Serve through waitress (a production WSGI server, pure Python); jobs run in worker
+    processes (runtime/inprocess.py), so requests never wait behind the model."""
+    import waitress
 
-    _threads(args, 1)
+    from .web import close_app, create_app
+
+    if args.threads < 4:
+        raise ValueError(f"--threads ({args.threads}) must be at least 4")
+    torch_threads = args.torch_threads
+    if torch_threads is None:
+        torch_threads = int(os.environ.get(THREADS_ENV) or 1)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"WARNING: binding to {args.host} exposes the explorer to your network. "
@@ -169,11 +201,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     app = create_app(
-        {"DATA_DIR": args.data_dir, "DEVICE": args.device, "STATE_DIR": args.state_dir}
+        {
+            "DATA_DIR": args.data_dir,
+            "DEVICE": args.device,
+            "STATE_DIR": args.state_dir,
+            "TORCH_THREADS": torch_threads,
+            "MAX_WORKERS": args.workers,
+            "MAX_STREAMS": max(1, args.threads - 16),
+        }
     )
     print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
-    # threaded: training jobs run in background threads while requests keep being served.
-    app.run(host=args.host, port=args.port, debug=False, use_reloader=False, threaded=True)
+    try:
+        waitress.serve(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            # Read ahead on each connection so a closed tab is noticed while its event
+            # stream waits (waitress.client_disconnected), freeing the thread at once.
+            channel_request_lookahead=1,
+            ident="latent-explorer",
+        )
+    finally:
+        close_app(app)
     return 0
 
 

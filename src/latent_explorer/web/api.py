@@ -5,12 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from ..core.datasets import DatasetError, DatasetUnavailable, list_datasets, load_dataset
 from ..core.experiment import Experiment
@@ -19,8 +18,8 @@ from ..core.selection import SELECTION_METHODS, Selection, validate_ids
 from ..core.training import TRAIN_MODES, TrainConfig, decode, default_config, reconstruct
 from .errors import ApiError
 from .exports import attachment, csv_cell, download_name
-from .jobs import JobConflict
 from .sessions import Session, current_registry, iteration_or_404
+from .streams import RETRY_AFTER_S, StreamRefused, StreamSlots, follow
 from .uploads import is_user_dataset, user_store  # uploaded datasets ("user:...")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -164,12 +163,28 @@ def create_experiment():  # type: ignore[no-untyped-def]
         device=current_app.config["DEVICE"],
         metric_sample_size=current_app.config["METRIC_SAMPLE_SIZE"],
     )
-    session = current_registry().create(exp)
-    current_registry().start_initial(session)
-    return jsonify({"id": session.id, "status": "training"}), 202
+    registry = current_registry()
+    session = registry.create(exp)
+    after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
+    job = registry.start_initial(session)
+    return jsonify(
+        {
+            "id": session.id,
+            "status": "training",
+            "job": registry.job_json(job),
+            "events_after": after,
+        }  # fmt: skip
+    ), 202
 
 
 def _experiment_json(session: Session) -> dict[str, Any]:
+    """The summary a page polls: the large, slow-changing part is built once per version of
+    the experiment (a new iteration or metrics); only the job status is read per request."""
+    static = session.cached("summary", lambda: _experiment_static(session))
+    return {**static, **current_registry().status(session)}
+
+
+def _experiment_static(session: Session) -> dict[str, Any]:
     exp = session.experiment
     ds = exp.dataset
     info = _info_json(_dataset_info(ds.name))
@@ -189,7 +204,6 @@ def _experiment_json(session: Session) -> dict[str, Any]:
         "model": exp.model_kind,
         "config": exp.config.to_dict(),
         "device": exp.device,
-        **current_registry().status(session),
         "iterations": summaries,
     }
 
@@ -234,41 +248,74 @@ def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/events")
 def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = current_registry().get(experiment_id)
-    job = current_registry().jobs.current(session.id)
-    start = _last_event_id()
-
-    def stream() -> Iterator[str]:
-        # Browsers reconnect on their own; tell them to wait 2 s rather than hammer.
-        yield "retry: 2000\n\n"
-        if job is None:
-            yield _sse("idle", {"status": "ready" if session.experiment.iterations else "idle"})
-            return
-        for index, event in job.follow(start=start):
-            if event is None:
-                yield ": keep-alive\n\n"
-                continue
-            yield _sse(event.name, event.data, event_id=index + 1)
-
+    """Server-Sent Events of the experiment's jobs (see web/streams.py): replay after
+    ``Last-Event-ID`` or ``?after=``, heartbeats, an idle timeout, capped per experiment and
+    in total."""
+    registry = current_registry()
+    session = registry.get(experiment_id)
+    after = _last_event_id()
+    slots = _stream_slots()
+    try:
+        slots.acquire(session.id)
+    except StreamRefused as exc:
+        response = jsonify({"error": {"code": "too_many_streams", "message": exc.message}})
+        response.status_code = exc.status
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+    disconnected = request.environ.get("waitress.client_disconnected", lambda: False)
+    body = follow(
+        lambda after, timeout: registry.events.read(session.id, after, timeout),
+        lambda: bool(registry.store.jobs_for(session.id, active=True, limit=1)),
+        after=after,
+        disconnected=disconnected,
+        release=lambda: slots.release(session.id),
+    )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(stream()), mimetype="text/event-stream", headers=headers)
+    return Response(body, mimetype="text/event-stream", headers=headers)
+
+
+def _stream_slots() -> StreamSlots:
+    slots = current_app.extensions.get("latent_explorer.streams")
+    if slots is None:
+        limits = current_registry().limits
+        slots = current_app.extensions.setdefault(
+            "latent_explorer.streams",
+            StreamSlots(per_experiment=limits.streams_per_experiment, total=limits.streams),
+        )
+    return slots
 
 
 def _last_event_id() -> int:
-    raw = request.headers.get("Last-Event-ID", "0")
-    return int(raw) if raw.isdigit() else 0
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
+    return int(raw) if raw.isdigit() and len(raw) < 18 else 0
 
 
-def _sse(name: str, data: dict[str, Any], *, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str):  # type: ignore[no-untyped-def]
+    registry = current_registry()
+    job = registry.job(job_id)
+    queue = registry.store.queued_jobs() if job.state == "queued" else None
+    return jsonify(registry.job_json(job, queue))
+
+
+@bp.delete("/jobs/<job_id>")
+def cancel_job_by_id(job_id: str):  # type: ignore[no-untyped-def]
+    """Cancel that job and only it (train or measure); 409 when it already ended."""
+    registry = current_registry()
+    job = registry.cancel(job_id)
+    return jsonify({"cancelled": True, "job": registry.job_json(job)})
 
 
 @bp.delete("/experiments/<experiment_id>/job")
 def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = current_registry().get(experiment_id)
-    if not current_registry().jobs.cancel(session.id):
+    """Cancel the experiment's train job (kept for old pages; prefer DELETE /api/jobs/<id>,
+    which cannot stop a newer job by mistake)."""
+    registry = current_registry()
+    session = registry.get(experiment_id)
+    active = [j for j in registry.store.jobs_for(session.id, active=True) if j.kind == "train"]
+    if not active:
         raise ApiError(409, "no_job", "no training job is running for this experiment")
+    registry.cancel(active[0].id)
     return jsonify({"cancelled": True})
 
 
@@ -312,13 +359,17 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
     if not isinstance(params, dict) or len(json.dumps(params)) > 10_000:
         raise ApiError(400, "bad_selection", "selection.params must be a small JSON object")
     selection = Selection(ids, method=how.get("method", "manual"), params=params)
-    try:
-        job = current_registry().start_retrain(
-            session, selection, parent=parent, mode=mode, epochs=epochs
-        )
-    except JobConflict as exc:
-        raise ApiError(409, "job_running", str(exc)) from exc
-    return jsonify({"iteration": job.iteration, "status": "training"}), 202
+    registry = current_registry()
+    after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
+    job = registry.start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
+    return jsonify(
+        {
+            "iteration": job.iteration,
+            "status": "training",
+            "job": registry.job_json(job),
+            "events_after": after,
+        }  # fmt: skip
+    ), 202
 
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/embedding")
