@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: LATENT_EXPLORER_MAX_WORKERS, else 2 to 4 by the cores)",
     )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    _add_team_urls(serve)
 
     _add_worker(sub)
 
@@ -115,25 +116,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_team_urls(p: argparse.ArgumentParser) -> None:
+    """--broker, --database, --artifacts, --events: where a team server's state lives."""
+    p.add_argument(
+        "--broker",
+        default=None,
+        help="run jobs on Celery workers ('latent-explorer worker') through this Redis: "
+        "redis://HOST:6379/0 (also LATENT_EXPLORER_BROKER; default: worker processes here)",
+    )
+    p.add_argument(
+        "--database",
+        default=None,
+        help="the index: postgresql+psycopg://USER@HOST/DB (also LATENT_EXPLORER_DATABASE; "
+        "default: sqlite:///<state-dir>/store.sqlite)",
+    )
+    p.add_argument(
+        "--artifacts",
+        default=None,
+        help="arrays and weights: s3://BUCKET/PREFIX (S3 settings from AWS_* variables, e.g. "
+        "AWS_ENDPOINT_URL; also LATENT_EXPLORER_ARTIFACTS; default: the state folder)",
+    )
+    p.add_argument(
+        "--events",
+        default=None,
+        help="Redis URL of the progress streams (also LATENT_EXPLORER_EVENTS; default: --broker)",
+    )
+
+
 def _add_worker(sub: Any) -> None:
     worker = sub.add_parser(
         "worker", help="run jobs for a team server (a Celery worker on Redis; see README)"
     )
-    worker.add_argument("--broker", required=True, help="the Celery broker: redis://HOST:6379/0")
-    worker.add_argument(
-        "--database",
-        required=True,
-        help="the index shared with the server: postgresql+psycopg://USER@HOST/DB",
-    )
-    worker.add_argument(
-        "--artifacts",
-        default=None,
-        help="arrays and weights shared with the server: s3://BUCKET/PREFIX (S3 settings from "
-        "AWS_* variables, e.g. AWS_ENDPOINT_URL; default: the state folder)",
-    )
-    worker.add_argument(
-        "--events", default=None, help="Redis URL of the progress streams (default: --broker)"
-    )
+    _add_team_urls(worker)
     worker.add_argument(
         "--state-dir",
         default=None,
@@ -208,6 +222,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
             "TORCH_THREADS": torch_threads,
             "MAX_WORKERS": args.workers,
             "MAX_STREAMS": max(1, args.threads - 16),
+            "BROKER": args.broker,
+            "DATABASE": args.database,
+            "ARTIFACTS": args.artifacts,
+            "EVENTS": args.events,
         }
     )
     print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
@@ -232,16 +250,24 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .runtime.celery_backend import TeamConfig, run_worker
     from .web import resolve_state_dir
 
+    for flag in ("broker", "database"):
+        if not getattr(args, flag) and not os.environ.get(f"LATENT_EXPLORER_{flag.upper()}"):
+            raise ValueError(
+                f"--{flag} is required: a worker takes jobs from the team's Redis and shares "
+                "its index (e.g. --broker redis://HOST:6379/0 --database "
+                "postgresql+psycopg://USER@HOST/DB); see README, Team server"
+            )
     if args.concurrency is not None and args.concurrency < 1:
         raise ValueError(f"--concurrency ({args.concurrency}) must be at least 1")
     threads = args.torch_threads
     if threads is None:
         threads = int(os.environ.get(THREADS_ENV) or 1)
+    env = os.environ.get
     config = TeamConfig(
-        broker=args.broker,
-        database=args.database,
-        artifacts=args.artifacts,
-        events=args.events,
+        broker=args.broker or env("LATENT_EXPLORER_BROKER", ""),
+        database=args.database or env("LATENT_EXPLORER_DATABASE", ""),
+        artifacts=args.artifacts or env("LATENT_EXPLORER_ARTIFACTS") or None,
+        events=args.events or env("LATENT_EXPLORER_EVENTS") or None,
         state_dir=str(resolve_state_dir(args.state_dir)),
         data_dir=args.data_dir or os.environ.get("LATENT_EXPLORER_DATA"),
         device=args.device,

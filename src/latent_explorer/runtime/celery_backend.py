@@ -37,12 +37,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from celery import Celery
-
 from ..store.index import default_url
 from .events import EventLog
 
 if TYPE_CHECKING:
+    from celery import Celery
+
     from ..store import Store
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,8 @@ def team_config(config: Mapping[str, Any]) -> TeamConfig | None:
 
 def make_celery(config: TeamConfig) -> Celery:
     """The Celery app of the team backend (the web process only sends with it)."""
+    from celery import Celery  # here: the in-process default never pays for the import
+
     app = Celery("latent_explorer", broker=config.broker, set_as_current=False)
     app.conf.update(
         task_acks_late=True,

@@ -30,7 +30,7 @@ from .events import EventLog
 from .jobs import PRIORITY, Job
 
 if TYPE_CHECKING:
-    from ..web.store import Store
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,7 @@ class DatasetSource:
     state_dir: str
 
     def __call__(self, name: str) -> Dataset:
-        from ..core.datasets import load_dataset
-        from ..core.datasets import USER_PREFIX, UserDatasetStore
+        from ..core.datasets import USER_PREFIX, UserDatasetStore, load_dataset
 
         if name.startswith(USER_PREFIX):
             return UserDatasetStore(Path(self.state_dir) / "datasets").load(name)

@@ -3,8 +3,16 @@ start) and the artifacts (fsspec: a local folder or S3), each chosen by a URL; :
 keeps experiments, iterations and jobs on them."""
 
 from .artifacts import Artifacts
-from .experiments import Store, check_id
+from .experiments import ID_PATTERN, Store, check_id
 from .index import default_url, open_index
 from .migrations import StoreError
 
-__all__ = ["Artifacts", "Store", "StoreError", "check_id", "default_url", "open_index"]
+__all__ = [
+    "ID_PATTERN",
+    "Artifacts",
+    "Store",
+    "StoreError",
+    "check_id",
+    "default_url",
+    "open_index",
+]

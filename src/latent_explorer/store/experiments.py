@@ -78,6 +78,18 @@ class Store(JobsMixin):
     def __getstate__(self) -> dict[str, Any]:  # pragma: no cover - guards a misuse
         raise TypeError("a Store holds connections; pass its URLs to other processes instead")
 
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file of the index; None on a database server."""
+        url = self.engine.url
+        return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+    def folder(self, experiment_id: str) -> Path:
+        """The local artifact folder of an experiment (the id is validated first)."""
+        if not self.artifacts.local:
+            raise ValueError(f"artifacts are not local but at {self.artifacts.root}")
+        return Path(self.artifacts.path(f"experiments/{check_id(experiment_id)}"))
+
     def checkpoint_path(self, experiment_id: str, index: int) -> Path | None:
         """The local file of an iteration's weights; None when artifacts are not local."""
         if not self.artifacts.local:
