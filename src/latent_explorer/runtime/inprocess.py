@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,22 @@ class _QueueEvents:
         raise NotImplementedError("workers only write events")
 
 
+def _exit_with_parent() -> None:
+    """End this worker when the server process dies (even by SIGKILL): an orphan would go on
+    writing to a store that a restarted server has already marked ``interrupted``."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> None:
     """A worker process: take job ids until told to stop (None)."""
     from ..core.training import set_threads
@@ -77,6 +94,7 @@ def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> N
     from .execute import DatasetSource, ExperimentCache, run_job
 
     set_threads(config.threads)
+    _exit_with_parent()
     store = Store(config.state_dir, database=config.database, artifacts=config.artifacts)
     cache = ExperimentCache(
         store, DatasetSource(config.data_dir, config.state_dir), device=config.device
