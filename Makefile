@@ -11,6 +11,7 @@ STAMP_DEV := $(VENV)/.stamp-dev
 NODE_STAMP := node_modules/.stamp
 VENDOR := src/latent_explorer/web/static/vendor
 D3 := $(VENDOR)/d3.min.js
+HEXBIN := $(VENDOR)/d3-hexbin.min.js
 CHROMIUM ?= /usr/bin/chromium
 
 # Tests and CI read the real dataset files from ../shared/datasets when it is there.
@@ -29,10 +30,10 @@ PYTEST_ARGS ?=
 
 .PHONY: run test check lint types bench system-deps clean
 
-run: $(STAMP_RUN) $(D3)
+run: $(STAMP_RUN) $(D3) $(HEXBIN)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP_DEV) $(D3) system-deps
+test: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: lint types test
@@ -44,7 +45,7 @@ lint: $(STAMP_DEV)
 types: $(STAMP_DEV)
 	$(BIN)/mypy src
 
-bench: $(STAMP_DEV) $(D3) system-deps
+bench: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
 	$(BIN)/python benchmarks/run_all.py
 
 $(VENV)/bin/python:
@@ -68,6 +69,11 @@ $(NODE_STAMP): package.json package-lock.json
 $(D3): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/d3/dist/d3.min.js $(D3)
+
+# d3-hexbin (the density mode's hexagons) is a UMD script too; it adds d3.hexbin to window.d3.
+$(HEXBIN): $(NODE_STAMP)
+	mkdir -p $(VENDOR)
+	cp node_modules/d3-hexbin/build/d3-hexbin.min.js $(HEXBIN)
 
 # System packages the tests need: Chromium for the browser tests, Debian's Fashion-MNIST
 # (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests, and redis-server

@@ -4,18 +4,25 @@ Usage::
 
     python benchmarks/bench_metrics.py [--quick] [--sizes N ...] [--threads N] [--json PATH]
 
-For n = 2,000, 5,000 and 10,000 points of 784-D data (MNIST test images when the files are
-found, else structured synthetic data) with a 2-D PCA projection, it times
-``sklearn.manifold.trustworthiness`` twice (T, and C as T with the spaces swapped) against one
-call of ``trustworthiness_continuity`` (T and C together) and compares peak memory. Then it
-runs ours alone at n = 70,000 (MNIST-like: the 10,000 test images repeated with pixel noise).
-``--quick`` stops after 2,000 and 5,000 points; ``--sizes`` picks the sizes (no 70k run
-unless 70000 is among them), e.g. ``--sizes 5000 --repeat 3`` to watch one case closely.
+One run reports what issue 13 asks, as absolute figures and ratios measured in the same run:
 
-Every case runs in a fresh ``spawn`` subprocess that loads its inputs from ``.npy`` files,
-so the reported peak RSS (``ru_maxrss``) belongs to that case alone; the RSS after loading
-the inputs is reported too, so the metric's own share is visible. Nothing is asserted:
-timings on a shared 2-core machine vary by 10-20 %.
+- n = 5,000 and 10,000 points of random 784-d float32 data with a random and a PCA 2-D
+  projection: ``sklearn.manifold.trustworthiness`` twice (T, and C as T with the spaces
+  swapped) against one call of ours, at 1 thread and at 2 (``--threads``), with peak memory;
+- n = 70,000 x 784 8-bit images (the 10,000 MNIST test images repeated with integer pixel
+  noise, scaled to [0, 1] as a model sees them) with a 2-D PCA: ours at 2 threads and at 1;
+- n = 70,000 x 784 float data (the same images plus float noise, so not 8-bit): ours;
+- exactness: every case's per-point T and C are compared for equality with a float64
+  reference from direct pairwise distances (``((x_i - x) ** 2).sum(axis=1)``, ranks =
+  1 + strictly closer, neighbours by distance then index; 8-bit data on its levels): on
+  every row at n <= 5,000, on 200 seeded random rows above (a full direct reference at
+  70,000 is 4e12 operations).
+
+``--quick`` runs only n = 5,000 at the chosen thread count; ``--sizes`` picks the compared
+sizes (70000 among them runs the large cases). Every case runs in a fresh ``spawn``
+subprocess that loads its inputs from ``.npy`` files, so the reported peak RSS
+(``ru_maxrss``) belongs to that case alone. Nothing is asserted: timings on a shared 2-core
+machine vary a lot; compare the ratios.
 """
 
 from __future__ import annotations
@@ -36,10 +43,11 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SIZES = (2_000, 5_000, 10_000)
-QUICK_SIZES = (2_000, 5_000)
+SIZES = (5_000, 10_000)
 LARGE = 70_000
 N_NEIGHBORS = 7
+CHECK_ROWS = 200  # rows checked against the direct reference above FULL_CHECK points
+FULL_CHECK = 5_000
 MNIST_IMAGES = "mnist/t10k-images-idx3-ubyte.gz"
 
 
@@ -48,50 +56,69 @@ def _data_dir() -> Path:
     return Path(env) if env else REPO.parent / "shared" / "datasets"
 
 
-def _load_mnist() -> np.ndarray | None:
-    """The 10,000 MNIST test images as float64 in [0, 1], or None when the file is absent."""
+def _load_mnist_levels() -> np.ndarray | None:
+    """The 10,000 MNIST test images as uint8 levels, or None when the file is absent."""
     path = _data_dir() / MNIST_IMAGES
     if not path.is_file():
         return None
     with gzip.open(path, "rb") as fh:
         raw = fh.read()
     # IDX format: 16-byte header (magic, count, rows, cols), then uint8 pixels.
-    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 784) / 255.0
+    return np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(-1, 784)
 
 
-def _synthetic(n: int, seed: int) -> np.ndarray:
-    """Low-rank clustered structure plus noise in 784-D: neighbourhoods are meaningful."""
+def _load_mnist() -> np.ndarray | None:
+    """The 10,000 MNIST test images as float64 in [0, 1] (kept for other benchmarks)."""
+    levels = _load_mnist_levels()
+    return None if levels is None else levels / 255.0
+
+
+def _synthetic_levels(n: int, seed: int) -> np.ndarray:
+    """Blob-like 8-bit images when MNIST is absent."""
     rng = np.random.default_rng(seed)
-    centres = rng.normal(scale=3.0, size=(10, 20))
-    latent = centres[rng.integers(0, 10, n)] + rng.normal(size=(n, 20))
-    mixing = rng.normal(size=(20, 784)) / np.sqrt(20)
-    return np.tanh(latent @ mixing) + 0.3 * rng.normal(size=(n, 784))
+    protos = rng.integers(0, 256, size=(10, 784))
+    return np.clip(protos[rng.integers(0, 10, n)] + rng.normal(scale=40, size=(n, 784)), 0, 255)
 
 
-def make_data(n: int, source: str, seed: int = 0) -> np.ndarray:
-    """n x 784 float64 data: MNIST test images (repeated with noise beyond 10,000) or synthetic."""
-    if source == "synthetic":
-        return _synthetic(n, seed)
-    images = _load_mnist()
-    assert images is not None
-    if n <= len(images):
-        return images[np.random.default_rng(seed).permutation(len(images))[:n]]
-    # Beyond the 10,000 test images: repeat them with pixel noise, so there are no exact
-    # duplicates and neighbourhoods still look like MNIST's.
+def images_8bit(n: int, seed: int = 0) -> np.ndarray:
+    """n x 784 8-bit images scaled to [0, 1] in float32: MNIST test images repeated with
+    integer pixel noise (no exact duplicates), or synthetic blobs."""
     rng = np.random.default_rng(seed)
-    reps = -(-n // len(images))
-    parts = [images] + [
-        np.clip(images + rng.normal(scale=0.1, size=images.shape), 0.0, 1.0)
-        for _ in range(reps - 1)
-    ]
-    return np.concatenate(parts)[:n]
+    base = _load_mnist_levels()
+    if base is None:
+        levels = _synthetic_levels(n, seed)
+    else:
+        reps = -(-n // len(base))
+        parts = [base.astype(np.float64)] + [
+            np.clip(np.rint(base + rng.normal(scale=20.0, size=base.shape)), 0, 255)
+            for _ in range(reps - 1)
+        ]
+        levels = np.concatenate(parts)[:n]
+    return (levels / 255.0).astype(np.float32)
+
+
+def images_float(n: int, seed: int = 1) -> np.ndarray:
+    """The same images plus small float noise: float32 data that is not 8-bit."""
+    rng = np.random.default_rng(seed)
+    X = images_8bit(n)
+    X += rng.normal(scale=0.01, size=X.shape).astype(np.float32)
+    return X
+
+
+def random_float(n: int, seed: int = 2) -> np.ndarray:
+    return np.random.default_rng(seed).random((n, 784), dtype=np.float32)
 
 
 def pca_2d(X: np.ndarray) -> np.ndarray:
     """2-D PCA projection (principal axes fitted on at most 5,000 rows)."""
+    X = np.asarray(X, dtype=np.float64)
     centred = X - X.mean(axis=0)
     _, _, vt = np.linalg.svd(centred[:5000], full_matrices=False)
     return centred @ vt[:2].T
+
+
+def random_2d(n: int, seed: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, 2))
 
 
 def _rss_now_mb() -> float:
@@ -105,6 +132,31 @@ def _rss_now_mb() -> float:
 def _peak_rss_mb() -> float:
     # ru_maxrss is in KiB on Linux.
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reference_rows(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """Per-point (t_i, c_i) of `rows` from direct float64 distances (the definition)."""
+    from latent_explorer.core.metrics import eight_bit_codes
+
+    levels = eight_bit_codes(X)
+    A = (levels if levels is not None else X).astype(np.float64)
+    B = np.asarray(Y, dtype=np.float64)
+    n = A.shape[0]
+    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+    out = np.empty((rows.size, 2))
+    step = max(1, 2**22 // A.shape[1])
+    for r, i in enumerate(rows):
+        dx = np.empty(n)
+        for a in range(0, n, step):
+            dx[a : a + step] = ((A[i] - A[a : a + step]) ** 2).sum(axis=1)
+        dy = ((B[i] - B) ** 2).sum(axis=1)
+        dx[i] = dy[i] = np.inf
+        pen = []
+        for ranked, other in ((dx, dy), (dy, dx)):
+            nn = np.argsort(other, kind="stable")[:k]
+            pen.append(sum(max(1 + int(np.count_nonzero(ranked < ranked[j])) - k, 0) for j in nn))
+        out[r] = 1.0 - np.array(pen) * scale
+    return out
 
 
 def _child(which: str, x_path: str, y_path: str, threads: int, device: str, queue: Any) -> None:
@@ -134,14 +186,27 @@ def _child(which: str, x_path: str, y_path: str, threads: int, device: str, queu
             out["C"] = float(trustworthiness(Y, X, n_neighbors=N_NEIGHBORS))
             out["time_C_s"] = time.perf_counter() - t1
             out["time_s"] = out["time_T_s"] + out["time_C_s"]
+            out["peak_rss_mb"] = _peak_rss_mb()
         else:
             t0 = time.perf_counter()
             res = trustworthiness_continuity(
-                X, Y, n_neighbors=N_NEIGHBORS, device=device, n_threads=threads
+                X, Y, n_neighbors=N_NEIGHBORS, device=device, n_threads=threads, per_point=True
             )
             out["time_s"] = time.perf_counter() - t0
+            out["peak_rss_mb"] = _peak_rss_mb()
             out["T"], out["C"] = res.trustworthiness, res.continuity
-        out["peak_rss_mb"] = _peak_rss_mb()
+            n = X.shape[0]
+            if n <= FULL_CHECK:
+                rows = np.arange(n)
+            else:
+                rows = np.sort(np.random.default_rng(0).choice(n, CHECK_ROWS, replace=False))
+            ref = reference_rows(X, Y, rows, N_NEIGHBORS)
+            assert res.local_trustworthiness is not None and res.local_continuity is not None
+            ours = np.column_stack([res.local_trustworthiness[rows], res.local_continuity[rows]])
+            out["rows_checked"] = int(rows.size)
+            out["rows_different"] = int(np.count_nonzero(np.any(ours != ref, axis=1)))
+            # Every row equal gives equal global values: both are means of the same numbers.
+            out["all_rows_checked"] = bool(rows.size == n)
         out["metric_rss_mb"] = out["peak_rss_mb"] - loaded
         queue.put(out)
     except BaseException as exc:  # report, do not hang the parent
@@ -170,13 +235,14 @@ def run_case(which: str, X: np.ndarray, Y: np.ndarray, threads: int, device: str
     return result
 
 
-def machine_info(threads: int, device: str) -> dict:
+def machine_info(threads: list[int], device: str) -> dict:
     import torch
 
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
         "cpu_count": os.cpu_count(),
+        "load_average": os.getloadavg(),
         "python": platform.python_version(),
         "torch": torch.__version__,
         "numpy": np.__version__,
@@ -186,131 +252,106 @@ def machine_info(threads: int, device: str) -> dict:
     }
 
 
-def _fmt(v: Any, spec: str) -> str:
-    return format(v, spec) if isinstance(v, (int, float)) else str(v)
+def _exact(ours: dict) -> str:
+    if "rows_checked" not in ours:
+        return "-"
+    return f"{ours['rows_checked'] - ours['rows_different']}/{ours['rows_checked']} rows equal"
 
 
-def compare(n: int, source: str, threads: int, device: str) -> dict[str, Any]:
-    """Time sklearn and ours on the same n points and print one row of the table."""
-    X = make_data(n, source)
-    Y = pca_2d(X)
+def compare(n: int, projection: str, threads: int, device: str) -> dict[str, Any]:
+    """Time sklearn and ours on the same random float32 data; print one row of the table."""
+    X = random_float(n)
+    Y = pca_2d(X) if projection == "pca" else random_2d(n)
     sk = run_case("sklearn", X, Y, threads, device)
     ours = run_case("ours", X, Y, threads, device)
-    row: dict[str, Any] = {"n": n, "d": X.shape[1], "sklearn": sk, "ours": ours}
+    row: dict[str, Any] = {
+        "n": n, "projection": projection, "threads": threads, "sklearn": sk, "ours": ours,
+    }  # fmt: skip
     if "error" in sk or "error" in ours:
-        print(f"{n:>7} | sklearn: {sk.get('error', 'ok')}; ours: {ours.get('error', 'ok')}")
+        print(f"{n:>6} {projection:>6} {threads}t | sklearn: {sk.get('error', 'ok')}; "
+              f"ours: {ours.get('error', 'ok')}", flush=True)  # fmt: skip
         return row
     row["speedup"] = sk["time_s"] / ours["time_s"]
-    row["memory_ratio"] = sk["peak_rss_mb"] / ours["peak_rss_mb"]
+    row["memory_ratio"] = ours["metric_rss_mb"] / max(sk["metric_rss_mb"], 1.0)
     row["abs_diff_T"] = abs(sk["T"] - ours["T"])
     row["abs_diff_C"] = abs(sk["C"] - ours["C"])
     print(
-        f"{n:>7} | {sk['time_s']:>9.2f} {ours['time_s']:>7.2f} {row['speedup']:>6.1f}x | "
-        f"{sk['peak_rss_mb']:>7.0f} {ours['peak_rss_mb']:>7.0f} "
-        f"{row['memory_ratio']:>5.1f}x | {row['abs_diff_T']:>8.1e} "
-        f"{row['abs_diff_C']:>8.1e} | {ours['T']:>8.5f} {ours['C']:>8.5f}",
+        f"{n:>6} {projection:>6} {threads}t | {sk['time_s']:>8.2f} {ours['time_s']:>7.2f} "
+        f"{row['speedup']:>6.1f}x | {sk['metric_rss_mb']:>6.0f} {ours['metric_rss_mb']:>6.0f} "
+        f"{row['memory_ratio']:>5.2f} | {row['abs_diff_T']:>7.1e} {row['abs_diff_C']:>7.1e} | "
+        f"{_exact(ours)}",
         flush=True,
     )
     return row
 
 
+def large(kind: str, threads: int, device: str) -> dict[str, Any]:
+    X = images_8bit(LARGE) if kind == "8-bit" else images_float(LARGE)
+    Y = pca_2d(X)
+    ours = run_case("ours", X, Y, threads, device)
+    del X, Y
+    row = {"n": LARGE, "data": kind, "threads": threads, "ours": ours}
+    if "error" in ours:
+        print(f"{LARGE} {kind:>6} {threads}t | {ours['error']}", flush=True)
+    else:
+        print(
+            f"{LARGE} {kind:>6} {threads}t | {ours['time_s']:>7.1f} s | peak RSS "
+            f"{ours['peak_rss_mb']:>5.0f} MB ({ours['metric_rss_mb']:.0f} MB above the loaded "
+            f"inputs) | T={ours['T']:.6f} C={ours['C']:.6f} | {_exact(ours)}",
+            flush=True,
+        )
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="only n=2,000 and 5,000; no 70k")
+    parser.add_argument("--quick", action="store_true", help="only n=5,000, no 70k")
+    parser.add_argument("--sizes", type=int, nargs="+", help="compared sizes (70000: large)")
     parser.add_argument(
-        "--sizes",
-        type=int,
-        nargs="+",
-        help="compare at these n only (70000 runs ours alone, as in the full run)",
+        "--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)"
     )
-    parser.add_argument(
-        "--repeat",
-        type=int,
-        default=1,
-        choices=range(1, 101),
-        metavar="R",
-        help="run each comparison R times (default 1)",
-    )
-    parser.add_argument("--threads", type=int, default=2, help="torch/BLAS threads (default 2)")
     parser.add_argument("--json", type=Path, help="write the results here instead of stdout")
     parser.add_argument(
         "--device", default=None, help="device for ours: cpu or cuda (default: cuda if present)"
     )
-    parser.add_argument(
-        "--data", choices=("auto", "mnist", "synthetic"), default="auto", help="input data"
-    )
     args = parser.parse_args(argv)
-
-    # Children inherit the environment: pin every BLAS/OpenMP pool, not only torch's.
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(args.threads)
     import torch
 
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    source = args.data
-    if source == "auto":
-        source = "mnist" if (_data_dir() / MNIST_IMAGES).is_file() else "synthetic"
-    if source == "mnist" and _load_mnist() is None:
-        parser.error(f"--data mnist: {_data_dir() / MNIST_IMAGES} not found")
-
     info = machine_info(args.threads, device)
     print("machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), flush=True)
-    print(f"data: {source}, d=784, Y = 2-D PCA, n_neighbors={N_NEIGHBORS}\n", flush=True)
-
     if args.sizes:
         sizes = [n for n in args.sizes if n != LARGE]
         run_large = LARGE in args.sizes
     else:
-        sizes = list(QUICK_SIZES if args.quick else SIZES)
+        sizes = [SIZES[0]] if args.quick else list(SIZES)
         run_large = not args.quick
     cases = []
     if sizes:
+        print(f"\nrandom 784-d float32 data, n_neighbors={N_NEIGHBORS}; sklearn = T + C (two "
+              "calls); MB = peak RSS above the loaded inputs; mem = ours / sklearn")  # fmt: skip
         header = (
-            f"{'n':>7} | {'sklearn s':>9} {'ours s':>7} {'speedup':>7} | "
-            f"{'sk MB':>7} {'ours MB':>7} {'mem x':>6} | {'|dT|':>8} {'|dC|':>8} | "
-            f"{'T':>8} {'C':>8}"
+            f"{'n':>6} {'proj':>6} th | {'sklearn s':>8} {'ours s':>7} {'speed':>7} | "
+            f"{'sk MB':>6} {'ours':>6} {'mem':>5} | {'|dT|':>7} {'|dC|':>7} | exact"
         )
-        print(header)
-        print("-" * len(header), flush=True)
+        print(header + "\n" + "-" * len(header), flush=True)
         for n in sizes:
-            cases += [compare(n, source, args.threads, device) for _ in range(args.repeat)]
-        print(
-            "(sklearn s = T + C as two calls; peak MB = child's peak RSS incl. ~"
-            f"{_fmt(cases[0]['ours'].get('rss_after_load_mb'), '.0f')} MB of interpreter, "
-            "libraries and inputs)",
-            flush=True,
-        )
-        if source == "mnist":
-            print(
-                "(|dT|, |dC| > 0 on MNIST come from exactly tied distances between 8-bit "
-                "images, which each implementation orders by its own rounding; on tie-free "
-                "data such as --data synthetic both are 0)",
-                flush=True,
-            )
-
-    large: dict[str, Any] | None = None
+            for projection in ("random", "pca"):
+                for threads in args.threads:
+                    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+                        os.environ[var] = str(threads)
+                    cases.append(compare(n, projection, threads, device))
+    larges = []
     if run_large:
-        X = make_data(LARGE, source)
-        Y = pca_2d(X)
-        ours = run_case("ours", X, Y, args.threads, device)
-        large = {"n": LARGE, "d": X.shape[1], "ours": ours}
-        del X, Y
-        if "error" in ours:
-            print(f"\nn={LARGE}: {ours['error']}")
-        else:
-            print(
-                f"\nours alone, n={LARGE}, d=784: {ours['time_s']:.1f} s, peak RSS "
-                f"{ours['peak_rss_mb']:.0f} MB ({ours['metric_rss_mb']:.0f} MB above the "
-                f"loaded inputs), T={ours['T']:.6f}, C={ours['C']:.6f}"
-            )
-
-    result = {
-        "machine": info,
-        "data": source,
-        "n_neighbors": N_NEIGHBORS,
-        "cases": cases,
-        "large": large,
-    }
+        print(f"\nours alone at n={LARGE}, d=784, 2-D PCA projection")
+        plan = [("8-bit", max(args.threads))]
+        plan += [("8-bit", 1)] if 1 in args.threads and max(args.threads) != 1 else []
+        plan += [("float", max(args.threads))]
+        for kind, threads in plan:
+            for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+                os.environ[var] = str(threads)
+            larges.append(large(kind, threads, device))
+    result = {"machine": info, "n_neighbors": N_NEIGHBORS, "cases": cases, "large": larges}
     text = json.dumps(result, indent=2)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""Command line: ``latent-explorer serve | worker | datasets | train | retrain``."""
+"""Command line: ``latent-explorer serve | worker | datasets | train | retrain``, and
+``latent-explorer FILE`` (a .csv, .npy or .parquet file) to explore that file at once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from . import __version__
 
 THREADS_ENV = "LATENT_EXPLORER_THREADS"
 
@@ -34,43 +37,64 @@ def _add_common(p: argparse.ArgumentParser, *, threads_default: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="latent-explorer",
-        description="See what an autoencoder's 2-D latent space has learned.",
+        description="See what an autoencoder's 2-D latent space has learned. "
+        "`latent-explorer FILE.csv` (or .npy, .parquet) serves the explorer on that file.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="serve the web explorer")
     serve.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"port (default {DEFAULT_PORT}, or a free one when it is taken)",
+    )
+    serve.add_argument("--open", action="store_true", help="open the page in a web browser")
+    serve.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="also answer to this host name (e.g. a proxy's); loopback names always work",
+    )
+    serve.add_argument(
+        "--file",
+        type=Path,
+        default=None,
+        help="a .csv, .npy or .parquet file to explore (as `latent-explorer FILE`)",
+    )
     serve.add_argument(
         "--state-dir",
         default=None,
         help="where experiments and uploads are kept (also LATENT_EXPLORER_STATE)",
     )
-    p = serve
-    p.add_argument(
+
+    serve.add_argument(
         "--data-dir", default=None, help="folder with dataset files (also LATENT_EXPLORER_DATA)"
     )
-    p.add_argument(
+    serve.add_argument(
         "--threads",
         type=int,
         default=48,
         help="request threads of the WSGI server (waitress); each open event stream holds "
         "one, so event streams are capped at this minus 16 (default: 48)",
     )
-    p.add_argument(
+    serve.add_argument(
         "--torch-threads",
         type=int,
         default=None,
         help=f"torch threads of each job worker (default: ${THREADS_ENV} or 1)",
     )
-    p.add_argument(
+    serve.add_argument(
         "--workers",
         type=int,
         default=None,
         help="job worker processes, i.e. jobs running at once; the rest queue "
         "(default: LATENT_EXPLORER_MAX_WORKERS, else 2 to 4 by the cores)",
     )
-    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    serve.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
     _add_team_urls(serve)
 
     _add_worker(sub)
@@ -111,6 +135,13 @@ def build_parser() -> argparse.ArgumentParser:
     retrain.add_argument("--epochs", type=int, default=None)
     retrain.add_argument("--seed", type=int, default=0, help="seed of a random selection")
     retrain.add_argument("--parent", type=int, default=None, help="iteration to start from")
+    retrain.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="chain N fine-tunes on the same selection, each stored as an iteration "
+        "(1-20, default 1); forgetting.json reports the change per class",
+    )
     retrain.add_argument("--out", required=True, type=Path)
     _add_common(retrain, threads_default="all cores")
     return parser
@@ -174,7 +205,7 @@ def _add_worker(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_file_shortcut(sys.argv[1:] if argv is None else argv))
     from .core.datasets import DatasetError, DatasetUnavailable
 
     try:
@@ -208,32 +239,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     torch_threads = args.torch_threads
     if torch_threads is None:
         torch_threads = int(os.environ.get(THREADS_ENV) or 1)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    port = _port(args.host, args.port)
+    config: dict[str, Any] = {
+        "DATA_DIR": args.data_dir,
+        "DEVICE": args.device,
+        "STATE_DIR": args.state_dir,
+        "HOST": args.host,
+        "ALLOWED_HOSTS": tuple(args.allow_host),
+        "ACCESS_TOKEN": access_token(args.host),
+        "TORCH_THREADS": torch_threads,
+        "MAX_WORKERS": args.workers,
+        "MAX_STREAMS": max(1, args.threads - 16),
+        "BROKER": args.broker,
+        "DATABASE": args.database,
+        "ARTIFACTS": args.artifacts,
+        "EVENTS": args.events,
+    }
+    app = create_app(config)
+    if args.file is not None:
+        app.config["DEFAULT_DATASET"] = _import_file(args.file, app.config["STATE_DIR"])
+    url = page_url(args.host, port, app.config["ACCESS_TOKEN"])
+    if app.config["ACCESS_TOKEN"]:
         print(
-            f"WARNING: binding to {args.host} exposes the explorer to your network. "
-            "It has no authentication: anyone who can reach the port can use it.",
+            f"latent-explorer: listening on {args.host}, reachable from your network: every "
+            "request needs the token in this URL (keep it private)",
             file=sys.stderr,
         )
-    app = create_app(
-        {
-            "DATA_DIR": args.data_dir,
-            "DEVICE": args.device,
-            "STATE_DIR": args.state_dir,
-            "TORCH_THREADS": torch_threads,
-            "MAX_WORKERS": args.workers,
-            "MAX_STREAMS": max(1, args.threads - 16),
-            "BROKER": args.broker,
-            "DATABASE": args.database,
-            "ARTIFACTS": args.artifacts,
-            "EVENTS": args.events,
-        }
-    )
-    print(f"latent-explorer: open http://{args.host}:{args.port}/", flush=True)
+    print(f"latent-explorer: open {url}", flush=True)
+    if args.open:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     try:
         waitress.serve(
             app,
             host=args.host,
-            port=args.port,
+            port=port,
             threads=args.threads,
             # Read ahead on each connection so a closed tab is noticed while its event
             # stream waits (waitress.client_disconnected), freeing the thread at once.
@@ -277,6 +319,127 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_PORT = 5000
+FILE_SUFFIXES = (".csv", ".npy", ".parquet")
+
+
+def _file_shortcut(argv: Sequence[str]) -> list[str]:
+    """``latent-explorer FILE [serve options]`` is ``latent-explorer serve --file FILE ...``."""
+    args = list(argv)
+    first = Path(args[0]) if args else None
+    if (
+        first is not None
+        and not args[0].startswith("-")
+        and args[0] not in COMMANDS
+        and (first.suffix.lower() in FILE_SUFFIXES or first.is_file())
+    ):
+        return ["serve", "--file", args[0], *args[1:]]
+    return args
+
+
+def access_token(host: str) -> str | None:
+    """A random token when ``host`` is reachable from other machines (None on loopback);
+    ``LATENT_EXPLORER_TOKEN`` fixes it (e.g. behind a proxy that restarts the server)."""
+    from .web.security import is_loopback, new_token
+
+    if is_loopback(host):
+        return None
+    return os.environ.get("LATENT_EXPLORER_TOKEN") or new_token()
+
+
+def page_url(host: str, port: int, token: str | None) -> str:
+    """The URL to open: a wildcard bind shows this machine's name; the token rides along."""
+    import socket
+
+    shown = socket.gethostname() if host in ("0.0.0.0", "::", "") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def _port(host: str, wanted: int | None) -> int:
+    """``wanted``, or 5000 when it is free, else a free port the system picks."""
+    import socket
+
+    if wanted is not None:
+        return wanted
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, DEFAULT_PORT))
+            return DEFAULT_PORT
+        except OSError:
+            pass
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port = int(probe.getsockname()[1])
+    print(f"latent-explorer: port {DEFAULT_PORT} is taken; using {port}", file=sys.stderr)
+    return port
+
+
+def _import_file(path: Path, state_dir: str) -> str:
+    """Keep ``path`` as an uploaded dataset (replacing an earlier import of the same file
+    name) and return its name, so the page opens on it."""
+    from .core.datasets import UserDatasetStore
+
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} does not exist; give a .csv, .npy or .parquet file")
+    dataset = _file_dataset(path)
+    info = UserDatasetStore(Path(state_dir) / "datasets").save(dataset, path.name, overwrite=True)
+    return info.name
+
+
+def _file_dataset(path: Path):  # type: ignore[no-untyped-def]
+    """A .csv (features and label as an upload suggests them), a numeric .npy array (one
+    class), or a .parquet table (numeric columns are features, a text column the label)."""
+    from .core.datasets import (
+        CsvError,
+        build_dataset,
+        from_arrays,
+        from_npy,
+        inspect_csv,
+        user_dataset_name,
+    )
+
+    try:
+        name = path.stem
+        user_dataset_name(name)
+    except CsvError:  # a file name without a letter or digit still makes a dataset
+        name = "file"
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return from_npy(path.read_bytes(), name=name, title=path.name)
+    if suffix == ".parquet":
+        try:
+            import pandas as pd
+
+            frame = pd.read_parquet(path)
+        except ImportError as exc:
+            raise ValueError(
+                f"{path.name}: reading Parquet needs pandas and pyarrow; install them with "
+                "pip install pandas pyarrow"
+            ) from exc
+        text = [c for c in frame.columns if frame[c].dtype.kind not in "biuf"]
+        if len(text) > 1:
+            raise ValueError(
+                f"{path.name}: columns {text[:5]} are not numbers; keep one (the label) and "
+                "drop the others"
+            )
+        return from_arrays(frame, text[0] if text else None, name=name, title=path.name)
+    data = path.read_bytes()
+    preview = inspect_csv(data, filename=path.name)
+    label = preview.suggested_label
+    features = [f for f in preview.suggested_features if f != label]
+    return build_dataset(
+        data,
+        name=name,
+        features=features,
+        label=label,
+        scaling="standard",
+        delimiter=preview.delimiter,
+        source_name=path.name,
+    )
+
+
 def cmd_datasets(args: argparse.Namespace) -> int:
     from .core.datasets import list_datasets
 
@@ -314,7 +477,9 @@ class _Bar:
 
     def __call__(self, p) -> None:  # type: ignore[no-untyped-def]
         if self.bar is None:
-            self.bar = self._tqdm(total=p.epochs, desc=self.desc, unit="epoch", file=sys.stderr)
+            # A repeated Submit counts the epochs of all its repetitions in one bar.
+            total = p.epochs * getattr(p, "repetitions", 1)
+            self.bar = self._tqdm(total=total, desc=self.desc, unit="epoch", file=sys.stderr)
         self.bar.set_postfix(loss=f"{p.loss:.4g}")
         self.bar.update(1)
 
@@ -437,16 +602,23 @@ def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untype
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
+    from .core.forgetting import check_repeat, forgetting_report
     from .core.persist import load_experiment
 
     _threads(args, None)
     saved = _saved_dataset(args.source)  # a --csv run's data; None: load by name
     exp = load_experiment(args.source, dataset=saved, data_dir=args.data_dir, device=args.device)
     selection = parse_selection(args.select, exp.dataset, seed=args.seed)
+    repeat = check_repeat(args.repeat, name="--repeat")
     bar = _Bar(f"{args.mode} on {len(selection)} points")
     try:
         iteration = exp.retrain(
-            selection, parent=args.parent, mode=args.mode, epochs=args.epochs, progress=bar
+            selection,
+            parent=args.parent,
+            mode=args.mode,
+            epochs=args.epochs,
+            repeat=repeat,
+            progress=bar,
         )
     finally:
         bar.close()
@@ -456,6 +628,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
         shutil.copytree(args.source / "dataset", args.out / "dataset", dirs_exist_ok=True)
     _report(iteration, args.out)
+    report = forgetting_report(exp, iteration.index)
+    (args.out / "forgetting.json").write_text(json.dumps(report, indent=2))
+    if repeat > 1:
+        for cls in report["classes"]:
+            print(f"  {cls['change']['text']}")
     return 0
 
 

@@ -23,9 +23,12 @@ import numpy as np
 
 from .core.datasets import Dataset, load_dataset
 from .core.experiment import Experiment, Iteration
+from .core.forgetting import forgetting_report, reconstruction_strip
+from .core.neighbour_embeddings import references
 from .core.neighbours import NeighbourReport, neighbour_report
 from .core.persist import load_experiment, save_experiment
 from .core.quality import Row
+from .core.repeats import Repeats
 from .core.selection import Selection, select_classes, select_random, validate_ids
 from .core.training import TrainConfig, default_config
 
@@ -129,18 +132,38 @@ class Explorer:
         mode: str = "finetune",
         epochs: int | None = None,
         parent: int = -1,
+        repeat: int = 1,
+        measure: bool = True,
     ) -> Explorer:
         """Train on ``selection`` (default: the current one) from iteration ``parent``.
 
         ``mode`` is "finetune" (continue the parent's model) or "scratch" (a new model on the
-        selection alone). Every point is projected and measured again; returns ``self``.
+        selection alone). ``repeat=N`` chains N fine-tunes on the same selection, each stored
+        as an iteration (see :meth:`forgetting`). Every point is projected again and, unless
+        ``measure=False`` (the quality tables are then computed when first asked for), measured;
+        returns ``self``.
         """
         chosen = selection if selection is not None else self.selection
         if chosen is None:
             raise ValueError("nothing is selected; call a select_* method or pass selection=")
         base = self.iteration(parent).index
-        self.experiment.retrain(chosen, parent=base, mode=mode, epochs=epochs)
+        self.experiment.retrain(
+            chosen, parent=base, mode=mode, epochs=epochs, repeat=repeat, measure=measure
+        )
         return self
+
+    def forgetting(self, iteration: int = -1) -> dict[str, Any]:
+        """What the chain from iteration 0 to ``iteration`` forgot, class by class: per-class
+        reconstruction error (mean, 95% interval; selected / not selected), per-class T and NH
+        where measured, and each class's change against iteration 0
+        (:func:`~latent_explorer.core.forgetting.forgetting_report`)."""
+        return forgetting_report(self.experiment, self.iteration(iteration).index)
+
+    def strip(self, iteration: int = -1, *, per_class: int = 1) -> dict[str, Any]:
+        """The fixed, seeded sample per class reconstructed by every iteration of the chain
+        (:func:`~latent_explorer.core.forgetting.reconstruction_strip`)."""
+        k = self.iteration(iteration).index
+        return reconstruction_strip(self.experiment, k, per_class=per_class)
 
     # -- selecting (each replaces the current selection; returns self) --------------------
 
@@ -184,6 +207,28 @@ class Explorer:
         self.selection = Selection(ids, method="brush", params=params)
         return self
 
+    def repeats(self, seeds: int | Sequence[int] = 5, *, train: bool = True) -> Repeats:
+        """This experiment's dataset, model and settings under N seeds, to tell change from noise.
+
+        ``seeds`` is a count (this config's seed and the next ones) or the seeds themselves.
+        The returned :class:`~latent_explorer.core.repeats.Repeats` steps every seed alike::
+
+            reps = ex.repeats(5)                  # trains iteration 0 under 5 seeds
+            reps.stability().summary              # displacement and neighbour agreement
+            reps.retrain(ex.selection)            # the same Submit in every seed
+            print(reps.compare("trustworthiness", group="selected").sentence)
+        """
+        exp = self.experiment
+        reps = Repeats(
+            exp.dataset,
+            exp.model_kind,
+            seeds=seeds,
+            config=exp.config,
+            device=exp.device,
+            metric_sample_size=int(exp.metric_sample.size),
+        )
+        return reps.train() if train else reps
+
     # -- reading results --------------------------------------------------------------------
 
     def iteration(self, iteration: int = -1) -> Iteration:
@@ -216,6 +261,16 @@ class Explorer:
         """The 2-D PCA of all points and its metrics row: the linear baseline."""
         meter = self.experiment.quality
         return meter.pca().coords.copy(), dict(meter.pca_row())
+
+    def references(
+        self, methods: Sequence[str] = ("tsne", "umap")
+    ) -> dict[str, tuple[np.ndarray, Row]]:
+        """t-SNE and UMAP maps of this dataset with this seed, each with its metrics row.
+
+        Rows have the keys of :meth:`pca`'s row but the reconstruction error, measured the same
+        way; needs ``pip install "latent-explorer[references]"``.
+        """
+        return references(self.experiment, tuple(methods))
 
     def neighbours(
         self, i: int, *, k: int = 10, space: str = "original", iteration: int = -1

@@ -17,8 +17,12 @@ from latent_explorer.core.metrics import (
     ShepardStress,
     TCResult,
     continuity,
+    counting,
+    distances,
     neighborhood_hit,
+    plane,
     quality_report,
+    ranks,
     reconstruction_error,
     sample_indices,
     shepard_stress,
@@ -115,7 +119,7 @@ def test_tree_and_dense_paths_agree(monkeypatch):
     # must give the same penalties.
     X, Y = _data(7, 500, 12)
     tree = trustworthiness_continuity(X, Y, n_neighbors=5, per_point=True)
-    monkeypatch.setattr(metrics, "LOW_DIM", 0)
+    monkeypatch.setattr(ranks, "LOW_DIM", 0)
     dense = trustworthiness_continuity(X, Y, n_neighbors=5, per_point=True, block_size=64)
     assert (tree.trustworthiness, tree.continuity) == (dense.trustworthiness, dense.continuity)
     np.testing.assert_array_equal(tree.local_continuity, dense.local_continuity)
@@ -128,7 +132,7 @@ def test_exact_ties_are_resolved_the_same_on_both_paths(monkeypatch):
     grid = np.array([(i, j) for i in range(12) for j in range(12)], dtype=float)
     X = np.hstack([grid, rng.normal(scale=0.3, size=(grid.shape[0], 4))])
     tree = trustworthiness_continuity(X, grid, n_neighbors=4)
-    monkeypatch.setattr(metrics, "LOW_DIM", 0)
+    monkeypatch.setattr(ranks, "LOW_DIM", 0)
     dense = trustworthiness_continuity(X, grid, n_neighbors=4)
     assert tree.continuity == dense.continuity
     assert 0.0 <= tree.continuity <= 1.0
@@ -139,7 +143,7 @@ def test_collapsed_projection(monkeypatch):
     X, Y = _data(20, 300, 10)
     Y[:100] = 0.5
     tree = trustworthiness_continuity(X, Y, n_neighbors=5)
-    monkeypatch.setattr(metrics, "LOW_DIM", 0)
+    monkeypatch.setattr(ranks, "LOW_DIM", 0)
     dense = trustworthiness_continuity(X, Y, n_neighbors=5)
     assert tree.continuity == dense.continuity
     assert 0.0 <= tree.trustworthiness <= 1.0 and 0.0 <= tree.continuity <= 1.0
@@ -161,10 +165,10 @@ def test_tree_rank_strategies_agree(monkeypatch, case):
     # The KD-tree ranks either list each point's disc or count it with radius queries,
     # chosen per point by expected cost; both must give the same penalties, ties included.
     X, Y = _tie_cases()[case]
-    monkeypatch.setattr(metrics, "LIST_CHUNK", 7)  # many chunks, shared by two threads
+    monkeypatch.setattr(plane, "LIST_CHUNK", 7)  # many chunks, shared by two threads
     results = []
     for list_max in (0, math.inf):
-        monkeypatch.setattr(metrics, "LIST_MAX_POINTS", list_max)
+        monkeypatch.setattr(plane, "LIST_MAX_POINTS", list_max)
         results.append(trustworthiness_continuity(X, Y, n_neighbors=4, per_point=True, n_threads=2))
     counted, listed = results
     np.testing.assert_array_equal(counted.local_continuity, listed.local_continuity)
@@ -176,20 +180,21 @@ def test_tree_rank_strategies_agree(monkeypatch, case):
 def test_whole_matrix_in_strips_matches_blocks(monkeypatch):
     # A block holding every row is formed from strips of the upper triangle and mirrored.
     X, Y = _data(23, 500, 30)
-    monkeypatch.setattr(metrics, "SYMMETRIC_STRIP_ROWS", 37)  # 14 strips of uneven height
+    monkeypatch.setattr(distances, "SYMMETRIC_STRIP_ROWS", 37)  # 14 strips of uneven height
     whole = trustworthiness_continuity(X, Y, n_neighbors=6, per_point=True)
     blocked = trustworthiness_continuity(X, Y, n_neighbors=6, per_point=True, block_size=128)
     np.testing.assert_array_equal(whole.local_trustworthiness, blocked.local_trustworthiness)
     np.testing.assert_array_equal(whole.local_continuity, blocked.local_continuity)
     assert whole.trustworthiness == sk_trustworthiness(X, Y, n_neighbors=6)
     assert whole.continuity == sk_trustworthiness(Y, X, n_neighbors=6)
-    # The distances themselves: squared Euclidean, symmetric, inf on the diagonal.
-    space = metrics._DenseSpace(X, torch.device("cpu"))
-    dist = space.block(0, 500, torch.empty(500, 500, dtype=torch.float64)).numpy()
+    # The float32 values themselves: within the certified bound of the float64 reference,
+    # symmetric (mirrored strips), inf on the diagonal.
+    space = distances.FloatSpace(X, torch.device("cpu"))
+    dist = space.block(None, torch.empty(500, 500, dtype=torch.float32)).numpy().astype(float)
     assert np.all(np.isinf(np.diag(dist)))
     np.fill_diagonal(dist, 0.0)
-    expect = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2)
-    np.testing.assert_allclose(dist, expect, rtol=1e-12, atol=1e-9)
+    expect = ((X[:, None, :] - X[None, :, :]) ** 2).sum(axis=2) * space.scale2
+    assert np.all(np.abs(dist - expect) <= space.bound(None)[:, None])
     # Below the first strip everything is the mirror image of that strip.
     first = int(np.linspace(0, 500, round(500 / 37) + 1)[1])
     np.testing.assert_array_equal(dist[:first, first:], dist[first:, :first].T)
@@ -199,29 +204,26 @@ def test_torch_counter_matches_numpy_counter():
     # The GPU counting branch, exercised on CPU tensors.
     rng = np.random.default_rng(9)
     dist = torch.from_numpy(rng.random((50, 400)))
-    thresholds = dist[:, :6].clone()
+    thresholds = dist[:, :6].numpy().copy()
     dist[:, 6] = math.inf
-    kth = torch.topk(dist, 3, dim=1, largest=False).values[:, -1]
-    via_numpy = metrics._dense_penalties(dist, kth, thresholds, 3, numpy_count=True)
-    via_torch = metrics._dense_penalties(dist, kth, thresholds, 3, numpy_count=False)
+    via_numpy = counting.count_less(dist, thresholds, 1, torch_loop=False)
+    via_torch = counting.count_less(dist, thresholds, 1, torch_loop=True)
     np.testing.assert_array_equal(via_numpy, via_torch)
-    # Brute force: rank = 1 + number strictly closer.
+    # Brute force: the number strictly closer.
     d = dist.numpy()
-    expect = [
-        sum(max(1 + int((d[r] < t).sum()) - 3, 0) for t in thresholds[r].numpy()) for r in range(50)
-    ]
+    expect = [[int((d[r] < t).sum()) for t in thresholds[r]] for r in range(50)]
     np.testing.assert_array_equal(via_numpy, expect)
 
 
 def test_threaded_numpy_counter_matches_brute_force(monkeypatch):
     # Rows are counted in chunks (one row each here) shared by threads.
-    monkeypatch.setattr(metrics, "COUNT_MASK_BYTES", 3000)
+    monkeypatch.setattr(counting, "COUNT_MASK_BYTES", 3000)
     rng = np.random.default_rng(24)
     dist = rng.integers(0, 50, size=(53, 400)).astype(float)  # many exact ties
     thresholds = dist[:, :6].copy()
     expect = (dist[:, None, :] < thresholds[:, :, None]).sum(axis=2)
     for threads in (1, 3):
-        np.testing.assert_array_equal(metrics._count_less_cpu(dist, thresholds, threads), expect)
+        np.testing.assert_array_equal(counting.count_less_cpu(dist, thresholds, threads), expect)
 
 
 def test_constant_columns_do_not_change_the_result():
@@ -240,8 +242,9 @@ def test_n_threads_is_restored():
 
 
 def test_block_size_never_needs_n_squared():
-    assert metrics._auto_block_size(70_000) * 70_000 * 8 <= metrics.BLOCK_BUDGET_BYTES
-    assert metrics._auto_block_size(10) == 10
+    assert ranks._auto_block_size(70_000, 8) * 70_000 * 8 <= ranks.BLOCK_BUDGET_BYTES
+    assert ranks._auto_block_size(70_000, 4) * 70_000 * 4 <= ranks.BLOCK_BUDGET_BYTES
+    assert ranks._auto_block_size(10) == 10
 
 
 # --------------------------------------------------------------------------------------------
@@ -304,7 +307,7 @@ def test_fast_distances_and_spearman_match_scipy():
     # Heavy ties exercise the average ranks.
     a = rng.integers(0, 20, 2000).astype(float)
     b = a + rng.integers(0, 5, 2000)
-    assert metrics._spearman(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-13)
+    assert metrics.shepard._spearman(a, b) == pytest.approx(spearmanr(a, b).statistic, abs=1e-13)
 
 
 def test_shepard_uses_the_sample(rng):

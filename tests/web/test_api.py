@@ -241,9 +241,11 @@ def test_decode(client, trained):
         f"/api/experiments/{trained}/decode", json={"points": [[0, 0], [1.5, -2]]}
     ).get_json()
     assert len(body["values"]) == 2 and len(body["values"][0]) == 4
-    for bad in ({"points": []}, {"points": [[0]]}, {"points": [["a", 1]]}, {"points": "x"}, {}):
+    for bad in ({"points": []}, {"points": [[0]]}, {"points": [["a", 1]]}, {"points": "x"}):
         r = client.post(f"/api/experiments/{trained}/decode", json=bad)
         assert r.status_code == 400 and error_of(r)["code"] == "bad_points"
+    r = client.post(f"/api/experiments/{trained}/decode", json={})
+    assert r.status_code == 400 and error_of(r)["code"] == "missing_points"
 
 
 def test_export_csv(client, trained):

@@ -10,7 +10,8 @@ from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.neighbours import neighbour_report
 from latent_explorer.core.quality import PCA_KEYS
-from latent_explorer.web.insight import _catalogue, openapi_paths
+from latent_explorer.web.insight import _catalogue
+from latent_explorer.web.openapi import _insight_paths as openapi_paths
 from tests.web.conftest import wait_for_job
 
 
@@ -65,7 +66,7 @@ def test_neighbours_defaults(client, trained):
 @pytest.mark.parametrize(
     ("query", "code", "names"),
     [
-        ("", "bad_id", "id is required"),
+        ("", "missing_id", "id is required"),
         ("id=abc", "bad_id", "id ('abc')"),
         ("id=150", "bad_id", "[0, 149]"),
         ("id=-1", "bad_id", "id ('-1')"),

@@ -170,7 +170,7 @@ def test_defaults_are_the_suggestions(client):
     ("change", "status", "code"),
     [
         ({"upload_id": "0" * 32}, 404, "upload_not_found"),
-        ({"upload_id": 7}, 404, "upload_not_found"),
+        ({"upload_id": 7}, 400, "bad_upload_id"),
         ({"name": None}, 400, "bad_name"),
         ({"name": "!!!"}, 400, "bad_name"),
         ({"name": "x" * 101}, 400, "bad_name"),

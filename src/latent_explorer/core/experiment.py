@@ -11,21 +11,24 @@ the quality tables of :mod:`latent_explorer.core.quality`.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
 import numpy as np
 
 from .datasets import Dataset
+from .forgetting import check_repeat
 from .models import LatentModel
 from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
 from .selection import Selection, validate_ids
 from .training import (
     CancelToken,
+    Progress,
     ProgressCallback,
     TrainConfig,
+    TrainingCancelled,
     TrainResult,
     default_config,
     default_retrain_epochs,
@@ -168,11 +171,26 @@ class Experiment:
         parent: int | None = None,
         mode: str = "finetune",
         epochs: int | None = None,
+        repeat: int = 1,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
         measure: bool = True,
+        on_iteration: Callable[[Iteration], None] | None = None,
     ) -> Iteration:
-        """Train on the selected points from ``parent`` (default: the latest iteration)."""
+        """Train on the selected points from ``parent`` (default: the latest iteration).
+
+        ``repeat=N`` chains N fine-tunes on the same selection, each from the previous one's
+        model, and stores each as an iteration (the original system's "ten training
+        repetitions"); progress reports carry ``repetition`` and ``repetitions``, a set
+        ``cancel`` stops the whole sequence (finished repetitions stay), and ``on_iteration``
+        is called with each new iteration. Returns the last iteration.
+        """
+        repeat = check_repeat(repeat)
+        if repeat > 1 and mode != "finetune":
+            raise ValueError(
+                f"repeat ({repeat}) chains fine-tunes; mode ({mode!r}) would train {repeat} "
+                "unrelated models; use mode='finetune' or repeat=1"
+            )
         if not self.iterations:
             raise RuntimeError("train the initial iteration first")
         if not isinstance(selection, Selection):
@@ -183,20 +201,31 @@ class Experiment:
             if epochs is not None
             else default_retrain_epochs(base.model, len(selection), self.config.batch_size)
         )
-        model, result = train_on_selection(
-            base.model,
-            self.dataset.X,
-            selection.ids,
-            mode=mode,
-            config=self.config,
-            epochs=n_epochs,
-            data_kind=self.dataset.kind,
-            device=self.device,
-            progress=progress,
-            cancel=cancel,
-        )
-        it = self._record(model, result, parent=base.index, selection=selection, mode=mode)
-        return self.measure(it) if measure else it
+        for rep in range(1, repeat + 1):
+            if rep > 1 and cancel is not None and cancel.is_set():
+                raise TrainingCancelled(f"cancelled before repetition {rep} of {repeat}")
+            report = progress
+            if progress is not None and repeat > 1:
+                report = _repetition_progress(progress, rep, repeat)
+            model, result = train_on_selection(
+                base.model,
+                self.dataset.X,
+                selection.ids,
+                mode=mode,
+                config=self.config,
+                epochs=n_epochs,
+                data_kind=self.dataset.kind,
+                device=self.device,
+                progress=report,
+                cancel=cancel,
+            )
+            it = self._record(model, result, parent=base.index, selection=selection, mode=mode)
+            if measure:
+                self.measure(it)
+            if on_iteration is not None:
+                on_iteration(it)
+            base = it
+        return base
 
     def iteration(self, index: int) -> Iteration:
         if not 0 <= index < len(self.iterations):
@@ -325,6 +354,15 @@ class Experiment:
         iteration.metrics_sampled = False
         iteration.metrics = after
         return iteration
+
+
+def _repetition_progress(progress: ProgressCallback, rep: int, repeat: int) -> ProgressCallback:
+    """``progress`` with every report marked as repetition ``rep`` of ``repeat``."""
+
+    def report(p: Progress) -> None:
+        progress(replace(p, repetition=rep, repetitions=repeat))
+
+    return report
 
 
 def _projection(it: Iteration) -> Projection:

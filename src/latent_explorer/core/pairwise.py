@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .metrics import ShepardStress, _condensed_distances
+from .metrics.shepard import ShepardStress, _condensed_distances
 
 
 @dataclass(frozen=True)

@@ -42,52 +42,77 @@ class Progress:
     loss: float
     parts: dict[str, float]
     elapsed_s: float
+    # A Submit repeated N times reports "repetition 4 of 10" (1 of 1 otherwise).
+    repetition: int = 1
+    repetitions: int = 1
+    # With early stopping: this epoch's held-out reconstruction error, and the best epoch so far.
+    held_out: float | None = None
+    best_epoch: int | None = None
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+def _setting(default: Any, help: str, hint: str, **rule: Any) -> Any:
+    """A TrainConfig field whose rule (``ge``/``gt``/``le``/``lt`` bounds, ``choices``, list
+    ``min_items``/``max_items``) lives in its metadata: ``__post_init__`` checks it here, and
+    ``latent_explorer.contract`` turns the same metadata into the API's JSON Schema and the
+    page's form limits, so every limit is declared once."""
+    return field(default=default, metadata={"help": help, "hint": hint, **rule})
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Training settings. ``None`` means "choose from the data" (see :func:`default_config`)."""
 
-    epochs: int = 50
-    batch_size: int = 128
-    lr: float = 1e-3
-    hidden: tuple[int, ...] | None = None
-    latent_dim: int = 2
-    beta: float = 1.0
-    seed: int = 0
-    weight_decay: float = 0.0
-    precision: str = "auto"  # "auto", "fp32" or "bf16": see resolve_precision
+    epochs: int = _setting(50, "passes over the data", "e.g. 50", ge=1, le=100_000)
+    batch_size: int = _setting(128, "minibatch size", "e.g. 128", ge=1, le=1_000_000)
+    lr: float = _setting(1e-3, "Adam learning rate", "try 1e-3", gt=0, le=1)
+    hidden: tuple[int, ...] | None = _setting(
+        None,
+        "encoder layer sizes, e.g. 64,32 (the decoder mirrors them)",
+        "e.g. [64, 32]",
+        ge=1,
+        le=4096,
+        min_items=1,
+        max_items=6,
+    )
+    latent_dim: int = _setting(2, "size of the latent space", "the plots need 2", ge=1, le=64)
+    beta: float = _setting(
+        1.0, "weight of the KL term", "1.0 is the VAE", ge=0, le=1000, models=("vae",)
+    )
+    # 2**32 - 1: every seed NumPy and torch take, and exact as a JavaScript number.
+    seed: int = _setting(
+        0, "makes runs repeatable", "any integer up to 2**32 - 1", ge=0, le=2**32 - 1
+    )
+    weight_decay: float = _setting(0.0, "Adam weight decay", "e.g. 1e-5", ge=0, lt=1)
+    precision: str = _setting(
+        "auto",
+        "float precision of training",
+        '"auto" uses bf16 where the CPU computes it natively',
+        choices=PRECISIONS,
+    )
+    # Early stopping: with patience > 0, `epochs` is a cap and training stops once the held-out
+    # reconstruction error has not improved for `patience` epochs; the best epoch's weights
+    # are kept. `holdout` is the share of rows held out for it (a fixed split from the seed).
+    patience: int = _setting(
+        0,
+        "epochs without a better held-out reconstruction error before training stops",
+        "0 trains every epoch; e.g. 5",
+        ge=0,
+        le=10_000,
+    )
+    holdout: float = _setting(
+        0.1, "share of rows held out for early stopping", "e.g. 0.1", gt=0, le=0.5
+    )
 
     def __post_init__(self) -> None:
-        _check_int("epochs", self.epochs, 1, 100_000, "e.g. 50")
-        _check_int("batch_size", self.batch_size, 1, 1_000_000, "e.g. 128")
-        _check_int("latent_dim", self.latent_dim, 1, 64, "the plots need 2")
-        _check_int("seed", self.seed, 0, 2**63 - 1, "any non-negative integer")
-        if not (_is_number(self.lr) and 0 < self.lr <= 1 and math.isfinite(self.lr)):
-            raise ValueError(f"lr ({self.lr!r}) must be a number in (0, 1]; try 1e-3")
-        if not (_is_number(self.beta) and 0 <= self.beta <= 1000):
-            raise ValueError(f"beta ({self.beta!r}) must be a number in [0, 1000]; 1.0 is the VAE")
-        if not (_is_number(self.weight_decay) and 0 <= self.weight_decay < 1):
-            raise ValueError(f"weight_decay ({self.weight_decay!r}) must be in [0, 1)")
-        if self.precision not in PRECISIONS:
-            raise ValueError(
-                f"precision ({self.precision!r}) must be one of {list(PRECISIONS)}; "
-                '"auto" uses bf16 where the CPU computes it natively'
-            )
+        for f in fields(self):
+            problem = setting_problem(f, getattr(self, f.name))
+            if problem:
+                raise ValueError(problem)
         if self.hidden is not None:
-            hidden = tuple(self.hidden)
-            ok = 1 <= len(hidden) <= 6 and all(
-                isinstance(h, int) and not isinstance(h, bool) and 1 <= h <= 4096 for h in hidden
-            )
-            if not ok:
-                raise ValueError(
-                    f"hidden ({list(hidden)}) must be 1 to 6 layer sizes between 1 and 4096, "
-                    "e.g. [64, 32]"
-                )
-            object.__setattr__(self, "hidden", hidden)
+            object.__setattr__(self, "hidden", tuple(self.hidden))
 
     def replace(self, **changes: Any) -> TrainConfig:
         return TrainConfig(**{**asdict(self), **changes})
@@ -112,14 +137,64 @@ class TrainConfig:
         return cls(**values)
 
 
+_EPOCHS_FIELD = next(f for f in fields(TrainConfig) if f.name == "epochs")
+
+
 def _is_number(value: Any) -> bool:
     # bool is an int in Python, but `"lr": true` is a mistake, not 1.0.
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _check_int(name: str, value: Any, lo: int, hi: int, hint: str) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ValueError(f"{name} ({value!r}) must be an integer in [{lo}, {hi}]; {hint}")
+def _bounds(meta: Any) -> str:
+    lo = f"[{meta['ge']}" if "ge" in meta else f"({meta['gt']}"
+    hi = f"{meta['le']}]" if "le" in meta else f"{meta['lt']})"
+    return f"{lo}, {hi}"
+
+
+def _in_bounds(value: float, meta: Any) -> bool:
+    return (
+        ("ge" not in meta or value >= meta["ge"])
+        and ("gt" not in meta or value > meta["gt"])
+        and ("le" not in meta or value <= meta["le"])
+        and ("lt" not in meta or value < meta["lt"])
+    )
+
+
+def setting_problem(f: Any, value: Any) -> str | None:
+    """Why ``value`` breaks the rule of TrainConfig field ``f`` (a message naming the field,
+    the rule, the value and the fix), or None when it is valid."""
+    meta, name, hint = f.metadata, f.name, f.metadata["hint"]
+    if "choices" in meta:
+        if value not in meta["choices"]:
+            return f"{name} ({value!r}) must be one of {list(meta['choices'])}; {hint}"
+        return None
+    if "min_items" in meta:  # a list of layer sizes, or None for "sized from the data"
+        if value is None:
+            return None
+        items = list(value) if isinstance(value, list | tuple) else None
+        ok = (
+            items is not None
+            and meta["min_items"] <= len(items) <= meta["max_items"]
+            and all(
+                isinstance(h, int) and not isinstance(h, bool) and _in_bounds(h, meta)
+                for h in items
+            )
+        )
+        if not ok:
+            return (
+                f"{name} ({value!r}) must be {meta['min_items']} to {meta['max_items']} "
+                f"integers in {_bounds(meta)}; {hint}"
+            )
+        return None
+    is_int = f.type in ("int", int)
+    ok_type = (
+        isinstance(value, int) and not isinstance(value, bool) if is_int else _is_number(value)
+    )
+    # isfinite on a 400-digit int would overflow; ints are finite anyway.
+    if not ok_type or not (is_int or math.isfinite(value)) or not _in_bounds(value, meta):
+        kind = "an integer" if is_int else "a number"
+        return f"{name} ({value!r}) must be {kind} in {_bounds(meta)}; {hint}"
+    return None
 
 
 def default_config(n_samples: int, n_features: int, *, data_kind: str, model: str) -> TrainConfig:
@@ -237,6 +312,38 @@ class TrainResult:
     seconds: float = 0.0
     device: str = "cpu"
     precision: str = "fp32"
+    # With early stopping (config.patience > 0): the held-out error per epoch, the epoch whose
+    # weights were kept, and whether the loop stopped before its epoch cap.
+    held_out: list[float] = field(default_factory=list)
+    best_epoch: int | None = None
+    stopped_early: bool = False
+
+
+def _held_out_error(model: LatentModel, hold: torch.Tensor) -> float:
+    """Mean squared reconstruction error of the held-out rows, as :func:`encode` measures it."""
+    model.eval()
+    with torch.inference_mode():
+        total = 0.0
+        for lo in range(0, hold.shape[0], 8192):
+            xb = hold[lo : lo + 8192]
+            rec = model.decode(model.embed(xb))  # a VAE's mean: no noise in the stopping rule
+            total += float(((rec.float() - xb) ** 2).mean(dim=1).double().sum())
+    model.train()
+    return total / hold.shape[0]
+
+
+def _split_holdout(
+    data: torch.Tensor, config: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(training rows, held-out rows) for early stopping; no split without patience."""
+    n = data.shape[0]
+    if config.patience == 0 or n < 2:
+        return data, None
+    n_hold = min(n - 1, max(1, round(config.holdout * n)))
+    # A generator of its own: the split must not shift the shuffles and the VAE noise.
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(config.seed)))
+    perm = perm.to(data.device)
+    return data[perm[n_hold:]], data[perm[:n_hold]]
 
 
 def fit(
@@ -275,11 +382,15 @@ def fit(
     """
     dev = resolve_device(device)
     data = torch.as_tensor(X, dtype=torch.float32).to(dev)
-    n = data.shape[0]
-    if n == 0:
+    if data.shape[0] == 0:
         raise ValueError("X has no rows; select at least one point to train on")
+    data, hold = _split_holdout(data, config)
+    n = data.shape[0]
+    best_error, best_state = math.inf, None
     n_epochs = config.epochs if epochs is None else int(epochs)
-    _check_int("epochs", n_epochs, 1, 100_000, "e.g. 50")
+    problem = setting_problem(_EPOCHS_FIELD, n_epochs)
+    if problem:
+        raise ValueError(problem)
     # A selection smaller than one batch still trains, as a single full batch.
     batch = min(config.batch_size, n)
     gen = generator if generator is not None else _generator(config.seed, dev)
@@ -317,8 +428,30 @@ def fit(
             raise FloatingPointError(
                 f"the loss became {mean_loss} in epoch {epoch}; lower lr (now {config.lr})"
             )
+        held = None
+        if hold is not None:
+            held = _held_out_error(model, hold)
+            result.held_out.append(held)
+            if held < best_error:
+                best_error, result.best_epoch = held, epoch
+                best_state = copy.deepcopy(model.state_dict())
         if progress is not None:
-            progress(Progress(epoch, n_epochs, mean_loss, mean_parts, time.perf_counter() - start))
+            progress(
+                Progress(
+                    epoch,
+                    n_epochs,
+                    mean_loss,
+                    mean_parts,
+                    time.perf_counter() - start,
+                    held_out=held,
+                    best_epoch=result.best_epoch,
+                )
+            )
+        if result.best_epoch is not None and epoch - result.best_epoch >= config.patience:
+            result.stopped_early = epoch < n_epochs
+            break
+    if best_state is not None:
+        model.load_state_dict(best_state)  # keep the model of the best held-out epoch
     result.seconds = time.perf_counter() - start
     model.eval()
     return result

@@ -21,8 +21,9 @@ import contextlib
 import logging
 import multiprocessing as mp
 import os
+import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +70,24 @@ class _QueueEvents:
 
     def read(self, stream: str, after: int, timeout: float) -> list[Any]:  # pragma: no cover
         raise NotImplementedError("workers only write events")
+
+
+@contextlib.contextmanager
+def _without_main_path() -> Iterator[None]:
+    """Start a worker without re-running the caller's script: ``spawn`` executes a ``__main__``
+    given by path in the child, so a script without an ``if __name__ == "__main__":`` guard
+    (one that builds an app and trains) would run again in every worker. Workers need
+    nothing from it."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _exit_with_parent() -> None:
@@ -155,6 +174,8 @@ class InProcessBackend:
         self._started = False
         self._closed = False
         self._serial = 0
+        # The jobs submitted here: another server on the same state folder runs its own.
+        self._mine: set[str] = set()
         # Rows left queued or running by a process that died belong to nobody now.
         self.recovered = store.interrupt_unfinished()
         for job in self.recovered:
@@ -167,6 +188,7 @@ class InProcessBackend:
         with self._cond:
             if self._closed:
                 raise RuntimeError("the job backend is closed")
+            self._mine.add(job_id)
             if not self._started:
                 self._start()
             self._cond.notify_all()
@@ -188,6 +210,10 @@ class InProcessBackend:
                 w.process.join(timeout=2.0)
             if w.job is not None:
                 self._worker_lost(w.job, retry=False)
+        # Jobs still waiting here will not run either.
+        for job in self.store.queued_jobs():
+            if job.id in self._mine:
+                self._worker_lost(job, retry=False)
         if self._results is not None:
             self._results.put(("stop", "", None))
 
@@ -226,7 +252,8 @@ class InProcessBackend:
             name=f"latent-explorer-{name}",
             daemon=True,
         )
-        process.start()
+        with _without_main_path():
+            process.start()
         return _Worker(name=name, process=process, tasks=tasks)
 
     def _publish(self, stream: str, name: str, data: dict[str, Any]) -> None:
@@ -251,7 +278,9 @@ class InProcessBackend:
                 continue
             with self._cond:
                 worker = next((w for w in self._workers if w.name == a), None)
-                if kind == "ready" and worker is not None:
+                if kind == "submit":
+                    self._mine.add(b)
+                elif kind == "ready" and worker is not None:
                     worker.ready = True
                 elif kind == "idle" and worker is not None:
                     worker.job = None
@@ -299,7 +328,7 @@ class InProcessBackend:
                       {**data, "state": state})  # fmt: skip
 
     def _waited_long(self) -> bool:
-        queued = self.store.queued_jobs()
+        queued = [j for j in self.store.queued_jobs() if j.id in self._mine]
         return bool(queued) and max(_age_s(j.created_at) for j in queued) > SPAWN_AFTER_S
 
     def _dispatch(self) -> None:
@@ -319,6 +348,8 @@ class InProcessBackend:
         for job in self.store.queued_jobs():
             if not idle:
                 break
+            if job.id not in self._mine:
+                continue
             if job.kind == "train" and job.experiment_id in training:
                 continue
             if job.kind == "measure" and self.size > 1 and measuring >= self.size - 1:

@@ -335,9 +335,12 @@ class Store(JobsMixin):
             known = exp.iterations[index] if index < len(exp.iterations) else None
             if known is not None and known.created_at == meta["created_at"]:
                 sampled = bool(meta["metrics_sampled"])
-                if meta["metrics"] is None or (
-                    known.metrics is not None and known.metrics_sampled == sampled
-                ):
+                if meta["metrics"] is None:
+                    if known.metrics is not None:  # the stored copy lost them: measure again
+                        known.metrics, known.metrics_sampled = None, False
+                        changed = True
+                    continue
+                if known.metrics is not None and known.metrics_sampled == sampled:
                     continue
                 if not sampled:
                     known.per_point = self._per_point(prefix)

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, render_template
 
 from .errors import register_error_handlers
+from .security import init_security
 from .sessions import registry_for_app
 
 DEFAULTS: dict[str, Any] = {
@@ -26,13 +27,12 @@ DEFAULTS: dict[str, Any] = {
     # Job limits (runtime/limits.py): MAX_WORKERS (jobs at once; 0 = sized for the machine),
     # MAX_QUEUED, MAX_PARAMETERS, MAX_STEPS, MAX_WALL_SECONDS, MAX_EXPERIMENTS_IN_MEMORY,
     # MAX_STREAMS_PER_EXPERIMENT, MAX_STREAMS; also LATENT_EXPLORER_MAX_<NAME>.
+    # web/security.py: the bind address (its name is served besides loopback ones), more
+    # host names to serve, and the access token (the CLI makes one off loopback).
+    "HOST": "127.0.0.1",
+    "ALLOWED_HOSTS": (),
+    "ACCESS_TOKEN": None,
 }
-
-# Scripts only from our own origin: a dataset or column name holding <script> can never run.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 
 
 def resolve_state_dir(state_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -65,9 +65,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # Worker processes end with the server; tests call close_app() to end them sooner.
     atexit.register(registry.close)
     register_error_handlers(app)
+    init_security(app)  # Host, Origin, token, CSP, body limits
 
     from .api import bp as api_bp
     from .exports import bp as exports_bp
+    from .forgetting import bp as forgetting_bp
     from .insight import bp as insight_bp
     from .openapi import openapi_json  # noqa: F401  (adds GET /api/openapi.json to api_bp)
     from .uploads import bp as uploads_bp
@@ -76,16 +78,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(uploads_bp)  # your own data: CSV uploads and user datasets
     app.register_blueprint(exports_bp)  # selection/metrics/checkpoint downloads
     app.register_blueprint(insight_bp)  # neighbours, per-point values, attributes, PCA
+    app.register_blueprint(forgetting_bp)  # per-class forgetting over a chain, the strip
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
         return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
 
     @app.after_request
-    def security_headers(response):  # type: ignore[no-untyped-def]
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+    def retry_after(response):  # type: ignore[no-untyped-def]
         if response.status_code in (429, 503):  # too many jobs or streams: come back later
             response.headers.setdefault("Retry-After", "5")
         return response

@@ -4,62 +4,46 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from .. import contract
+from ..contract import (
+    CreateExperiment,
+    CreateIteration,
+    DecodeRequest,
+    EmbeddingQuery,
+    IdsQuery,
+    ListExperimentsQuery,
+    ModelsQuery,
+)
 from ..core.datasets import DatasetError, DatasetUnavailable, list_datasets, load_dataset
 from ..core.experiment import Experiment
 from ..core.models import MODEL_KINDS, MODEL_TITLES
-from ..core.selection import SELECTION_METHODS, Selection, validate_ids
-from ..core.training import TRAIN_MODES, TrainConfig, decode, default_config, reconstruct
+from ..core.selection import Selection, validate_ids
+from ..core.training import TrainConfig, decode, default_config, reconstruct
 from .errors import ApiError
 from .exports import attachment, csv_cell, download_name
+from .parsing import body as parse_body
+from .parsing import query
+from .security import hold_event_stream
 from .sessions import Session, current_registry, iteration_or_404
 from .streams import RETRY_AFTER_S, StreamRefused, StreamSlots, follow
 from .uploads import is_user_dataset, user_store  # uploaded datasets ("user:...")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-MAX_IDS_PER_QUERY = 2_000
-MAX_DECODE_POINTS = 1_000
-MAX_LATENT_ABS = 1e6
-
-PARAMETERS = [
-    {"name": "epochs", "type": "int", "min": 1, "max": 100_000, "help": "passes over the data"},
-    {"name": "lr", "type": "float", "min": 1e-6, "max": 1.0, "help": "Adam learning rate"},
-    {"name": "batch_size", "type": "int", "min": 1, "max": 1_000_000, "help": "minibatch size"},
-    {
-        "name": "hidden",
-        "type": "int_list",
-        "min": 1,
-        "max": 4096,
-        "help": "encoder layer sizes, e.g. 64,32 (the decoder mirrors them)",
-    },
-    {
-        "name": "beta",
-        "type": "float",
-        "min": 0.0,
-        "max": 1000.0,
-        "models": ["vae"],
-        "help": "weight of the KL term",
-    },
-    {"name": "seed", "type": "int", "min": 0, "max": 2**31 - 1, "help": "makes runs repeatable"},
-]
+# The limits are the contract's (re-exported for older imports).
+MAX_IDS_PER_QUERY = contract.MAX_IDS_PER_QUERY
+MAX_DECODE_POINTS = contract.MAX_DECODE_POINTS
+MAX_LATENT_ABS = contract.MAX_LATENT_ABS
 
 
 def data_dir() -> str | None:
     return current_app.config.get("DATA_DIR")
-
-
-def json_body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ApiError(400, "bad_json", "the request body must be a JSON object")
-    return data
 
 
 def _info_json(info: Any) -> dict[str, Any]:
@@ -86,7 +70,7 @@ def _dataset_info(name: str) -> Any:
 
 @bp.get("/models")
 def get_models():  # type: ignore[no-untyped-def]
-    name = request.args.get("dataset", "iris")
+    name = query(ModelsQuery).dataset
     info = _dataset_info(name)
     defaults = {}
     for kind in MODEL_KINDS:
@@ -100,7 +84,8 @@ def get_models():  # type: ignore[no-untyped-def]
     return jsonify(
         {
             "models": [{"kind": k, "title": MODEL_TITLES[k]} for k in MODEL_KINDS],
-            "parameters": PARAMETERS,
+            "parameters": contract.ui_parameters(),
+            "submit_parameters": contract.submit_parameters(),
             "defaults": defaults,
             "dataset": name,
         }
@@ -122,23 +107,11 @@ def _load(name: str):  # type: ignore[no-untyped-def]
         raise ApiError(422, "dataset_invalid", str(exc)) from exc
 
 
-def _config(dataset: Any, model: str, overrides: Any) -> TrainConfig:
+def _config(dataset: Any, model: str, overrides: dict[str, Any]) -> TrainConfig:
     base = default_config(
         dataset.n_samples, dataset.n_features, data_kind=dataset.kind, model=model
     )
-    if overrides is None:
-        return base
-    if not isinstance(overrides, dict):
-        raise ApiError(400, "bad_config", 'config must be a JSON object such as {"epochs": 50}')
-    # The page draws 2-D scatter plots; other latent sizes are for the Python API only.
-    if "latent_dim" in overrides and overrides["latent_dim"] != 2:
-        raise ApiError(
-            400,
-            "bad_config",
-            f"config: latent_dim ({overrides['latent_dim']!r}) must be 2 in the explorer, "
-            "whose plots are 2-D; use the Python API for other sizes",
-        )
-    try:
+    try:  # the contract checked each setting; this catches combinations only the core knows
         return TrainConfig.from_dict({**base.to_dict(), **overrides})
     except (TypeError, ValueError) as exc:
         raise ApiError(400, "bad_config", f"config: {exc}") from exc
@@ -146,16 +119,10 @@ def _config(dataset: Any, model: str, overrides: Any) -> TrainConfig:
 
 @bp.post("/experiments")
 def create_experiment():  # type: ignore[no-untyped-def]
-    body = json_body()
-    name, model = body.get("dataset"), body.get("model", "ae")
-    if not isinstance(name, str):
-        raise ApiError(400, "missing_dataset", 'dataset is required, e.g. "iris"')
-    if model not in MODEL_KINDS:
-        raise ApiError(
-            400, "unknown_model", f"model ({model!r}) must be one of {list(MODEL_KINDS)}"
-        )
-    dataset = _load(name)
-    config = _config(dataset, model, body.get("config"))
+    request_ = parse_body(CreateExperiment)
+    model = request_.model
+    dataset = _load(request_.dataset)
+    config = _config(dataset, model, request_.overrides())
     exp = Experiment(
         dataset,
         model,
@@ -164,6 +131,7 @@ def create_experiment():  # type: ignore[no-untyped-def]
         metric_sample_size=current_app.config["METRIC_SAMPLE_SIZE"],
     )
     registry = current_registry()
+    registry.check_limits(exp, {})  # before the experiment is stored: a refusal leaves nothing
     session = registry.create(exp)
     after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
     job = registry.start_initial(session)
@@ -173,7 +141,7 @@ def create_experiment():  # type: ignore[no-untyped-def]
             "status": "training",
             "job": registry.job_json(job),
             "events_after": after,
-        }  # fmt: skip
+        }
     ), 202
 
 
@@ -218,11 +186,9 @@ def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments")
 def list_experiments():  # type: ignore[no-untyped-def]
-    raw = request.args.get("limit", "50")
-    if not raw.isdigit() or not 1 <= int(raw) <= 200:
-        raise ApiError(400, "bad_limit", f"limit ({raw!r}) must be an integer in [1, 200]")
+    limit = query(ListExperimentsQuery).limit
     keys = ("id", "dataset", "dataset_title", "model", "created_at", "updated_at")
-    rows = current_registry().list_experiments(limit=int(raw))
+    rows = current_registry().list_experiments(limit=limit)
     return jsonify(
         {
             "experiments": [
@@ -249,11 +215,11 @@ def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/experiments/<experiment_id>/events")
 def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
     """Server-Sent Events of the experiment's jobs (see web/streams.py): replay after
-    ``Last-Event-ID`` or ``?after=``, heartbeats, an idle timeout, capped per experiment and
-    in total."""
+    ``Last-Event-ID`` or ``?after=``, heartbeats, an idle timeout; capped in total (503,
+    web/security.py) and per experiment (429), each with Retry-After."""
     registry = current_registry()
     session = registry.get(experiment_id)
-    after = _last_event_id()
+    after = _last_event_id(registry, session.id)
     slots = _stream_slots()
     try:
         slots.acquire(session.id)
@@ -262,32 +228,57 @@ def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
         response.status_code = exc.status
         response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return response
+    try:
+        release_total = hold_event_stream()  # 503 when too many streams are open
+    except ApiError:
+        slots.release(session.id)
+        raise
     disconnected = request.environ.get("waitress.client_disconnected", lambda: False)
     body = follow(
         lambda after, timeout: registry.events.read(session.id, after, timeout),
         lambda: bool(registry.store.jobs_for(session.id, active=True, limit=1)),
         after=after,
         disconnected=disconnected,
-        release=lambda: slots.release(session.id),
     )
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(body, mimetype="text/event-stream", headers=headers)
+    response = Response(body, mimetype="text/event-stream", headers=headers)
+    # Called when the server closes the body: at its end, or when the client went away.
+    response.call_on_close(lambda: slots.release(session.id))
+    response.call_on_close(release_total)
+    return response
 
 
 def _stream_slots() -> StreamSlots:
-    slots = current_app.extensions.get("latent_explorer.streams")
+    """Open streams per experiment (the total is web/security.py's)."""
+    key = "latent_explorer.streams_per_experiment"
+    slots = current_app.extensions.get(key)
     if slots is None:
         limits = current_registry().limits
         slots = current_app.extensions.setdefault(
-            "latent_explorer.streams",
-            StreamSlots(per_experiment=limits.streams_per_experiment, total=limits.streams),
+            key, StreamSlots(per_experiment=limits.streams_per_experiment, total=10**6)
         )
     return slots
 
 
-def _last_event_id() -> int:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("after", "0")
-    return int(raw) if raw.isdigit() and len(raw) < 18 else 0
+def _last_event_id(registry: Any, experiment_id: str) -> int:
+    """Where a stream starts: after ``Last-Event-ID`` (a reconnect) or ``?after=`` (the
+    ``events_after`` of the POST that queued the job); without either, at the first event
+    of the oldest queued or running job (a page joining a job), else at the end (``idle``)."""
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if raw is not None:
+        # Past the last event (a browser that saw an earlier server process): the end.
+        last = (
+            registry.events.last_id(experiment_id)
+            if hasattr(registry.events, "last_id")
+            else 10**12
+        )
+        return contract.clamp_event_id(raw, upper=last)
+    active = {j.id for j in registry.store.jobs_for(experiment_id, active=True)}
+    kept = registry.events.read(experiment_id, 0, 0)
+    for event_id, _, data in kept:
+        if data.get("job_id") in active:
+            return int(event_id) - 1
+    return int(kept[-1][0]) if kept else 0
 
 
 @bp.get("/jobs/<job_id>")
@@ -326,39 +317,18 @@ def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
 def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
     session = current_registry().get(experiment_id)
     exp = session.experiment
-    body = json_body()
+    wanted = parse_body(CreateIteration)
     if not exp.iterations:
         raise ApiError(409, "not_ready", "the initial training has not finished yet")
-    parent = body.get("parent", len(exp.iterations) - 1)
-    if not isinstance(parent, int) or isinstance(parent, bool):
-        raise ApiError(400, "bad_parent", f"parent ({parent!r}) must be an iteration number")
+    parent = len(exp.iterations) - 1 if wanted.parent is None else wanted.parent
     iteration_or_404(session, parent)
-    mode = body.get("mode", "finetune")
-    if mode not in TRAIN_MODES:
-        raise ApiError(400, "bad_mode", f"mode ({mode!r}) must be one of {list(TRAIN_MODES)}")
-    epochs = body.get("epochs")
-    if epochs is not None and (
-        not isinstance(epochs, int) or isinstance(epochs, bool) or not 1 <= epochs <= 10_000
-    ):
-        raise ApiError(400, "bad_epochs", f"epochs ({epochs!r}) must be an integer in [1, 10000]")
-    if "selected_ids" not in body:
-        raise ApiError(400, "missing_selected_ids", "selected_ids is required: a list of point ids")
-    try:
-        ids = validate_ids(body["selected_ids"], n_samples=exp.dataset.n_samples)
+    mode, epochs = wanted.mode, wanted.epochs
+    try:  # the contract checked the types; the range depends on the dataset
+        ids = validate_ids(wanted.selected_ids, n_samples=exp.dataset.n_samples)
     except (TypeError, ValueError) as exc:
         raise ApiError(400, "bad_selected_ids", str(exc)) from exc
-    how = body.get("selection")
-    how = {} if how is None else how
-    if not isinstance(how, dict) or how.get("method", "manual") not in SELECTION_METHODS:
-        raise ApiError(
-            400,
-            "bad_selection",
-            f"selection.method must be one of {list(SELECTION_METHODS)}",
-        )
-    params = how.get("params", {})
-    if not isinstance(params, dict) or len(json.dumps(params)) > 10_000:
-        raise ApiError(400, "bad_selection", "selection.params must be a small JSON object")
-    selection = Selection(ids, method=how.get("method", "manual"), params=params)
+    how = wanted.selection or contract.SelectionInput()
+    selection = Selection(ids, method=how.method, params=how.params)
     registry = current_registry()
     after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
     job = registry.start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
@@ -368,7 +338,7 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
             "status": "training",
             "job": registry.job_json(job),
             "events_after": after,
-        }  # fmt: skip
+        }
     ), 202
 
 
@@ -382,14 +352,9 @@ def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     560 kB instead of ~2.6 MB of JSON text). Labels and the selection stay in the JSON form;
     ``fields=labels,selected`` asks for just those columns, so the page skips x/y there.
     """
-    formats = ("json", "f32")
-    fmt = request.args.get("format", "json")
-    if fmt not in formats:
-        raise ApiError(
-            400, "bad_format", f"format ({fmt!r}) must be one of {list(formats)}; omit it for JSON"
-        )
+    asked = query(EmbeddingQuery)
+    fmt, raw_fields = asked.format, asked.fields
     columns = ("x", "y", "labels", "selected")
-    raw_fields = request.args.get("fields")
     fields = set(columns) if raw_fields is None else {f.strip() for f in raw_fields.split(",")}
     if fmt == "f32" and raw_fields is not None:
         raise ApiError(
@@ -442,16 +407,7 @@ def get_metrics(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 
 
 def _query_ids(session: Session) -> np.ndarray:
-    raw = request.args.get("ids", "")
-    parts = [p for p in raw.split(",") if p.strip()]
-    if len(parts) > MAX_IDS_PER_QUERY:
-        raise ApiError(400, "too_many_ids", f"ask for at most {MAX_IDS_PER_QUERY} ids at once")
-    try:
-        values = [int(p) for p in parts]
-    except ValueError as exc:
-        raise ApiError(
-            400, "bad_ids", f"ids must be comma-separated integers, got {raw!r}"
-        ) from exc
+    values = query(IdsQuery).id_list()
     try:
         return validate_ids(values, n_samples=session.experiment.dataset.n_samples, name="ids")
     except ValueError as exc:
@@ -504,35 +460,11 @@ def get_reconstructions(experiment_id: str, k: int):  # type: ignore[no-untyped-
 def decode_points(experiment_id: str):  # type: ignore[no-untyped-def]
     session = current_registry().get(experiment_id)
     exp = session.experiment
-    body = json_body()
-    k = body.get("iteration", len(exp.iterations) - 1)
-    if not isinstance(k, int) or isinstance(k, bool):
-        raise ApiError(400, "bad_iteration", f"iteration ({k!r}) must be an integer")
+    wanted = parse_body(DecodeRequest)
+    k = len(exp.iterations) - 1 if wanted.iteration is None else wanted.iteration
     it = iteration_or_404(session, k)
-    points = body.get("points")
-    ok = (
-        isinstance(points, list)
-        and 0 < len(points) <= MAX_DECODE_POINTS
-        and all(
-            isinstance(p, list)
-            and len(p) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
-            for p in points
-        )
-    )
-    if not ok:
-        raise ApiError(
-            400,
-            "bad_points",
-            f"points must be a list of 1 to {MAX_DECODE_POINTS} [x, y] number pairs",
-        )
-    Z = np.asarray(points, dtype=np.float64)
-    # Latent codes live within a few units of 0; 1e6 leaves room for any zoom while keeping
-    # float32 (what the decoder computes in) far from overflow.
-    if not np.isfinite(Z).all() or np.abs(Z).max() > MAX_LATENT_ABS:
-        raise ApiError(
-            400, "bad_points", f"points must be finite numbers within +-{MAX_LATENT_ABS:g}"
-        )
+    # The contract bounds every coordinate to +-MAX_LATENT_ABS, so float32 cannot overflow.
+    Z = np.asarray(wanted.points, dtype=np.float64)
     out = decode(it.model, Z.astype(np.float32), device=exp.device)
     if not np.isfinite(out).all():
         raise ApiError(422, "decode_overflow", "the decoder overflowed; pick points nearer 0")

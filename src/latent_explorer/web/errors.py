@@ -1,4 +1,4 @@
-"""JSON errors for the API: ``{"error": {"code": ..., "message": ...}}`` with a 4xx/5xx status."""
+"""The one error handler: JSON errors for the API: ``{"error": {"code": ..., "message": ...}}`` with a 4xx/5xx status."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from ..contract import InvalidRequest
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,11 @@ def register_error_handlers(app: Flask) -> None:
     def _api_error(exc: ApiError):  # type: ignore[no-untyped-def]
         return error_response(exc.status, exc.code, exc.message)
 
+    @app.errorhandler(InvalidRequest)
+    def _invalid_request(exc: InvalidRequest):  # type: ignore[no-untyped-def]
+        # Raised by the contract's parsers; the message names field, rule, value and fix.
+        return error_response(exc.status, exc.code, exc.message)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
         if not request.path.startswith("/api/"):
@@ -39,7 +46,9 @@ def register_error_handlers(app: Flask) -> None:
         messages = {
             404: f"no such API route: {request.method} {request.path}",
             405: f"{request.method} is not allowed on {request.path}",
-            413: "the request body is larger than the upload limit",
+            413: exc.description
+            if exc.description and "limit" in exc.description
+            else "the request body is larger than the upload limit",
         }
         status = exc.code or 500
         return error_response(status, code, messages.get(status, exc.description or code))

@@ -10,33 +10,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify
 
+from ..contract import NeighboursQuery, PerPointQuery
 from ..core.datasets import Dataset
-from ..core.neighbours import SPACES, neighbour_report
+from ..core.neighbours import neighbour_report
 from .errors import ApiError
+from .parsing import query
 from .sessions import current_registry, iteration_or_404
 
 bp = Blueprint("insight", __name__, url_prefix="/api")
 
-PER_POINT_KEYS = ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl")
-MAX_NEIGHBOURS = 100
 #: A text attribute with more distinct values than this (e.g. a timestamp) cannot be told
 #: apart by colour, so it is not offered.
 MAX_CATEGORIES = 256
 ITERATION_ROUTE = "/experiments/<experiment_id>/iterations/<int:k>"
-
-
-def _int_arg(name: str, default: int | None, lo: int, hi: int, code: str) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        if default is None:
-            raise ApiError(400, code, f"{name} is required: an integer in [{lo}, {hi}]")
-        return default
-    # isascii: str.isdigit() also accepts digits like "²" that int() refuses.
-    if not (raw.isascii() and raw.isdigit()) or not lo <= int(raw) <= hi:
-        raise ApiError(400, code, f"{name} ({raw!r}) must be an integer in [{lo}, {hi}]")
-    return int(raw)
 
 
 def _floats(values: np.ndarray) -> list[float | None]:
@@ -59,11 +47,15 @@ def get_neighbours(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     session = current_registry().get(experiment_id)
     it = iteration_or_404(session, k)
     ds = session.experiment.dataset
-    point = _int_arg("id", None, 0, ds.n_samples - 1, "bad_id")
-    count = _int_arg("k", 10, 1, min(MAX_NEIGHBOURS, ds.n_samples - 1), "bad_k")
-    space = request.args.get("space", "original")
-    if space not in SPACES:
-        raise ApiError(400, "bad_space", f"space ({space!r}) must be one of {list(SPACES)}")
+    asked = query(NeighboursQuery)
+    point, count, space = asked.id, asked.k, asked.space
+    # The contract bounds id and k; what this dataset allows is known only here.
+    if point >= ds.n_samples:
+        raise ApiError(400, "bad_id", f"id ({point}) must be a point id in [0, {ds.n_samples - 1}]")
+    if count > ds.n_samples - 1:
+        raise ApiError(
+            400, "bad_k", f"k ({count}) must be at most {ds.n_samples - 1}, the other points"
+        )
     found = neighbour_report(ds.X, it.coords, point, k=count, space=space)
     return jsonify(
         {
@@ -85,12 +77,8 @@ def get_neighbours(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     session = current_registry().get(experiment_id)
     it = iteration_or_404(session, k)
-    key = request.args.get("key", "")
-    if key not in PER_POINT_KEYS:
-        raise ApiError(400, "bad_key", f"key ({key!r}) must be one of {list(PER_POINT_KEYS)}")
-    fmt = request.args.get("format", "json")
-    if fmt not in ("json", "f32"):
-        raise ApiError(400, "bad_format", f"format ({fmt!r}) must be json or f32")
+    asked = query(PerPointQuery)
+    key, fmt = asked.key, asked.format
     values = it.per_point.get(key)
     if values is None:
         if it.metrics is None:
@@ -230,224 +218,3 @@ def get_feature_stats(experiment_id: str):  # type: ignore[no-untyped-def]
             "feature_scale": _floats(scale) if mean is not None and scale is not None else None,
         }
     )
-
-
-# -- OpenAPI ------------------------------------------------------------------------------------
-
-
-def openapi_paths() -> dict[str, Any]:
-    """This blueprint's entries for ``web/openapi.py``'s ``build_spec()["paths"]``."""
-    # Imported here: openapi.py may import this module for these paths.
-    from .openapi import (
-        INT,
-        NON_NEG,
-        NUM,
-        P_EXPERIMENT,
-        P_ITERATION,
-        STR,
-        _array,
-        _experiment_errors,
-        _iteration_errors,
-        _json,
-        _nullable,
-        _obj,
-        _op,
-        _ref,
-    )
-
-    def query(name: str, schema: dict[str, Any], text: str, required: bool = False) -> Any:
-        return {
-            "name": name,
-            "in": "query",
-            "required": required,
-            "description": text,
-            "schema": schema,
-        }
-
-    nums, maybe_nums, maybe_num = (
-        _array(_nullable(NUM)),
-        _nullable(_array(_nullable(NUM))),
-        _nullable(NUM),
-    )
-    kind = {"type": "string", "enum": ["numeric", "categorical"]}
-    it = "/api/experiments/{experiment_id}/iterations/{k}"
-    exp = "/api/experiments/{experiment_id}"
-    both = [P_EXPERIMENT, P_ITERATION]
-    neighbours = _obj(
-        {
-            "id": NON_NEG,
-            "k": INT,
-            "space": {"type": "string", "enum": list(SPACES)},
-            "neighbors": _array(NON_NEG),
-            "distances_original": nums,
-            "distances_latent": nums,
-            "rank_in_other_space": _array({"type": "integer", "minimum": 1}),
-        }
-    )
-    per_point = _obj(
-        {
-            "key": {"type": "string", "enum": list(PER_POINT_KEYS)},
-            "n": NON_NEG,
-            "values": nums,
-            "min": maybe_num,
-            "max": maybe_num,
-        }
-    )
-    attribute = {
-        "oneOf": [
-            _obj(
-                {
-                    "name": STR,
-                    "kind": {"const": "numeric"},
-                    "values": nums,
-                    "min": maybe_num,
-                    "max": maybe_num,
-                }
-            ),
-            _obj(
-                {
-                    "name": STR,
-                    "kind": {"const": "categorical"},
-                    "categories": _array(STR),
-                    "codes": _array(NON_NEG),
-                }
-            ),
-        ]
-    }
-    source = {"type": "string", "enum": ["label", "attribute", "feature"]}
-    listed = _obj({"attributes": _array(_obj({"name": STR, "kind": kind, "source": source}))})
-    pca = _obj(
-        {
-            "x": nums,
-            "y": nums,
-            "metrics": _nullable(_ref("MetricsRow")),
-            "explained_variance_ratio": nums,
-        }
-    )
-    stats = _obj(
-        {
-            "feature_names": _array(STR),
-            "mean_raw": nums,
-            "std_raw": nums,
-            "mean_scaled": nums,
-            "feature_mean": maybe_nums,
-            "feature_scale": maybe_nums,
-        }
-    )
-    bad = "`bad_id`, `bad_k` or `bad_space`: the parameter named in the message is invalid"
-    f32 = {"type": "string", "format": "binary"}
-    return {
-        f"{it}/neighbors": {
-            "get": _op(
-                "getNeighbors",
-                "A point's k nearest neighbours in one space, with their rank in the other",
-                "iterations",
-                {
-                    "200": _json(neighbours, "neighbours, nearest first"),
-                    **_iteration_errors({400: bad}),
-                },
-                parameters=[
-                    *both,
-                    query("id", NON_NEG, "the point", required=True),
-                    query(
-                        "k",
-                        {"type": "integer", "minimum": 1, "maximum": MAX_NEIGHBOURS},
-                        "how many (default 10)",
-                    ),
-                    query(
-                        "space",
-                        {"type": "string", "enum": list(SPACES)},
-                        "where neighbours are found (default original)",
-                    ),
-                ],
-            )
-        },
-        f"{it}/per_point": {
-            "get": _op(
-                "getPerPoint",
-                "One value per point (local quality, errors) for colouring",
-                "iterations",
-                {
-                    "200": {
-                        "description": "values[i] is point i's; format=f32: n little-endian float32 values with X-Points, X-Iteration, X-Key, X-Min, X-Max headers",
-                        "content": {
-                            "application/json": {"schema": per_point},
-                            "application/octet-stream": {"schema": f32},
-                        },
-                    },
-                    **_iteration_errors(
-                        {
-                            400: "`bad_key` or `bad_format`",
-                            404: "`not_available`: no such values for this model (kl of an AE)",
-                            409: "`not_measured`: the iteration is still being measured",
-                        }
-                    ),
-                },
-                parameters=[
-                    *both,
-                    query(
-                        "key",
-                        {"type": "string", "enum": list(PER_POINT_KEYS)},
-                        "which values",
-                        required=True,
-                    ),
-                    query(
-                        "format",
-                        {"type": "string", "enum": ["json", "f32"]},
-                        "json (default) or f32 bytes",
-                    ),
-                ],
-            )
-        },
-        f"{exp}/attributes": {
-            "get": _op(
-                "listAttributes",
-                "What points can be coloured by: the label, attributes and raw features",
-                "experiments",
-                {
-                    "200": _json(listed, "attribute names, kinds and sources"),
-                    **_experiment_errors(),
-                },
-                parameters=[P_EXPERIMENT],
-            )
-        },
-        f"{exp}/attributes/{{name}}": {
-            "get": _op(
-                "getAttribute",
-                "One attribute's value for every point",
-                "experiments",
-                {
-                    "200": _json(attribute, "numeric values or categorical codes"),
-                    **_experiment_errors({404: "`attribute_not_found`: not in the list"}),
-                },
-                parameters=[
-                    P_EXPERIMENT,
-                    {
-                        "name": "name",
-                        "in": "path",
-                        "required": True,
-                        "description": "a name from the list",
-                        "schema": STR,
-                    },
-                ],
-            )
-        },
-        f"{exp}/pca": {
-            "get": _op(
-                "getPca",
-                "The 2-D PCA of all points and its metrics (null while a job computes them)",
-                "experiments",
-                {"200": _json(pca, "x[i], y[i] is point i"), **_experiment_errors()},
-                parameters=[P_EXPERIMENT],
-            )
-        },
-        f"{exp}/feature_stats": {
-            "get": _op(
-                "getFeatureStats",
-                "Feature means for decoded profiles; raw = scaled * feature_scale + feature_mean",
-                "experiments",
-                {"200": _json(stats, "one entry per feature"), **_experiment_errors()},
-                parameters=[P_EXPERIMENT],
-            )
-        },
-    }

@@ -15,11 +15,19 @@ from typing import Any
 from flask import jsonify
 
 from .. import __version__
+from ..contract import (
+    MAX_DECODE_POINTS,
+    MAX_IDS_PER_QUERY,
+    MAX_LATENT_ABS,
+    MAX_NEIGHBOURS,
+    PER_POINT_KEYS,
+)
 from ..core.datasets import SCALINGS
 from ..core.models import MODEL_KINDS
+from ..core.neighbours import SPACES
 from ..core.selection import SELECTION_METHODS
 from ..core.training import PRECISIONS, TRAIN_MODES
-from .api import MAX_DECODE_POINTS, MAX_IDS_PER_QUERY, MAX_LATENT_ABS, bp
+from .api import bp
 
 Schema = dict[str, Any]
 
@@ -191,6 +199,8 @@ def _schemas() -> dict[str, Schema]:
         "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
         "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
         "precision": {"type": "string", "enum": list(PRECISIONS)},
+        "patience": {"type": "integer", "minimum": 0, "maximum": 10_000},
+        "holdout": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.5},
     }
     return {
         "Error": _obj(
@@ -1014,10 +1024,211 @@ def _other_paths() -> dict[str, Any]:
     }
 
 
+def _insight_paths() -> dict[str, Any]:
+    """Paths of the insight blueprint (neighbours, per-point values, attributes, PCA)."""
+
+    def query(name: str, schema: dict[str, Any], text: str, required: bool = False) -> Any:
+        return {
+            "name": name,
+            "in": "query",
+            "required": required,
+            "description": text,
+            "schema": schema,
+        }
+
+    nums, maybe_nums, maybe_num = (
+        _array(_nullable(NUM)),
+        _nullable(_array(_nullable(NUM))),
+        _nullable(NUM),
+    )
+    kind = {"type": "string", "enum": ["numeric", "categorical"]}
+    it = "/api/experiments/{experiment_id}/iterations/{k}"
+    exp = "/api/experiments/{experiment_id}"
+    both = [P_EXPERIMENT, P_ITERATION]
+    neighbours = _obj(
+        {
+            "id": NON_NEG,
+            "k": INT,
+            "space": {"type": "string", "enum": list(SPACES)},
+            "neighbors": _array(NON_NEG),
+            "distances_original": nums,
+            "distances_latent": nums,
+            "rank_in_other_space": _array({"type": "integer", "minimum": 1}),
+        }
+    )
+    per_point = _obj(
+        {
+            "key": {"type": "string", "enum": list(PER_POINT_KEYS)},
+            "n": NON_NEG,
+            "values": nums,
+            "min": maybe_num,
+            "max": maybe_num,
+        }
+    )
+    attribute = {
+        "oneOf": [
+            _obj(
+                {
+                    "name": STR,
+                    "kind": {"const": "numeric"},
+                    "values": nums,
+                    "min": maybe_num,
+                    "max": maybe_num,
+                }
+            ),
+            _obj(
+                {
+                    "name": STR,
+                    "kind": {"const": "categorical"},
+                    "categories": _array(STR),
+                    "codes": _array(NON_NEG),
+                }
+            ),
+        ]
+    }
+    source = {"type": "string", "enum": ["label", "attribute", "feature"]}
+    listed = _obj({"attributes": _array(_obj({"name": STR, "kind": kind, "source": source}))})
+    pca = _obj(
+        {
+            "x": nums,
+            "y": nums,
+            "metrics": _nullable(_ref("MetricsRow")),
+            "explained_variance_ratio": nums,
+        }
+    )
+    stats = _obj(
+        {
+            "feature_names": _array(STR),
+            "mean_raw": nums,
+            "std_raw": nums,
+            "mean_scaled": nums,
+            "feature_mean": maybe_nums,
+            "feature_scale": maybe_nums,
+        }
+    )
+    bad = "`bad_id`, `bad_k` or `bad_space`: the parameter named in the message is invalid"
+    f32 = {"type": "string", "format": "binary"}
+    return {
+        f"{it}/neighbors": {
+            "get": _op(
+                "getNeighbors",
+                "A point's k nearest neighbours in one space, with their rank in the other",
+                "iterations",
+                {
+                    "200": _json(neighbours, "neighbours, nearest first"),
+                    **_iteration_errors({400: bad}),
+                },
+                parameters=[
+                    *both,
+                    query("id", NON_NEG, "the point", required=True),
+                    query(
+                        "k",
+                        {"type": "integer", "minimum": 1, "maximum": MAX_NEIGHBOURS},
+                        "how many (default 10)",
+                    ),
+                    query(
+                        "space",
+                        {"type": "string", "enum": list(SPACES)},
+                        "where neighbours are found (default original)",
+                    ),
+                ],
+            )
+        },
+        f"{it}/per_point": {
+            "get": _op(
+                "getPerPoint",
+                "One value per point (local quality, errors) for colouring",
+                "iterations",
+                {
+                    "200": {
+                        "description": "values[i] is point i's; format=f32: n little-endian float32 values with X-Points, X-Iteration, X-Key, X-Min, X-Max headers",
+                        "content": {
+                            "application/json": {"schema": per_point},
+                            "application/octet-stream": {"schema": f32},
+                        },
+                    },
+                    **_iteration_errors(
+                        {
+                            400: "`bad_key` or `bad_format`",
+                            404: "`not_available`: no such values for this model (kl of an AE)",
+                            409: "`not_measured`: the iteration is still being measured",
+                        }
+                    ),
+                },
+                parameters=[
+                    *both,
+                    query(
+                        "key",
+                        {"type": "string", "enum": list(PER_POINT_KEYS)},
+                        "which values",
+                        required=True,
+                    ),
+                    query(
+                        "format",
+                        {"type": "string", "enum": ["json", "f32"]},
+                        "json (default) or f32 bytes",
+                    ),
+                ],
+            )
+        },
+        f"{exp}/attributes": {
+            "get": _op(
+                "listAttributes",
+                "What points can be coloured by: the label, attributes and raw features",
+                "experiments",
+                {
+                    "200": _json(listed, "attribute names, kinds and sources"),
+                    **_experiment_errors(),
+                },
+                parameters=[P_EXPERIMENT],
+            )
+        },
+        f"{exp}/attributes/{{name}}": {
+            "get": _op(
+                "getAttribute",
+                "One attribute's value for every point",
+                "experiments",
+                {
+                    "200": _json(attribute, "numeric values or categorical codes"),
+                    **_experiment_errors({404: "`attribute_not_found`: not in the list"}),
+                },
+                parameters=[
+                    P_EXPERIMENT,
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "description": "a name from the list",
+                        "schema": STR,
+                    },
+                ],
+            )
+        },
+        f"{exp}/pca": {
+            "get": _op(
+                "getPca",
+                "The 2-D PCA of all points and its metrics (null while a job computes them)",
+                "experiments",
+                {"200": _json(pca, "x[i], y[i] is point i"), **_experiment_errors()},
+                parameters=[P_EXPERIMENT],
+            )
+        },
+        f"{exp}/feature_stats": {
+            "get": _op(
+                "getFeatureStats",
+                "Feature means for decoded profiles; raw = scaled * feature_scale + feature_mean",
+                "experiments",
+                {"200": _json(stats, "one entry per feature"), **_experiment_errors()},
+                parameters=[P_EXPERIMENT],
+            )
+        },
+    }
+
+
 def build_spec() -> dict[str, Any]:
     """The OpenAPI 3.1 document for every /api route, as a fresh dict."""
-    # Blueprints that describe their own routes (imported here: they import these helpers).
-    from .insight import openapi_paths as insight_paths
+    # The forgetting blueprint describes its own routes with these helpers (imported here).
+    from .forgetting import openapi_paths as forgetting_paths
 
     spec = {
         "openapi": "3.1.0",
@@ -1038,7 +1249,8 @@ def build_spec() -> dict[str, Any]:
             **_dataset_paths(),
             **_experiment_paths(),
             **_iteration_paths(),
-            **insight_paths(),
+            **_insight_paths(),
+            **forgetting_paths(),
         },
         "components": {"schemas": _schemas()},
     }

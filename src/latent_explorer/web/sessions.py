@@ -292,12 +292,13 @@ class SessionRegistry:
                 f"a train job (iteration {job.iteration}) is still {job.state} for this "
                 f"experiment; wait for its plots or cancel it (DELETE /api/jobs/{job.id})",
             )
-        self._check_limits(exp, params)
+        self.check_limits(exp, params)
         iteration = len(exp.iterations)
         return self._submit(Job(experiment_id=session.id, kind="train", iteration=iteration,
                                 params=params, priority=PRIORITY["train"]))  # fmt: skip
 
-    def _check_limits(self, exp: Experiment, params: dict[str, Any]) -> None:
+    def check_limits(self, exp: Experiment, params: dict[str, Any]) -> None:
+        """Refuse (422) a train job of ``exp`` beyond a per-job limit."""
         from ..core.training import default_retrain_epochs, new_model
 
         cfg = exp.config

@@ -83,35 +83,31 @@ def follow(
     *,
     after: int,
     disconnected: Callable[[], bool] = lambda: False,
-    release: Callable[[], None] = lambda: None,
 ) -> Iterator[str]:
     """The stream's text: replay after ``after``, follow while ``busy()``, then ``idle``.
 
-    ``read(after, timeout)`` is the event log's read of this experiment's stream.
-    ``release`` runs exactly once when the stream ends, however it ends (the generator is
-    closed by the server when the client goes away).
+    ``read(after, timeout)`` is the event log's read of this experiment's stream. The caller
+    frees the stream's slot when the server closes the response (``call_on_close``), which
+    also happens when the generator never started.
     """
-    try:
-        yield "retry: 2000\n\n"  # browsers reconnect after 2 s, not at once
-        last_sent = last_event = time.monotonic()
-        while True:
-            events = read(after, POLL_S)
-            if disconnected():
-                return
-            now = time.monotonic()
-            if events:
-                for event_id, name, data in events:
-                    yield sse(name, data, event_id=event_id)
-                    after = event_id
-                last_sent = last_event = now
-                continue
-            if not busy():
-                yield sse("idle", {"last_event_id": after})
-                return
-            if now - last_event > IDLE_TIMEOUT_S:
-                return  # the browser reconnects with Last-Event-ID
-            if now - last_sent > HEARTBEAT_S:
-                yield ": keep-alive\n\n"
-                last_sent = now
-    finally:
-        release()
+    yield "retry: 2000\n\n"  # browsers reconnect after 2 s, not at once
+    last_sent = last_event = time.monotonic()
+    while True:
+        events = read(after, POLL_S)
+        if disconnected():
+            return
+        now = time.monotonic()
+        if events:
+            for event_id, name, data in events:
+                yield sse(name, data, event_id=event_id)
+                after = event_id
+            last_sent = last_event = now
+            continue
+        if not busy():
+            yield sse("idle", {"last_event_id": after})
+            return
+        if now - last_event > IDLE_TIMEOUT_S:
+            return  # the browser reconnects with Last-Event-ID
+        if now - last_sent > HEARTBEAT_S:
+            yield ": keep-alive\n\n"
+            last_sent = now

@@ -17,14 +17,13 @@ import uuid
 from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ..contract import CreateDataset
 from ..core.datasets import (
-    SCALINGS,
     CsvError,
     CsvPreview,
     Dataset,
@@ -36,6 +35,7 @@ from ..core.datasets import (
     user_dataset_name,
 )
 from .errors import ApiError
+from .parsing import body
 
 bp = Blueprint("uploads", __name__, url_prefix="/api")
 
@@ -147,50 +147,22 @@ def create_upload():  # type: ignore[no-untyped-def]
     return jsonify({"upload_id": upload_id, **preview.to_dict()}), 201
 
 
-def _field(body: dict[str, Any], key: str, default: Any, ok: Any, rule: str) -> Any:
-    value = body.get(key, default)
-    if not ok(value):
-        raise ApiError(400, f"bad_{key}", f"{key} ({value!r:.80}) must be {rule}")
-    return value
-
-
 @bp.post("/datasets")
 def create_dataset():  # type: ignore[no-untyped-def]
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "bad_json", "the request body must be a JSON object")
-    upload_id = body.get("upload_id")
-    upload = _uploads().get(upload_id) if isinstance(upload_id, str) else None
+    wanted = body(CreateDataset)
+    upload = _uploads().get(wanted.upload_id)
     if upload is None:
         raise ApiError(
             404,
             "upload_not_found",
-            f"upload ({upload_id!r:.80}) is unknown or expired: upload the file again",
+            f"upload ({wanted.upload_id!r:.80}) is unknown or expired: upload the file again",
         )
     preview = upload.preview
-    name = _field(
-        body,
-        "name",
-        None,
-        lambda v: isinstance(v, str) and 0 < len(v) <= 100,
-        "1 to 100 characters",
-    )
-    features = _field(
-        body,
-        "features",
-        preview.suggested_features,
-        lambda v: isinstance(v, list) and v and all(isinstance(f, str) for f in v),
-        "a non-empty list of column names",
-    )
-    label = _field(
-        body,
-        "label",
-        preview.suggested_label,
-        lambda v: v is None or isinstance(v, str),
-        "a column or null",
-    )
-    scaling = _field(body, "scaling", "standard", lambda v: v in SCALINGS, f"one of {SCALINGS}")
-    drop = _field(body, "drop_bad_rows", False, lambda v: isinstance(v, bool), "true or false")
+    name = wanted.name
+    features = preview.suggested_features if wanted.features is None else wanted.features
+    # Omitted: the suggested label; null: no label at all.
+    label = wanted.label if "label" in wanted.model_fields_set else preview.suggested_label
+    scaling, drop = wanted.scaling, wanted.drop_bad_rows
     store = user_store()
     try:
         if user_dataset_name(name) in store.names():

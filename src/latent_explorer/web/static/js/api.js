@@ -156,6 +156,10 @@ export const api = {
   cancelJob: (jobId) => request("DELETE", `/api/jobs/${enc(jobId)}`),
   /** A job row: {id, kind, iteration, state, progress, queue_position, ...}. */
   job: (jobId) => request("GET", `/api/jobs/${enc(jobId)}`),
+  /** Per-class reconstruction error, T and NH over iterations 0..k (core/forgetting.py). */
+  forgetting: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/forgetting`),
+  /** The fixed per-class sample reconstructed by every iteration 0..k, or the tabular heat map. */
+  strip: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/strip`),
 
   /**
    * Follow an experiment's job events (Server-Sent Events). handlers: {queued, started,

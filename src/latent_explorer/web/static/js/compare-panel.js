@@ -50,8 +50,11 @@ export function createComparePanel(root) {
       .data(iterations, (it) => it.index)
       .join("option")
       .attr("value", (it) => it.index)
+      .attr("title", (it) => chipText(it))
       .text((it) => chipText(it));
     select.property("value", value);
+    // The drop-down is narrow: its title names the whole choice.
+    select.attr("title", iterations[value] ? chipText(iterations[value]) : null);
   }
 
   function draw() {

@@ -11,7 +11,7 @@ import { EXPERIMENT_ID, readUrl, setUrl } from "./url.js";
 const NO_ITERATION = { job: null, currentIteration: null, parentIteration: null, metrics: null, metricsReady: false };
 
 export function createExperimentFlow(deps) {
-  const { state, session, selection, controls, submitForm, progress, errors, view, follower } = deps;
+  const { state, session, selection, controls, submitForm, repeatControl, progress, errors, view, follower } = deps;
   async function loadModelInfo(name, model, overrides = null) {
     state.set({ datasetName: name, model });
     try {
@@ -71,6 +71,8 @@ export function createExperimentFlow(deps) {
     const s = state.get();
     const read = submitForm.read();
     if (read.error) return errors.show(read.error);
+    const repeated = repeatControl ? repeatControl.read() : { repeat: 1 };
+    if (repeated.error) return errors.show(repeated.error);
     if (!selection.size) return errors.show("Select points first");
     const body = {
       parent: s.currentIteration ?? 0,
@@ -79,6 +81,8 @@ export function createExperimentFlow(deps) {
       mode: read.mode,
       epochs: read.epochs,
     };
+    // "× N": N chained fine-tunes as one job; each repetition is stored as an iteration.
+    if (repeated.repeat > 1) body.repeat = repeated.repeat;
     const mine = session.token;
     // Busy at once, so a double click cannot send two jobs.
     state.set({ status: "training", job: { kind: "retrain", iteration: null, epochs: read.epochs } });

@@ -123,7 +123,7 @@ export function createRecentExperiments(root, { errors }) {
       .text((r) => r.status);
     items.select(".recent-meta").text((r) => {
       const n = r.n_iterations;
-      return `${MODEL_NAMES[r.model] || r.model} · ${n} iteration${n === 1 ? "" : "s"} · ${formatDate(r.created_at)}`;
+      return `${MODEL_NAMES[r.model] || r.model} · ${n} iteration${n === 1 ? "" : "s"} · changed ${formatDate(r.updated_at)}`;
     });
     items
       .select(".recent-delete")

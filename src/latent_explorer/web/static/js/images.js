@@ -1,10 +1,9 @@
 // Images: draw uint8 grey pixels on a canvas, and the reconstructions panel of image data
-// sets (original, before = parent iteration, after = iteration K) for a small seeded sample
-// of the points trained on and of the rest.
+// sets (original, before = parent iteration, after = iteration K) for a small fixed sample
+// of the points trained on and of the rest (the same points at every iteration).
 
 import { d3 } from "./d3.js";
 import { api } from "./api.js";
-import { sample } from "./random.js";
 
 const PER_GROUP = 8;
 
@@ -48,10 +47,10 @@ export function createImagesPanel(root, { onError } = {}) {
     const groups = [];
     if (trained) {
       const rest = d3.range(nPoints).filter((i) => !trained.has(i));
-      groups.push({ title: "Selected (trained on)", total: trained.size, ids: sortedSample(trainedIds, current) });
-      groups.push({ title: "Rest", total: rest.length, ids: sortedSample(rest, current) });
+      groups.push({ title: "Selected (trained on)", total: trained.size, ids: sortedSample(trainedIds) });
+      groups.push({ title: "Rest", total: rest.length, ids: sortedSample(rest) });
     } else {
-      groups.push({ title: "Sample of all points", total: nPoints, ids: sortedSample(d3.range(nPoints), current) });
+      groups.push({ title: "Sample of all points", total: nPoints, ids: sortedSample(d3.range(nPoints)) });
     }
     const ids = groups.flatMap((g) => g.ids);
     if (!ids.length) return clear();
@@ -124,7 +123,25 @@ export function createImagesPanel(root, { onError } = {}) {
   return { show, clear };
 }
 
-// A stable sample: the same iteration shows the same faces on every reload.
-function sortedSample(ids, seed) {
-  return sample(ids, PER_GROUP, 1000 + (seed | 0)).sort((a, b) => a - b);
+// The same points at every iteration: each id gets a fixed pseudo-random rank (a hash of the
+// id), and a group shows its PER_GROUP lowest-ranked points. Iteration 5's "before" and "after"
+// can then be compared with iteration 1's, and a point that is in two groups' pools is picked
+// in both. (A sample seeded by the iteration showed other digits every time.)
+export function stableSample(ids, count = PER_GROUP) {
+  const ranked = Array.from(ids, (id) => [hashId(id), id]);
+  ranked.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return ranked
+    .slice(0, count)
+    .map(([, id]) => id)
+    .sort((a, b) => a - b);
+}
+
+function hashId(id) {
+  let h = Math.imul((id | 0) ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+function sortedSample(ids) {
+  return stableSample(ids, PER_GROUP);
 }

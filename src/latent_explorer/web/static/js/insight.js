@@ -6,7 +6,7 @@
 //   decode-view.js      hover empty space: the decoder's image / feature profile there
 //   decoded-grid.js     a 15 x 15 decoded grid under the points
 //   neighbours-view.js  click a point: its k nearest neighbours, torn apart or not
-//   pca-plot.js         "Show PCA": the data's PCA in plot 1's place
+//   pca-plot.js         "Show PCA": the data's PCA beside the plots (side column tab)
 //   compare-panel.js    two iterations' metrics side by side
 //   transition.js       plot 3 moves from the parent's coordinates (the "Animate" switch)
 //
@@ -31,7 +31,7 @@ export function createPcaScatterplot(hook) {
   return plot;
 }
 
-export function createInsight({ hook, state, session, plots, errors }) {
+export function createInsight({ hook, state, session, plots, errors, tabs }) {
   hook.update({
     colourBy: "class",
     neighbours: { id: null, space: "original", ids: [], iteration: null },
@@ -78,8 +78,8 @@ export function createInsight({ hook, state, session, plots, errors }) {
   const pca = createPcaPlot({
     button: byId("pca-toggle"),
     plot: plots.pca,
-    initialEl: byId("plot-initial"),
     pcaEl: byId("plot-pca"),
+    tabs,
     state,
     session,
     errors,

@@ -33,6 +33,11 @@ import { createPointTooltip } from "./point-tooltip.js";
 import { createIterationView, PLOT_TEXT } from "./iteration-view.js";
 import { createJobFollower } from "./job-follower.js";
 import { createExperimentFlow } from "./experiment-flow.js";
+import { createSideTabs } from "./side-tabs.js";
+import { createSelectionUndo } from "./selection-undo.js";
+import { createPlotEnlarge } from "./plot-enlarge.js";
+import { createFind } from "./find.js";
+import { createForgettingView } from "./forgetting-view.js";
 // --- insight ---
 import { createInsight, createPcaScatterplot } from "./insight.js";
 // --- end insight ---
@@ -47,6 +52,8 @@ const errors = createErrorBanner(document.getElementById("error"), {
 const controls = createTrainControls();
 const toolbar = createSelectionToolbar();
 const submitForm = createSubmitForm();
+// "× N" joins the form once POST .../iterations takes `repeat` (after the runtime's jobs land).
+const repeatControl = null;
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
@@ -55,6 +62,7 @@ const imagesPanel = createImagesPanel(document.getElementById("images-panel"), {
   onError: (err) => errors.show(err, "Reconstructions"),
 });
 const historyStrip = createHistory(document.getElementById("history"));
+const sideTabs = createSideTabs(document.querySelector(".side-tabs"));
 
 const plots = {};
 for (const [name, text] of Object.entries(PLOT_TEXT)) {
@@ -62,9 +70,11 @@ for (const [name, text] of Object.entries(PLOT_TEXT)) {
     name,
     title: text.title,
     emptyText: text.empty,
+    enlargeable: true,
   });
   plots[name].on("draw", (stats) => hook.update({ plots: { [name]: stats } }));
 }
+const mainPlots = { ...plots }; // the three plots of the work area (the PCA plot is a reference)
 // --- insight --- the PCA plot joins the others before the flows below iterate over them
 plots.pca = createPcaScatterplot(hook);
 // --- end insight ---
@@ -73,6 +83,31 @@ plots.pca = createPcaScatterplot(hook);
 const session = createSession({ state, errors });
 const status = createPageStatus({ state, selection, submitForm, controls, hook });
 createSelectionControls({ state, session, selection, plots, legend, toolbar, errors });
+createSelectionUndo({
+  selection,
+  session,
+  undoButton: document.getElementById("undo-button"),
+  redoButton: document.getElementById("redo-button"),
+  hook,
+});
+// Points or density (hexagons where points overlap heavily): one choice for every plot.
+const densitySelect = document.getElementById("density-mode");
+const setDensity = () => {
+  for (const plot of Object.values(plots)) plot.setDensity(densitySelect.value);
+};
+densitySelect.addEventListener("change", setDensity);
+setDensity();
+createPlotEnlarge({ container: document.querySelector("main.plots"), plots: mainPlots, hook });
+createFind({
+  input: document.getElementById("find-input"),
+  countEl: document.getElementById("find-count"),
+  state,
+  session,
+  plots,
+  selection,
+  toolbar,
+  hook,
+});
 createPointTooltip({ state, session, plots, tooltip });
 const view = createIterationView({ state, session, selection, plots, metricsPanel, imagesPanel, progress, errors });
 const follower = createJobFollower({ state, session, progress, errors, view });
@@ -82,6 +117,7 @@ const flow = createExperimentFlow({
   selection,
   controls,
   submitForm,
+  repeatControl,
   progress,
   errors,
   view,
@@ -98,8 +134,19 @@ session.on("adopt", (exp) => {
 });
 
 // --- insight --- colour by, decode under the cursor, decoded grid, neighbours, PCA, compare
-createInsight({ hook, state, session, plots, errors });
+createInsight({ hook, state, session, plots, errors, tabs: sideTabs });
 // --- end insight ---
+
+// --- forgetting --- "× N" repeats a Submit; per-class forgetting chart, change rows, strip
+createForgettingView({
+  state,
+  metricsRoot: document.getElementById("metrics-panel"),
+  before: document.getElementById("images-panel"),
+  showIteration: (k) => view.show(k),
+  errors,
+  hook,
+});
+// --- end forgetting ---
 
 // ---- start -------------------------------------------------------------------------------------
 async function init() {
@@ -135,7 +182,7 @@ init();
 import { createRecentExperiments, createJobNote } from "./experiments-list.js";
 import { createUploadForm } from "./upload-form.js";
 import { createExportsMenu } from "./exports-menu.js";
-import { exportPlot, plotFileName } from "./plot-export.js";
+import { exportPlot, figureCaption, plotFileName } from "./plot-export.js";
 import { setUrl } from "./url.js";
 
 const recent = createRecentExperiments(document.getElementById("recent-menu"), { errors });
@@ -210,7 +257,26 @@ exportsMenu.on("plot", async ({ name, format }) => {
   const title = [plotTitle(name), ds?.title || ds?.name, MODEL_NAMES[s.experiment?.model]].filter(Boolean).join(" · ");
   exportsMenu.setBusy(name, format, true);
   try {
-    await exportPlot(plots[name], { format, filename, title, selection: selection.set });
+    const k = plots[name].stats().iteration;
+    const it = Number.isInteger(k) ? s.experiment?.iterations?.[k] : null;
+    const colourBy = window.__explorer?.colourBy || "class";
+    const classNames = ds?.class_names || [];
+    const colors = classColors(classNames.length);
+    await exportPlot(plots[name], {
+      format,
+      filename,
+      title: [title, Number.isInteger(k) ? `iteration ${k}` : ""].filter(Boolean).join(" · "),
+      selection: selection.set,
+      // The class legend while points wear class colours; another colouring is named instead.
+      legend: colourBy === "class" ? classNames.map((n, c) => ({ name: n, color: colors[c] })) : [],
+      caption: figureCaption({
+        iteration: k,
+        nPoints: plots[name].stats().pointsDrawn,
+        metrics: it?.metrics || null,
+        selected: selection.size,
+        colouredBy: colourBy === "class" ? null : document.getElementById("colour-by")?.selectedOptions?.[0]?.textContent,
+      }),
+    });
     hook.update({ lastExport: filename });
   } catch (err) {
     errors.show(err, `Exporting ${plotTitle(name)} as ${format.toUpperCase()}`);
@@ -231,6 +297,7 @@ uploadForm.on("created", async (dataset) => {
   state.set({ datasets: list });
   controls.setDatasets(list, dataset.name);
   await flow.loadModelInfo(dataset.name, controls.model());
+  status.renderStatus(); // the plots still show the experiment before: say so
 });
 
 recent.refresh();

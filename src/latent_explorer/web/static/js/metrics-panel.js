@@ -238,23 +238,25 @@ export function createMetricsPanel(root) {
       );
       const row = el.append("div").attr("class", "metrics-tables");
       const beforeGroups = view.after ? view.before.groups : { all: view.before.groups.all };
+      const before = { name: "before", title: `Before (iteration ${view.before.iteration})`, groups: beforeGroups, compare: null, columns };
+      if (!view.after) {
+        table(row, before);
+        return;
+      }
+      // After a Submit the After table comes first, each change beside its value; the Before
+      // table (with the PCA reference rows) folds away under it, so the loop fits one screen.
       table(row, {
-        name: "before",
-        title: `Before (iteration ${view.before.iteration})`,
-        groups: beforeGroups,
-        compare: null,
+        name: "after",
+        title: `After (iteration ${view.after.iteration})`,
+        groups: view.after.groups,
+        compare: view.before.groups,
         columns,
       });
-      if (view.after) {
-        table(row, {
-          name: "after",
-          title: `After (iteration ${view.after.iteration})`,
-          groups: view.after.groups,
-          compare: view.before.groups,
-          columns,
-        });
-        el.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
-      }
+      row.select(".metrics-table-wrap h3").attr("title", GROUPS_NOTE);
+      const fold = row.append("details").attr("class", "metrics-before");
+      fold.append("summary").text(`Before (iteration ${view.before.iteration}) and the PCA reference`);
+      table(fold, before);
+      el.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
     },
   };
 }

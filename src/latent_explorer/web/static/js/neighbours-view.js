@@ -14,14 +14,22 @@ import { createEmitter } from "./emitter.js";
 import { rankRamp } from "./colors.js";
 import { formatCount } from "./format.js";
 
-// Rank >= FAR_FACTOR * k is drawn fully red; ranks are placed on a log scale in between.
+// Rank >= FAR_FACTOR * k is drawn fully red; ranks are placed on a log scale in between. On a
+// small dataset the far end is the largest rank there is (n - 1): a key saying "500 or more" on
+// 300 points would name a rank no point can have.
 const FAR_FACTOR = 50;
 const DEFAULT_K = 10;
 
+/** The rank drawn fully red for k neighbours among n points. */
+export function farRank(k, n) {
+  const far = k * FAR_FACTOR;
+  return n > 1 ? Math.max(k + 1, Math.min(far, n - 1)) : far;
+}
+
 /** [0, 1]: 0 while the neighbour is still within the k nearest in the other space. */
-export function rankPosition(rank, k) {
+export function rankPosition(rank, k, far = k * FAR_FACTOR) {
   if (!(rank > k)) return 0;
-  return Math.min(1, Math.log(rank / k) / Math.log(FAR_FACTOR));
+  return Math.min(1, Math.log(rank / k) / Math.log(far / k));
 }
 
 export function createNeighboursView({ kInput, spaceInputs, note, state, session, plots, errors }) {
@@ -59,7 +67,8 @@ export function createNeighboursView({ kInput, spaceInputs, note, state, session
 
   function draw() {
     const a = shown;
-    const positions = a.rank_in_other_space.map((r) => rankPosition(r, a.k));
+    const far = farRank(a.k, session.nPoints());
+    const positions = a.rank_in_other_space.map((r) => rankPosition(r, a.k, far));
     const marks = {
       focus: a.id,
       ids: a.neighbors,
@@ -67,11 +76,11 @@ export function createNeighboursView({ kInput, spaceInputs, note, state, session
       strong: positions.map((t) => t >= 0.5),
     };
     for (const plot of Object.values(plots)) plot.setMarks(marks);
-    describe(a, positions);
+    describe(a, positions, far);
     emitter.emit("change", { id: a.id, space: a.space, ids: [...a.neighbors], iteration: focus.iteration });
   }
 
-  function describe(a, positions) {
+  function describe(a, positions, farAt) {
     const n = d3.select(note);
     n.selectAll("*").remove();
     n.property("hidden", false);
@@ -85,9 +94,9 @@ export function createNeighboursView({ kInput, spaceInputs, note, state, session
     n.append("strong").text(`Point ${a.id}${label !== null && label !== undefined ? `, class ${label}` : ""}`);
     n.append("span").text(
       `: ${a.k} nearest ${where}, iteration ${focus.iteration}. ${kept} of them are among the ${a.k} nearest in ${other}, ` +
-        `${far} are far (rank ≥ ${formatCount(Math.round(a.k * Math.sqrt(FAR_FACTOR)))}); median rank ${formatCount(Math.round(median))}.`,
+        `${far} are far (rank ≥ ${formatCount(Math.round(a.k * Math.sqrt(farAt / a.k)))}); median rank ${formatCount(Math.round(median))}.`,
     );
-    const key = n.append("span").attr("class", "rank-key").attr("title", `Rank in ${other}: ≤ k blue, ${FAR_FACTOR}·k or more red`);
+    const key = n.append("span").attr("class", "rank-key").attr("title", `Rank in ${other}: ≤ k blue, ${formatCount(farAt)} or more red`);
     key.append("span").text(`rank in ${other}: ≤ ${a.k}`);
     const w = 70;
     const bar = key.append("svg").attr("width", w).attr("height", 8).attr("viewBox", `0 0 ${w} 8`);
@@ -99,7 +108,7 @@ export function createNeighboursView({ kInput, spaceInputs, note, state, session
       .attr("width", w / 14 + 0.5)
       .attr("height", 8)
       .attr("fill", (i) => rankRamp(i / 13));
-    key.append("span").text(`≥ ${formatCount(a.k * FAR_FACTOR)}`);
+    key.append("span").attr("class", "rank-far").text(`≥ ${formatCount(farAt)}`);
   }
 
   function clear() {

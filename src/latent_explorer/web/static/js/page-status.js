@@ -55,10 +55,32 @@ export function createPageStatus({ state, selection, submitForm, controls, hook 
     });
   }
 
+  // The picker may name another dataset than the plots show (one just uploaded, or chosen for
+  // the next Train): the status line says so, so the header never claims plots it does not show.
+  const picker = document.getElementById("dataset-select");
+  function pendingText(s) {
+    const chosen = picker?.value;
+    const shown = s.experiment?.dataset?.name;
+    if (!shown || !chosen || chosen === shown || s.status === "training") return "";
+    const title = s.datasets?.find((d) => d.name === chosen)?.title || chosen;
+    return ` · press Train to explore ${title}`;
+  }
+
+  function renderStatus(s) {
+    const pending = pendingText(s);
+    const text = statusText(s) + pending;
+    d3.select("#status")
+      .attr("data-status", s.status)
+      .attr("data-pending", pending ? "true" : null)
+      .attr("title", text)
+      .text(text);
+  }
+  picker?.addEventListener("change", () => renderStatus(state.get()));
+
   state.on("change", ({ state: s, changed }) => {
     controls.setBusy(s.status === "training");
     updateSubmit();
-    d3.select("#status").attr("data-status", s.status).text(statusText(s));
+    renderStatus(s);
     if (changed.includes("experimentId")) d3.select("body").attr("data-experiment", s.experimentId || "");
     publish();
   });
@@ -67,5 +89,5 @@ export function createPageStatus({ state, selection, submitForm, controls, hook 
     publish();
   });
 
-  return { updateSubmit, publish };
+  return { updateSubmit, publish, renderStatus: () => renderStatus(state.get()) };
 }

@@ -1,10 +1,10 @@
-// "Show PCA": the data's own 2-D PCA as a reference picture, in plot 1's place (the three-plot
-// row stays as it is; plot 1 keeps its zoom and comes back when PCA is hidden again). The PCA
+// "Show PCA": the data's own 2-D PCA as a reference picture beside the three plots (the PCA tab
+// of the side column), so plot 1 stays where it is and the two can be compared. The PCA
 // plot is a scatterplot like the others, so hovering, brushing, lassoing, colouring and the
 // neighbour marks work on it too; only decoding does not (PCA has no decoder here).
 // Its numbers sit in the metrics tables as "PCA" rows under each group.
 //
-//   const pca = createPcaPlot({button, plot, initialEl, pcaEl, state, session, errors});
+//   const pca = createPcaPlot({button, plot, pcaEl, tabs, state, session, errors});
 //   pca.on("change", ({shown}) => ...);
 
 import { api } from "./api.js";
@@ -16,7 +16,7 @@ export const PCA_TEXT = {
   empty: "Train a model: the data's 2-D PCA appears here for comparison.",
 };
 
-export function createPcaPlot({ button, plot, initialEl, pcaEl, state, session, errors }) {
+export function createPcaPlot({ button, plot, pcaEl, tabs, state, session, errors }) {
   const emitter = createEmitter();
   let shown = false;
   let cache = null; // {id, promise} of GET /pca for the shown experiment
@@ -24,11 +24,11 @@ export function createPcaPlot({ button, plot, initialEl, pcaEl, state, session, 
 
   function setShown(next) {
     shown = next;
-    initialEl.hidden = shown;
-    pcaEl.hidden = !shown;
     button.setAttribute("aria-pressed", String(shown));
     button.classList.toggle("is-on", shown);
-    button.title = shown ? "Show plot 1 (the parent iteration) again" : "Show the data's 2-D PCA in plot 1's place";
+    button.title = shown ? "Back to the Iterations tab" : "Show the data's 2-D PCA beside the plots (PCA tab)";
+    if (shown) tabs.show("panel-reference");
+    else if (tabs.shown() === "panel-reference") tabs.show("panel-history");
     emitter.emit("change", { shown });
     if (shown) load();
   }
@@ -61,6 +61,11 @@ export function createPcaPlot({ button, plot, initialEl, pcaEl, state, session, 
   }
 
   button.addEventListener("click", () => setShown(!shown));
+  // The PCA tab itself shows the plot too; leaving it turns the button off.
+  tabs.on("change", ({ panel }) => {
+    const onTab = panel === "panel-reference";
+    if (onTab !== shown) setShown(onTab);
+  });
   session.on("reset", () => {
     // The plots are cleared with the experiment (iteration-view.js); draw again when shown.
     cache = null;
@@ -71,7 +76,6 @@ export function createPcaPlot({ button, plot, initialEl, pcaEl, state, session, 
   state.on("change", ({ changed }) => {
     if (changed.includes("experimentId")) load();
   });
-  pcaEl.hidden = true;
 
   return { on: emitter.on, shown: () => shown, setShown };
 }

@@ -1,17 +1,27 @@
-// A plot as a file, drawn in the page from what the plot shows now (zoom included):
-//   PNG: the point canvas(es) and the SVG overlay (axes, and whatever else is drawn there)
-//        composed into one canvas, at the canvas's own resolution, under a title line.
-//   SVG: a standalone document: points as <circle>s while there are at most 20,000 of them
-//        (beyond that the file would be tens of MB: the canvas goes in as one <image>), then
-//        the overlay with its computed styles written as attributes (the page's CSS stays home).
+// A plot as a figure for a report, drawn in the page from what the plot shows now (zoom
+// included): a title (dataset, model, iteration, plot), the plot with its axes and axis labels,
+// a legend of the classes and a caption line with the iteration's metrics.
+//   SVG: a standalone vector document: points as <circle>s while there are at most 20,000 of
+//        them and the plot draws points (beyond that, or in density mode, the plot's canvas goes
+//        in as one <image>: tens of MB of circles would help nobody), then the overlay with its
+//        computed styles written as attributes (the page's CSS stays home).
+//   PNG: the same SVG figure rasterised at twice its size (PNG_SCALE), so text, axes and the
+//        circles stay sharp when printed.
 // Interactive layers (zoom surface, hover ring, brush, lasso) are left out of both.
 // Every text (titles, tick labels) is set with textContent and serialised by XMLSerializer,
 // so a dataset or class name cannot become markup in the file.
 //
-//   await exportPlot(plot, {format: "png", filename, title, selection});
+//   await exportPlot(plot, {format: "png", filename, title, selection, legend: [{name, color}],
+//                           caption, axisLabels: ["latent 1", "latent 2"]});
+
+import { shuffledOrder } from "./plot-geometry.js";
 
 const MAX_CIRCLES = 20_000;
 const TITLE_BAND = 26; // CSS px above the plot for the title line
+const AXIS_BAND = 16; // under the plot (x label) and left of it (y label)
+const LINE = 16; // one legend or caption line
+const PNG_SCALE = 2;
+const MIN_WIDTH = 420; // a figure narrower than this cannot hold a legend or a caption
 const SVG_NS = "http://www.w3.org/2000/svg";
 const INTERACTIVE = ".zoom-surface, .hover-ring, .brush-layer, .lasso-layer";
 // What the page's stylesheet decides for SVG content; copied onto the clone as attributes.
@@ -53,9 +63,10 @@ export function plotFileName({ dataset, model, iteration, plot, ext }) {
 }
 
 /** Build the file and hand it to the browser as a download. */
-export async function exportPlot(plot, { format, filename, title = "", selection = null }) {
+export async function exportPlot(plot, { format, filename, title = "", selection = null, legend = [], caption = "", axisLabels = ["latent 1", "latent 2"] }) {
   const parts = partsOf(plot.node());
-  const blob = format === "svg" ? svgBlob(plot, parts, title, selection) : await pngBlob(parts, title);
+  const doc = figure(plot, parts, { title, selection, legend, caption, axisLabels });
+  const blob = format === "svg" ? new Blob([serialise(doc)], { type: "image/svg+xml" }) : await pngBlob(doc);
   saveBlob(blob, filename);
   return blob;
 }
@@ -69,29 +80,117 @@ function partsOf(root) {
     const r = canvas.getBoundingClientRect();
     return { canvas, x: r.left - box.left, y: r.top - box.top, width: r.width, height: r.height };
   });
-  return { svg, width: box.width, height: box.height, canvases };
+  return { svg, width: box.width, height: box.height, canvases, density: root.getAttribute("data-density") === "on" };
+}
+
+/** Legend entries laid out in rows of the figure's width: [{name, color, x, row}]. */
+export function legendRows(entries, width, charWidth = 6.2) {
+  const out = [];
+  let x = 0;
+  let row = 0;
+  for (const e of entries) {
+    const w = 16 + String(e.name).length * charWidth + 14;
+    if (x > 0 && x + w > width) {
+      x = 0;
+      row++;
+    }
+    out.push({ ...e, x, row });
+    x += w;
+  }
+  return out;
+}
+
+/** Words of `text` in lines of at most `width` px (approximately: charWidth per character). */
+export function wrapText(text, width, charWidth = 6) {
+  const perLine = Math.max(10, Math.floor(width / charWidth));
+  const lines = [];
+  let line = "";
+  for (const word of String(text).split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+// ---- the figure (SVG) ------------------------------------------------------------------------
+
+function figure(plot, parts, { title, selection, legend, caption, axisLabels }) {
+  const { width, height } = parts;
+  const W = Math.max(MIN_WIDTH, width + AXIS_BAND);
+  const inner = W - 16;
+  const left = AXIS_BAND + Math.max(0, (W - AXIS_BAND - width) / 2); // the plot, centred
+  const placed = legendRows(legend, inner);
+  const legendLines = placed.length ? placed[placed.length - 1].row + 1 : 0;
+  const captionLines = wrapText(caption, inner);
+  const legendTop = TITLE_BAND + height + AXIS_BAND + 6;
+  const captionTop = legendTop + legendLines * LINE + (legendLines ? 4 : 0);
+  const H = captionTop + captionLines.length * LINE + 6;
+
+  const doc = el("svg", { xmlns: SVG_NS, width: round(W), height: round(H), viewBox: `0 0 ${round(W)} ${round(H)}` });
+  doc.append(el("rect", { width: "100%", height: "100%", fill: "#ffffff" }));
+  doc.append(text(title, { x: 8, y: TITLE_BAND / 2, "font-size": 13, "font-weight": 600 }));
+  const body = el("g", { transform: `translate(${round(left)},${TITLE_BAND})` });
+  doc.append(body);
+
+  const g = plot.geometry();
+  const area = parts.canvases[0] || { x: 0, y: 0, width, height };
+  if (g.n > 0 && g.n <= MAX_CIRCLES && !parts.density) {
+    const clip = el("clipPath", { id: "plot-area" });
+    clip.append(el("rect", { x: round(area.x), y: round(area.y), width: round(area.width), height: round(area.height) }));
+    const defs = el("defs");
+    defs.append(clip);
+    body.append(defs);
+    const points = el("g", { "clip-path": "url(#plot-area)", transform: `translate(${round(area.x)},${round(area.y)})` });
+    circles(points, g, selection, area);
+    body.append(points);
+  } else if (g.n > 0) {
+    body.append(el("image", { x: round(area.x), y: round(area.y), width: round(area.width), height: round(area.height), href: pointsDataUrl(parts) }));
+  }
+  for (const child of [...overlayClone(parts.svg, parts).childNodes]) body.append(child);
+
+  // Axis labels: centred under the x axis and along the y axis.
+  const [xLabel, yLabel] = axisLabels;
+  const midX = left + area.x + area.width / 2;
+  const midY = TITLE_BAND + area.y + area.height / 2;
+  doc.append(text(xLabel, { x: round(midX), y: round(TITLE_BAND + height + AXIS_BAND / 2 + 2), "text-anchor": "middle", class: "axis-label" }));
+  doc.append(text(yLabel, { x: 0, y: 0, "text-anchor": "middle", transform: `translate(${round(left - 4 - 24)},${round(midY)}) rotate(-90)`, class: "axis-label" }));
+
+  const key = el("g", { class: "figure-legend", transform: `translate(8,${round(legendTop)})` });
+  for (const e of placed) {
+    const item = el("g", { transform: `translate(${round(e.x)},${e.row * LINE})` });
+    item.append(el("rect", { x: 0, y: LINE / 2 - 7, width: 10, height: 10, rx: 2, fill: e.color }));
+    item.append(text(e.name, { x: 14, y: LINE / 2 - 2 }));
+    key.append(item);
+  }
+  doc.append(key);
+  captionLines.forEach((line, i) => {
+    doc.append(text(line, { x: 8, y: round(captionTop + i * LINE + LINE / 2 - 2), fill: "#4b5563", class: "figure-caption" }));
+  });
+  return doc;
+}
+
+function text(content, attrs) {
+  const node = el("text", { "font-family": FONT, "font-size": 11, fill: "#1f2328", "dominant-baseline": "middle", ...attrs });
+  node.textContent = content;
+  return node;
 }
 
 // ---- PNG -------------------------------------------------------------------------------------
 
-async function pngBlob(parts, title) {
-  // The points' own resolution: more pixels would only enlarge them, not sharpen them.
-  const first = parts.canvases[0];
-  const scale = first && first.width ? first.canvas.width / first.width : window.devicePixelRatio || 1;
+async function pngBlob(doc) {
+  const W = Number(doc.getAttribute("width"));
+  const H = Number(doc.getAttribute("height"));
   const out = document.createElement("canvas");
-  out.width = Math.round(parts.width * scale);
-  out.height = Math.round((parts.height + TITLE_BAND) * scale);
+  out.width = Math.round(W * PNG_SCALE);
+  out.height = Math.round(H * PNG_SCALE);
   const ctx = out.getContext("2d");
-  ctx.scale(scale, scale);
   ctx.fillStyle = "#ffffff";
-  ctx.fillRect(0, 0, parts.width, parts.height + TITLE_BAND);
-  ctx.fillStyle = "#1f2328";
-  ctx.font = `600 13px ${FONT}`;
-  ctx.textBaseline = "middle";
-  ctx.fillText(title, 8, TITLE_BAND / 2, parts.width - 16);
-  for (const c of parts.canvases) ctx.drawImage(c.canvas, c.x, TITLE_BAND + c.y, c.width, c.height);
-  const overlay = await svgImage(overlayClone(parts.svg, parts));
-  ctx.drawImage(overlay, 0, TITLE_BAND, parts.width, parts.height);
+  ctx.fillRect(0, 0, out.width, out.height);
+  const image = await svgImage(doc);
+  ctx.drawImage(image, 0, 0, out.width, out.height);
   return new Promise((resolve, reject) =>
     out.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("The browser could not encode the PNG"))), "image/png"),
   );
@@ -110,70 +209,30 @@ async function svgImage(svg) {
   }
 }
 
-// ---- SVG -------------------------------------------------------------------------------------
-
-function svgBlob(plot, parts, title, selection) {
-  const { width, height } = parts;
-  const doc = el("svg", {
-    xmlns: SVG_NS,
-    width: round(width),
-    height: round(height + TITLE_BAND),
-    viewBox: `0 0 ${round(width)} ${round(height + TITLE_BAND)}`,
-  });
-  doc.append(el("rect", { width: "100%", height: "100%", fill: "#ffffff" }));
-  const heading = el("text", { x: 8, y: TITLE_BAND / 2, "dominant-baseline": "middle", "font-family": FONT, "font-size": 13, "font-weight": 600, fill: "#1f2328" });
-  heading.textContent = title;
-  doc.append(heading);
-  const body = el("g", { transform: `translate(0,${TITLE_BAND})` });
-  doc.append(body);
-
-  const g = plot.geometry();
-  const area = parts.canvases[0] || { x: 0, y: 0, width, height };
-  if (g.n > 0 && g.n <= MAX_CIRCLES) {
-    const clip = el("clipPath", { id: "plot-area" });
-    clip.append(el("rect", { x: round(area.x), y: round(area.y), width: round(area.width), height: round(area.height) }));
-    const defs = el("defs");
-    defs.append(clip);
-    body.append(defs);
-    const points = el("g", { "clip-path": "url(#plot-area)", transform: `translate(${round(area.x)},${round(area.y)})` });
-    circles(points, g, selection, area);
-    body.append(points);
-  } else if (g.n > 0) {
-    body.append(el("image", { x: round(area.x), y: round(area.y), width: round(area.width), height: round(area.height), href: pointsDataUrl(parts) }));
-  }
-  for (const child of [...overlayClone(parts.svg, parts).childNodes]) body.append(child);
-  return new Blob([serialise(doc)], { type: "image/svg+xml" });
-}
-
-// One <g> per colour and emphasis holds its circles, so a colour is written once, not per point.
+// The rest, then the selection on top, as on screen; within each, the plot's seeded random
+// order (plot-geometry.js), so no class is painted over all others just for coming last. The
+// colour is an attribute per circle for that reason (a group per colour would stack classes).
 function circles(parent, g, selection, area) {
   const mask = selection && selection.size > 0 ? selection.mask : null;
   const r = g.radius;
-  const groups = new Map();
-  const group = (color, selected) => {
-    const key = `${color}|${selected}`;
-    if (!groups.has(key)) {
-      const node = el("g", { fill: color, "fill-opacity": selected ? 1 : mask ? DIM_ALPHA : BASE_ALPHA });
-      if (selected) node.setAttribute("data-selected", "true");
-      groups.set(key, node);
-    }
-    return groups.get(key);
-  };
+  const rest = el("g", { "fill-opacity": mask ? DIM_ALPHA : BASE_ALPHA });
+  const chosen = el("g", { "fill-opacity": 1, "data-selected": "true" });
   const colorOf = (row) => {
     const c = g.labels[row];
     return (c >= 0 && g.colors[c]) || g.unknownColor;
   };
-  for (let row = 0; row < g.n; row++) {
+  const order = shuffledOrder(g.n, g.n);
+  for (const row of order) {
     const cx = g.x[row] * g.ax + g.bx;
     const cy = g.y[row] * g.ay + g.by;
     if (cx < -r || cy < -r || cx > area.width + r || cy > area.height + r) continue; // zoomed out of view
     const id = g.ids ? g.ids[row] : row;
     const selected = Boolean(mask && mask[id] === 1);
-    group(colorOf(row), selected).append(el("circle", { cx: round(cx), cy: round(cy), r: round(selected ? r * SELECTED_SCALE : r) }));
+    (selected ? chosen : rest).append(
+      el("circle", { cx: round(cx), cy: round(cy), r: round(selected ? r * SELECTED_SCALE : r), fill: colorOf(row) }),
+    );
   }
-  // Rest first, selected on top, as on screen.
-  const ordered = [...groups.values()].sort((a, b) => a.hasAttribute("data-selected") - b.hasAttribute("data-selected"));
-  for (const node of ordered) parent.append(node);
+  parent.append(rest, chosen);
 }
 
 function pointsDataUrl(parts) {
@@ -238,4 +297,24 @@ function saveBlob(blob, filename) {
   a.remove();
   // The download has started from the URL; keep it a while for slow file dialogs.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * The caption line of a figure: what the plot shows and how good the projection is over all
+ * points (and the selection, when the iteration trained on one), as the metrics table says it.
+ * metrics: the iteration's {all: {...}, selected?: {...}}; null while it is being measured.
+ */
+export function figureCaption({ iteration, nPoints, metrics, selected = 0, colouredBy = null }) {
+  const f3 = (v) => (Number.isFinite(v) ? v.toFixed(3) : "–");
+  const group = (m) =>
+    `trustworthiness ${f3(m.trustworthiness)}, continuity ${f3(m.continuity)}, neighbourhood hit ${f3(m.neighborhood_hit)}, ` +
+    `Shepard ρ ${f3(m.shepard)}, stress ${f3(m.stress)}`;
+  const parts = [`Iteration ${iteration ?? "–"} · ${Number(nPoints || 0).toLocaleString("en")} points`];
+  if (selected) parts.push(`${Number(selected).toLocaleString("en")} selected`);
+  if (colouredBy) parts.push(`coloured by ${colouredBy}`);
+  let line = `${parts.join(" · ")}.`;
+  if (metrics?.all) line += ` All points: ${group(metrics.all)}.`;
+  else line += " Metrics not measured yet.";
+  if (metrics?.selected && metrics.selected.n_points) line += ` Selected: ${group(metrics.selected)}.`;
+  return line;
 }

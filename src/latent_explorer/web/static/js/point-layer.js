@@ -76,6 +76,10 @@ export function createPointLayer(canvas) {
     get height() {
       return H;
     },
+    /** The pixel words (0xAABBGGRR) painted so far; density-layer.js blends hexagons into them. */
+    get pixels() {
+      return pixels;
+    },
 
     resize(width, height) {
       W = width;

@@ -7,6 +7,7 @@
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
 import { formatLoss, formatSeconds } from "./format.js";
+import { repetitionText } from "./repeat-control.js";
 
 const CHART = { width: 300, height: 74, margin: { top: 6, right: 8, bottom: 16, left: 40 } };
 
@@ -20,6 +21,7 @@ export function createProgressPanel(root) {
   const { svg, x, y, xAxis, yAxis } = createChartFrame(el.select(".loss-chart"), CHART);
   const { top, right } = CHART.margin;
   const line = svg.append("path").attr("class", "loss-line");
+  const dots = svg.append("g").attr("class", "loss-dots");
   svg.append("text").attr("class", "chart-caption").attr("x", CHART.width - right).attr("y", top + 8).attr("text-anchor", "end").text("loss");
 
   let losses = [];
@@ -51,7 +53,10 @@ export function createProgressPanel(root) {
     x.domain([1, Math.max(2, epochs, losses.length)]);
     const finite = losses.filter(Number.isFinite);
     const [lo, hi] = finite.length ? d3.extent(finite) : [0, 1];
-    y.domain(lo === hi ? [lo - 1e-9, hi + 1e-9] : [lo, hi]).nice(3);
+    // One epoch (or a flat curve) has no range: pad it by 5% so the axis reads "300 317 330",
+    // not "317 317" from a domain a billionth wide.
+    const pad = lo === hi ? Math.max(Math.abs(lo) * 0.05, 1e-3) : 0;
+    y.domain([lo - pad, hi + pad]).nice(3);
     xAxis.call(d3.axisBottom(x).tickValues(epochTicks(x.domain())).tickFormat(d3.format("d")).tickSizeOuter(0));
     // A fixed format, not ticks(n, "~g"): that one turns 160 into "1.6e+2".
     yAxis.call(d3.axisLeft(y).ticks(3).tickFormat(d3.format(".3~g")).tickSizeOuter(0));
@@ -63,6 +68,14 @@ export function createProgressPanel(root) {
         .x((_, i) => x(i + 1))
         .y((d) => y(d))(losses),
     );
+    // A line needs two points: a short run shows its losses as dots too.
+    dots
+      .selectAll("circle")
+      .data(finite.length <= 3 ? losses.map((v, i) => [i + 1, v]).filter(([, v]) => Number.isFinite(v)) : [])
+      .join("circle")
+      .attr("r", 2.5)
+      .attr("cx", ([e]) => x(e))
+      .attr("cy", ([, v]) => y(v));
   }
 
   function schedule() {
@@ -87,9 +100,10 @@ export function createProgressPanel(root) {
       schedule();
     },
 
-    /** One SSE progress event: {iteration, epoch, epochs, loss, parts}. */
+    /** One SSE progress event: {iteration, epoch, epochs, loss, parts, repetition?, repetitions?}. */
     update(p) {
       epochs = p.epochs || epochs;
+      if (p.repetitions > 1) el.attr("data-repetition", p.repetition).attr("data-repetitions", p.repetitions);
       // Events are replayed from the first epoch after a reconnect: index by epoch.
       if (p.epoch >= 1) losses[p.epoch - 1] = p.loss;
       setBar(p.epoch, epochs);
@@ -98,7 +112,7 @@ export function createProgressPanel(root) {
             .map(([k, v]) => `${k} ${formatLoss(v)}`)
             .join(", ")
         : "";
-      text.text(`epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
+      text.text(`${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
       schedule();
     },
 
@@ -145,7 +159,7 @@ export function createProgressPanel(root) {
       cancelButton.property("disabled", true).style("display", "none");
       if (state === "done") {
         setBar(epochs, epochs);
-        text.text(message || "done");
+        text.text(`${message || "done"}${what.includes("selection") ? shortRunNote(epochs) : ""}`);
       } else {
         text.text(message || state);
       }
@@ -162,7 +176,8 @@ export function createProgressPanel(root) {
       label.text(kind === "initial" ? "Iteration 0 (all points)" : `Iteration ${iteration}`);
       cancelButton.property("disabled", true).style("display", "none");
       setBar(epochs, epochs);
-      text.text(note || `${epochs} epochs · final loss ${formatLoss(losses[losses.length - 1])}`);
+      const short = kind === "initial" ? "" : shortRunNote(epochs);
+      text.text(note || `${epochs} epoch${epochs === 1 ? "" : "s"} · final loss ${formatLoss(losses[losses.length - 1])}${short}`);
       schedule();
     },
 
@@ -179,4 +194,14 @@ export function createProgressPanel(root) {
 export function epochTicks([lo, hi], count = 4) {
   const ticks = d3.ticks(lo, hi, Math.min(count, Math.max(1, hi - lo))).filter(Number.isInteger);
   return ticks.length ? ticks : [Math.ceil(lo)];
+}
+
+/**
+ * Why a Submit trained so briefly: without an epochs value the server gives a Submit at most
+ * 600 optimiser steps, fewer on big networks so that it takes about two seconds
+ * (core/training.py default_retrain_epochs); on a large selection that is one or two epochs.
+ */
+export function shortRunNote(epochs) {
+  if (!(epochs >= 1 && epochs <= 3)) return "";
+  return ` · only ${epochs} epoch${epochs === 1 ? "" : "s"}: a Submit without an epochs value is capped by compute (≤ 600 steps, about 2 s); enter epochs to train longer`;
 }

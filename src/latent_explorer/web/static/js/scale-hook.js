@@ -2,7 +2,9 @@
 // points (no 70,000-point training needed), and time a full draw or one brush frame inside
 // the page with performance.mark/measure. Nothing on the page calls them.
 //
-//   window.__explorer.loadSynthetic(n, seed = 1) -> {n}     10 seeded Gaussian classes
+//   window.__explorer.loadSynthetic(n, seed = 1, {reverse}) -> {n}   10 seeded Gaussian classes
+//       (reverse: the same points in the opposite row order, to show that the picture does
+//       not depend on the order the points come in)
 //   window.__explorer.plotCoords(name) -> {x, y, ids}      the exact values a plot holds
 //   window.__explorerBench.drawAll(name) -> ms             one full draw, rasterised
 //   window.__explorerBench.brushFrame(name, [fx0, fy0, fx1, fy1]) -> ms
@@ -18,7 +20,7 @@ export function installScaleHook({ plots, selection, session, clear }) {
   const hook = window.__explorer;
   if (!hook) return;
 
-  hook.loadSynthetic = (n = 70_000, seed = 1) => {
+  hook.loadSynthetic = (n = 70_000, seed = 1, { reverse = false } = {}) => {
     const count = Math.max(0, Math.min(1_000_000, n | 0));
     clear();
     session.reset();
@@ -39,10 +41,14 @@ export function installScaleHook({ plots, selection, session, clear }) {
         y[i] = 4 * Math.sin(angle) + spread * gy;
       }
       plots[name].setColors(colors);
-      plots[name].setData({ x, y, labels, iteration: null });
+      if (reverse) {
+        x.reverse();
+        y.reverse();
+      }
+      plots[name].setData({ x, y, labels: reverse ? labels.slice().reverse() : labels, iteration: null });
     }
     const classNames = colors.map((_, c) => `class ${c}`);
-    session.adoptLabels(labels, { name: "synthetic", class_names: classNames });
+    session.adoptLabels(reverse ? labels.slice().reverse() : labels, { name: "synthetic", class_names: classNames });
     return { n: count };
   };
 

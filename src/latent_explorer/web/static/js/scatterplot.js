@@ -27,11 +27,17 @@
 //   plot.on("data", ({iteration, n}) => ...);            // new data, before its first draw
 //   plot.on("view", () => ...);                          // zoom / pan / size settled
 //   plot.on("transition", ({running}) => ...);           // an animated move started / ended
-//   plot.on("draw", ({pointsDrawn, visiblePoints, gesture}) => ...);
+//   plot.on("draw", ({pointsDrawn, visiblePoints, gesture, density}) => ...);
+//   plot.on("enlarge", ({name}) => ...);                 // its Enlarge button (opts.enlargeable)
 //   plot.setData({x, y, labels, ids, iteration}, {from: {x, y}}); plot.setSelection(setOrView);
 //   plot.setHover(id); plot.setMode("pan" | "brush" | "lasso"); plot.resetZoom();
 //   plot.setColoring({codes, colors} | null); plot.setMarks({...} | null);
 //   plot.setUnderlay({image, x, y, smooth, tiles} | null); plot.setAnimate(bool);
+//   plot.setFound(ids | null); plot.setDensity("auto" | "on" | "off"); plot.setEnlarged(bool);
+//
+// Draw order never decides which class is visible: points are painted in a seeded random order
+// (plot-geometry.js shuffledOrder), and where they overlap heavily the plot switches to density
+// (density-layer.js: hexagons in the mean colour of their points).
 
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
@@ -41,6 +47,9 @@ import { UNKNOWN_COLOR } from "./colors.js";
 import { createPointLayer, packColor } from "./point-layer.js";
 import { createSpatialIndex } from "./spatial-index.js";
 import { createTween, lerpArray, prefersReducedMotion } from "./transition.js";
+import { countInside, frameOf, linear, maskOfSet, pointRadius, round, shuffledOrder, splitRows } from "./plot-geometry.js";
+import { drawFound, drawMarks, outlineSelected } from "./plot-marks.js";
+import { createDensityLayer } from "./density-layer.js";
 
 const MARGIN = { top: 8, right: 10, bottom: 24, left: 38 };
 const HOVER_RADIUS_PX = 6;
@@ -50,6 +59,7 @@ const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on to
 const OUTLINE_MAX = 500; // outline selected points only while they are few (see draw)
 const formatCount = d3.format(",");
 const TRANSITION_MS = 800;
+const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
 // A colour-by code for a point without a value (drawn in the "unknown" grey).
 export const NO_CODE = 0xffff;
 
@@ -60,7 +70,7 @@ export function createScatterplot(root, opts = {}) {
 
   // ---- DOM -----------------------------------------------------------------------------------
   const header = container.append("header").attr("class", "plot-header");
-  const titleEl = header.append("h2").attr("class", "plot-title").text(opts.title || "");
+  const titleEl = header.append("h2").attr("class", "plot-title").attr("title", opts.title || null).text(opts.title || "");
   const countEl = header.append("span").attr("class", "plot-count");
   const resetButton = header
     .append("button")
@@ -68,6 +78,16 @@ export function createScatterplot(root, opts = {}) {
     .attr("class", "button small reset-zoom")
     .attr("title", "Show all points of this plot again")
     .text("Reset zoom");
+  // Enlarge to the whole work area and back (Esc); the page decides the layout (plot-enlarge.js).
+  const enlargeButton = opts.enlargeable
+    ? header
+        .append("button")
+        .attr("type", "button")
+        .attr("class", "button small enlarge")
+        .attr("aria-pressed", "false")
+        .attr("title", "Enlarge this plot to the whole work area (Esc: back)")
+        .text("Enlarge")
+    : null;
 
   const body = container.append("div").attr("class", "plot-body");
   const canvas = body.append("canvas").attr("class", "plot-canvas");
@@ -120,6 +140,23 @@ export function createScatterplot(root, opts = {}) {
   let animate = true; // setData({from}) moves the points from there (see startTransition)
   let anim = null; // {x, y (Float32Array, drawn meanwhile), from, tween, start, end} while moving
   let lastProbe = false; // the last pointer move was reported as a probe of empty space
+  const density = createDensityLayer();
+  let densityMode = "auto"; // "auto" | "on" | "off" (setDensity)
+  let dense = false; // the last frame was drawn as density
+  let restRows = new Int32Array(0); // unselected rows of a density frame, reused
+  let found = null; // Find's matches: {ids: Int32Array, rows: Int32Array | null (this data's rows)}
+
+  function foundRows() {
+    if (!found.rows) {
+      const rows = [];
+      for (const id of found.ids) {
+        const row = rowOf(id);
+        if (row >= 0) rows.push(row);
+      }
+      found.rows = Int32Array.from(rows);
+    }
+    return found.rows;
+  }
 
   const baseX = d3.scaleLinear();
   const baseY = d3.scaleLinear();
@@ -217,11 +254,18 @@ export function createScatterplot(root, opts = {}) {
   }
 
   resetButton.on("click", () => api.resetZoom(true));
+  enlargeButton?.on("click", () => emitter.emit("enlarge", { name: opts.name }));
 
   // ---- hover and click -----------------------------------------------------------------------
   svg
     .on("pointermove", (event) => {
-      if (event.buttons) return; // panning or drawing a brush / lasso: no tooltips meanwhile
+      if (event.buttons) {
+        // Panning or drawing a brush / lasso: the tooltip and the decode box would cover the
+        // points being selected, so they go (and stay away until the gesture ends).
+        emitHover(null);
+        emitProbe(null);
+        return;
+      }
       const at = pointerAt(event);
       const row = at ? findRow(at) : -1;
       emitHover(row, event);
@@ -234,6 +278,10 @@ export function createScatterplot(root, opts = {}) {
     })
     // A gesture during the move jumps to its end, so hit-testing and drawing agree again.
     .on("pointerdown.transition", () => finishTransition())
+    .on("pointerdown.tooltip", () => {
+      emitHover(null);
+      emitProbe(null);
+    })
     .on("click", (event) => {
       if (mode !== "pan" || !data || anim) return;
       const at = pointerAt(event);
@@ -341,13 +389,6 @@ export function createScatterplot(root, opts = {}) {
     setBase(data && data.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
   }
 
-  /** The square data window that shows every point of xs, ys with a small margin. */
-  function frameOf(xs, ys) {
-    const [x0, x1] = extent(xs);
-    const [y0, y1] = extent(ys);
-    return { cx: (x0 + x1) / 2, cy: (y0 + y1) / 2, half: (Math.max(x1 - x0, y1 - y0) / 2) * 1.06 || 1 };
-  }
-
   function setBase({ cx, cy, half }) {
     baseX.domain([cx - half, cx + half]).range([0, width]);
     baseY.domain([cy - half, cy + half]).range([height, 0]);
@@ -434,105 +475,60 @@ export function createScatterplot(root, opts = {}) {
       const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
       if (under) layer.clearFrom(under);
       else layer.clear(background);
-      // Unselected first (dimmed when a selection exists), selected on top, larger; the
-      // first pass lists the selected rows so the second one does not walk all rows again.
-      const rest = layer.paint({
-        ...common,
-        want: mask ? 0 : -1,
-        skip: scratch,
-        radius: r,
-        alpha: mask ? DIM_ALPHA : BASE_ALPHA,
-      });
-      visible = rest.visible;
-      const rows = scratch.subarray(0, mask ? rest.skipped : 0);
-      const chosen = rows.length
-        ? layer.paint({ ...common, rows, mask: null, want: -1, radius: r * SELECTED_SCALE, alpha: 1 })
-        : null;
-      if (chosen) visible += chosen.visible;
+      const W = layer.width;
+      const H = layer.height;
+      dense = density.wanted(densityMode, common, W, H, 2 * r);
+      let rows;
+      let chosen = null;
+      if (dense) {
+        // Density: the rest (all points without a selection) as hexagons, the selection as
+        // points on top, so a selection stays exact and visible however crowded the plot.
+        if (mask) ({ chosen: rows } = splitRows(data.order, data.ids, mask, scratch, restRows));
+        else rows = scratch.subarray(0, 0);
+        const rest = mask ? restRows.subarray(0, n - rows.length) : data.order;
+        density.paint(layer.pixels, W, H, dpr, common, { rows: rest, alpha: mask ? 0.45 : 1 });
+        visible = countInside(common, W, H);
+        if (rows.length) chosen = layer.paint({ ...common, rows, mask: null, want: -1, radius: r * SELECTED_SCALE, alpha: 1 });
+      } else {
+        // Unselected first (dimmed when a selection exists), selected on top, larger. Both in a
+        // seeded random order (data.order), so no class is always painted last. The first pass
+        // lists the selected rows so the second one does not walk all rows again.
+        const rest = layer.paint({
+          ...common,
+          rows: data.order,
+          want: mask ? 0 : -1,
+          skip: scratch,
+          radius: r,
+          alpha: mask ? DIM_ALPHA : BASE_ALPHA,
+        });
+        visible = rest.visible;
+        rows = scratch.subarray(0, mask ? rest.skipped : 0);
+        chosen = rows.length
+          ? layer.paint({ ...common, rows, mask: null, want: -1, radius: r * SELECTED_SCALE, alpha: 1 })
+          : null;
+        if (chosen) visible += chosen.visible;
+      }
       layer.flush();
-      if (chosen && chosen.painted <= OUTLINE_MAX) outlineSelected(rows, common, (r * SELECTED_SCALE) / dpr);
-      if (marks) drawMarks(common, r / dpr);
+      const rCss = r / dpr;
+      if (chosen && chosen.painted <= OUTLINE_MAX) outlineSelected(ctx, dpr, rows, common, rCss * SELECTED_SCALE, width, height);
+      if (marks) drawMarks(ctx, dpr, marks, rowOf, common, rCss);
+      if (found) {
+        const rows = foundRows();
+        drawFound(ctx, dpr, rows, Math.min(rows.length, FOUND_RINGS_MAX), common, rCss, width, height);
+      }
     }
     positionHoverRing();
 
-    stats = { iteration: data ? data.iteration : null, pointsDrawn: n, visiblePoints: visible, gesture };
-    container.attr("data-points", n).attr("data-visible", visible);
+    stats = { iteration: data ? data.iteration : null, pointsDrawn: n, visiblePoints: visible, gesture, density: dense };
+    container.attr("data-points", n).attr("data-visible", visible).attr("data-density", dense ? "on" : "off");
     countEl.text(n ? `${formatCount(n)} points` : "");
     emitter.emit("draw", stats);
     return stats;
   }
 
-  // A thin outline keeps a few selected points readable on top of dimmed ones; on thousands
-  // it would turn dense clusters black, so it is left out there. Canvas paths, over the image.
-  function outlineSelected(rows, { x, y, ax, bx, ay, by }, r) {
-    ctx.save();
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.globalAlpha = 0.55;
-    ctx.lineWidth = 0.6;
-    ctx.strokeStyle = "#1b1f24";
-    ctx.beginPath();
-    for (const i of rows) {
-      const px = (x[i] * ax + bx) / dpr;
-      const py = (y[i] * ay + by) / dpr;
-      if (px < -r || py < -r || px > width + r || py > height + r) continue;
-      ctx.moveTo(px + r, py);
-      ctx.arc(px, py, r, 0, 2 * Math.PI);
-    }
-    ctx.stroke();
-    ctx.restore();
-  }
-
   /** The coordinates drawn now: the data's, or the frame of a transition. */
   function positions() {
     return anim ? { x: anim.x, y: anim.y } : { x: data.x, y: data.y };
-  }
-
-  // Marks for one focused point: a line to each of its neighbours (in this plot's layout, so
-  // neighbours the projection tore apart get long lines), a ring per neighbour in its colour,
-  // and a dark ring on the point itself. At most 100 neighbours: plain canvas paths.
-  function drawMarks({ x, y, ax, bx, ay, by }, r) {
-    const at = (row) => [(x[row] * ax + bx) / dpr, (y[row] * ay + by) / dpr];
-    const focus = rowOf(marks.focus);
-    ctx.save();
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.lineCap = "round";
-    const rows = marks.ids.map((id) => rowOf(id));
-    if (focus >= 0) {
-      const [fx, fy] = at(focus);
-      rows.forEach((row, j) => {
-        if (row < 0) return;
-        const [px, py] = at(row);
-        ctx.globalAlpha = marks.strong[j] ? 0.9 : 0.55;
-        ctx.lineWidth = marks.strong[j] ? 1.6 : 1;
-        ctx.strokeStyle = marks.colors[j];
-        ctx.beginPath();
-        ctx.moveTo(fx, fy);
-        ctx.lineTo(px, py);
-        ctx.stroke();
-      });
-    }
-    ctx.globalAlpha = 1;
-    rows.forEach((row, j) => {
-      if (row < 0) return;
-      const [px, py] = at(row);
-      ctx.lineWidth = marks.strong[j] ? 2 : 1.5;
-      ctx.strokeStyle = marks.colors[j];
-      ctx.beginPath();
-      ctx.arc(px, py, r + 2.5, 0, 2 * Math.PI);
-      ctx.stroke();
-    });
-    if (focus >= 0) {
-      const [fx, fy] = at(focus);
-      ctx.lineWidth = 2.5;
-      ctx.strokeStyle = "#ffffff";
-      ctx.beginPath();
-      ctx.arc(fx, fy, r + 4, 0, 2 * Math.PI);
-      ctx.stroke();
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#111418";
-      ctx.stroke();
-    }
-    ctx.restore();
   }
 
   // The decoded grid: one image over a data-space rectangle on the paper colour, composed
@@ -633,7 +629,7 @@ export function createScatterplot(root, opts = {}) {
     on: emitter.on,
 
     setTitle(text) {
-      titleEl.text(text);
+      titleEl.text(text).attr("title", text); // cut off in a narrow plot: the title says it all
       return api;
     },
 
@@ -698,11 +694,14 @@ export function createScatterplot(root, opts = {}) {
         whenIdle(() => data === mine && indexOf());
         if (hits.length < n) hits = new Int32Array(n);
         if (scratch.length < n) scratch = new Int32Array(n);
+        if (restRows.length < n) restRows = new Int32Array(n);
+        data.order = shuffledOrder(n, n); // seeded by n: the same picture on every redraw
         hoverIndex = -1;
         container.attr("data-iteration", data.iteration ?? "").classed("is-empty", false);
       }
       lastHoverId = null;
       gesture = null;
+      if (found) found.rows = null;
       // Listeners may colour the new points before their first draw (colour-by.js).
       emitter.emit("data", { iteration: data ? data.iteration : null, n: data ? data.n : 0 });
       recolor();
@@ -743,6 +742,27 @@ export function createScatterplot(root, opts = {}) {
       underKey = "";
       underPixels = null;
       container.attr("data-underlay", underlay ? "on" : null);
+      schedule();
+      return api;
+    },
+
+    /** Points matched by Find (ids), ringed in every plot that shows them; null: none. */
+    setFound(ids) {
+      found = ids && ids.length ? { ids: Int32Array.from(ids), rows: null } : null;
+      schedule();
+      return api;
+    },
+
+    /** Mark the plot as enlarged (the button's state; the page does the layout). */
+    setEnlarged(on) {
+      container.classed("is-enlarged", Boolean(on));
+      enlargeButton?.attr("aria-pressed", String(Boolean(on))).text(on ? "Back" : "Enlarge");
+      return api;
+    },
+
+    /** "auto" (density where points overlap heavily), "on" or "off" (always points). */
+    setDensity(mode) {
+      densityMode = mode === "on" || mode === "off" ? mode : "auto";
       schedule();
       return api;
     },
@@ -855,13 +875,6 @@ function whenIdle(fn) {
   else setTimeout(fn, 50);
 }
 
-// scale(v) = v * a + b for a d3 linear scale, times k (the device pixel ratio).
-function linear(scale, k) {
-  const [d0, d1] = scale.domain();
-  const [r0, r1] = scale.range();
-  const a = d1 === d0 ? 0 : (r1 - r0) / (d1 - d0);
-  return [a * k, (r0 - d0 * a) * k];
-}
 
 function pixelOf(css) {
   const c = d3.rgb(css);
@@ -879,32 +892,6 @@ function cssBackground(el) {
   return packColor(255, 255, 255);
 }
 
-// A plain Set (not the selection's own view): a mask over the ids it holds.
-function maskOfSet(set) {
-  let max = -1;
-  for (const id of set) if (id > max) max = id;
-  const mask = new Uint8Array(max + 1);
-  for (const id of set) if (id >= 0) mask[id] = 1;
-  return { size: set.size, mask };
-}
 
-function pointRadius(n) {
-  if (n > 5000) return 1.6;
-  if (n > 1500) return 2.2;
-  if (n > 400) return 3;
-  return 4;
-}
 
-function extent(values) {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const v of values) {
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return lo <= hi ? [lo, hi] : [-1, 1];
-}
 
-function round(v) {
-  return Math.round(v * 1e4) / 1e4;
-}

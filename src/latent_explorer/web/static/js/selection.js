@@ -147,6 +147,23 @@ export function createSelection() {
       }
       commit(combine(previous, op, record), source);
     },
+    /** The selection as a value: {ids: Int32Array (sorted), how}; for undo (selection-undo.js). */
+    snapshot() {
+      const src = base || { mask, size, how };
+      const ids = new Int32Array(src.size);
+      let j = 0;
+      for (let id = 0; id < src.mask.length && j < ids.length; id++) if (src.mask[id]) ids[j++] = id;
+      return { ids, how: src.how };
+    },
+    /** Put a snapshot back as it was (its record included). */
+    restore(snap, source = null) {
+      base = null;
+      mask.fill(0);
+      size = 0;
+      mark(snap.ids, 1);
+      how = size ? snap.how : null;
+      emit(source);
+    },
     replace(newIds, record, source) {
       api.apply("replace", newIds, record, source);
     },

@@ -43,7 +43,8 @@ export function createTooltip(root) {
       if (rows.length) {
         const table = el.append("table").attr("class", "tooltip-table");
         const tr = table.selectAll("tr").data(rows).join("tr");
-        tr.append("th").text((d) => d[0]);
+        // Long feature names are cut off by the table's width: the full name is the title.
+        tr.append("th").attr("title", (d) => d[0]).text((d) => d[0]);
         tr.append("td").text((d) => formatValue(d[1]));
       }
       if (point.loading) el.append("div").attr("class", "tooltip-loading").text("loading…");

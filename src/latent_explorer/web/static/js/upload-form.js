@@ -12,6 +12,7 @@
 import { api } from "./api.js";
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
+import { createBlocker, plainUploadMessage } from "./upload-messages.js";
 import { formatCount } from "./format.js";
 
 const bytes = (n) => (n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 ** 2).toFixed(1)} MB`);
@@ -35,6 +36,7 @@ export function createUploadForm(dialog, openButton) {
   const dropDetail = el.select(".upload-drop-detail");
   const createButton = el.select("#upload-create");
   const featureCount = el.select(".upload-feature-count");
+  const why = el.select(".upload-why");
   let file = null;
   let preview = null;
   let asked = 0; // the latest upload; an older answer (a file chosen before) is dropped
@@ -53,6 +55,8 @@ export function createUploadForm(dialog, openButton) {
   el.select(".upload-none").on("click", () => setFeatures(() => false));
   labelSelect.on("change", () => renderColumns());
   tbody.on("change", () => renderDrop());
+  nameInput.on("input", () => updateCreate());
+  dropBox.on("change", () => updateCreate());
   // Escape closes the dialog only: the page's own Escape (clear the selection) skips handled keys.
   dialog.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
@@ -69,12 +73,31 @@ export function createUploadForm(dialog, openButton) {
   });
 
   function say(text, code = null) {
-    message.property("hidden", !text).attr("data-code", code).text(text || "");
+    message.property("hidden", !text).attr("data-code", code).text(plainUploadMessage(text || ""));
   }
 
+  let blocker = ""; // why Create cannot be pressed yet (see updateCreate)
   function setBusy(on, label) {
     busy = on;
-    createButton.property("disabled", on || !preview).text(on && label ? label : "Create dataset");
+    createButton.property("disabled", on || !preview || Boolean(blocker)).text(on && label ? label : "Create dataset");
+  }
+
+  // Create stays disabled while the server would refuse the dataset; its title and the note
+  // beside it say what to change.
+  function updateCreate(problems = null) {
+    if (!preview) return;
+    const { features, label } = chosen();
+    const count =
+      problems ?? features.filter((c) => c.n_bad || c.n_missing).length + (label?.n_missing ? 1 : 0);
+    blocker = createBlocker({
+      name: nameInput.property("value"),
+      nFeatures: features.length,
+      problems: count,
+      dropRows: dropBox.property("checked"),
+    });
+    createButton.attr("title", blocker || "Create the dataset and choose it in the Dataset list");
+    why.text(blocker);
+    setBusy(busy);
   }
 
   /** Send the file to the server and show its report, or its refusal. */
@@ -211,6 +234,7 @@ export function createUploadForm(dialog, openButton) {
     drop.property("hidden", problems.length === 0);
     if (!problems.length) dropBox.property("checked", false);
     dropDetail.selectAll("li").data(problems).join("li").text((d) => d);
+    updateCreate(problems.length);
   }
 
   async function create() {

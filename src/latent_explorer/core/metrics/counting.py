@@ -1,0 +1,222 @@
+"""Neighbours and ranks inside one block of distance rows of a dense space.
+
+The rank of ``j`` from ``i`` is ``1 + #{l != i : D_il < D_ij}`` (strictly closer points; the
+self pair sits at +inf). Neighbour sets follow the tie rule of the reference: the first
+``k`` of the points sorted by exact distance, then by index. Exact spaces (integers, or
+explicit float64 sums) are compared directly; a :class:`~.distances.FloatSpace` block is only
+within ``E_i`` of the reference, so its neighbours come from a few spare candidates checked
+exactly, and its counts from two certified thresholds per rank with the values in between
+recomputed (:func:`_settle_band`).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from .distances import FloatSpace, float32_down, float32_up
+
+#: Extra nearest candidates taken from a float32 block: their exact distances almost always
+#: prove that no other point can be among the k nearest (else the exact row is used).
+KNN_SPARE = 8
+
+#: Bytes of the comparison mask each counting thread reuses (:func:`count_less_cpu`):
+#: small enough to stay in a core's cache.
+COUNT_MASK_BYTES = 2**20
+
+#: Rows whose undecided values are gathered at once when settling a band (bounds memory).
+SETTLE_ROWS = 128
+
+#: Above this many undecided values per row (on average over a block) the block is counted
+#: again from float64 values rather than settled one pair at a time: a pair costs a gathered
+#: 784-float row (~1-2 us), a float64 row ~n * d / 40 GFLOP/s (~1.4 ms at 70,000 x 784).
+FINE_LIMIT = 64
+
+
+def count_less_cpu(dist: NDArray[Any], thresholds: NDArray[Any], threads: int = 1) -> NDArray[Any]:
+    """``out[r, j] = #{m : dist[r, m] < thresholds[r, j]}``.
+
+    After the matrix product this is the CPU hot spot. A few rows are compared with all
+    their thresholds at once into a small reused mask (it stays in cache) and the mask is
+    summed as bytes: a handful of large NumPy calls instead of two small ones per threshold.
+    Those calls release the GIL, so `threads` threads share the rows.
+    """
+    n_rows, kk = thresholds.shape
+    thresholds = thresholds.astype(dist.dtype, copy=False)
+    rows = max(1, COUNT_MASK_BYTES // (kk * dist.shape[1]))
+    out = np.empty(thresholds.shape, dtype=np.int64)
+
+    def run(starts: NDArray[np.intp]) -> None:
+        mask = np.empty((rows, kk, dist.shape[1]), dtype=bool)
+        for a in starts:
+            b = min(n_rows, a + rows)
+            part = mask[: b - a]
+            np.less(dist[a:b, None, :], thresholds[a:b, :, None], out=part)
+            out[a:b] = np.add.reduce(part.view(np.uint8), axis=2, dtype=np.int32)
+
+    starts = np.arange(0, n_rows, rows)
+    if threads > 1 and starts.size > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, np.array_split(starts, 4 * threads)))
+    else:
+        run(starts)
+    return out
+
+
+def count_less(
+    block: torch.Tensor, thresholds: NDArray[Any], threads: int, *, torch_loop: bool | None = None
+) -> NDArray[np.int64]:
+    """:func:`count_less_cpu` for a block on any device (a torch loop off the CPU, or when
+    `torch_loop` says so)."""
+    if not (block.device.type != "cpu" if torch_loop is None else torch_loop):
+        return count_less_cpu(block.numpy(), thresholds, threads)
+    t = torch.as_tensor(thresholds, device=block.device).to(block.dtype)
+    out = torch.empty(thresholds.shape, dtype=torch.int64, device=block.device)
+    for j in range(thresholds.shape[1]):
+        out[:, j] = (block < t[:, j : j + 1]).sum(dim=1)
+    return out.cpu().numpy()
+
+
+def _row_order(d: NDArray[Any], ind: NDArray[np.int64]) -> NDArray[np.intp]:
+    """Per-row order by value, then by index (the tie rule)."""
+    by_index = np.argsort(ind, axis=1, kind="stable")
+    by_value = np.argsort(np.take_along_axis(d, by_index, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(by_index, by_value, axis=1)
+
+
+def _first_k(row: NDArray[Any], k: int) -> NDArray[np.int64]:
+    """The k smallest entries of one full row by (value, index)."""
+    return np.lexsort((np.arange(row.size), row))[:k].astype(np.int64)
+
+
+def dense_knn(
+    space: Any, rows: NDArray[np.intp], block: torch.Tensor, k: int
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The k nearest neighbours of `rows` (the tie rule) and their k-th exact squared distance."""
+    n = block.shape[1]
+    m = min(n - 1, k + (KNN_SPARE if isinstance(space, FloatSpace) else 1))
+    vals_t, cand_t = torch.topk(block, m, dim=1, largest=False, sorted=True)
+    cand = cand_t.cpu().numpy().astype(np.int64)
+    if isinstance(space, FloatSpace):
+        vals = space.exact(np.repeat(rows, m), cand.ravel()).reshape(cand.shape)
+        far = vals_t[:, -1].cpu().numpy().astype(np.float64)
+    else:
+        vals = vals_t.cpu().numpy().astype(np.float64)
+        far = vals[:, -1]
+    order = _row_order(vals, cand)
+    cand = np.take_along_axis(cand, order, axis=1)
+    vals = np.take_along_axis(vals, order, axis=1)
+    kth = vals[:, k - 1].copy()
+    if m == n - 1:
+        return np.ascontiguousarray(cand[:, :k]), kth
+    if isinstance(space, FloatSpace):
+        # Every other point l has D_ref >= D~_l - E >= (m-th smallest D~) - E: strictly
+        # beyond the k-th exact value proves the candidates hold the whole answer.
+        unsure = np.flatnonzero(far - space.bound(rows) <= kth)
+    else:
+        # Exact values: only a tie between the k-th and the next candidate can leave out a
+        # point of lower index at the same distance.
+        unsure = np.flatnonzero(vals[:, k] == kth)
+    for r in unsure:
+        i = rows[r]
+        if isinstance(space, FloatSpace):
+            row = space.exact(np.full(n, i), np.arange(n))
+            row[i] = np.inf
+        else:
+            row = block[r].cpu().numpy()
+        first = _first_k(row, k)
+        cand[r, :k], kth[r] = first, float(row[first[-1]])
+    return np.ascontiguousarray(cand[:, :k]), kth
+
+
+def dense_penalties(
+    space: Any,
+    rows: NDArray[np.intp],
+    block: torch.Tensor,
+    neighbours: NDArray[np.int64],
+    kth: NDArray[np.float64],
+    k: int,
+    threads: int,
+) -> NDArray[np.int64]:
+    """Per-row ``sum_j max(rank(i, j) - k, 0)`` over ``j`` in ``neighbours`` (another space's).
+
+    A rank exceeds ``k`` exactly when ``D_ij`` is beyond the row's k-th exact value `kth`;
+    only those neighbours are counted.
+    """
+    b, kk = neighbours.shape
+    if isinstance(space, FloatSpace):
+        t = space.exact(np.repeat(rows, kk), neighbours.ravel()).reshape(b, kk)
+    else:
+        t = block.gather(1, torch.as_tensor(neighbours, device=block.device)).cpu().numpy()
+        t = t.astype(np.float64)
+    need = t > kth[:, None]
+    if not need.any():
+        return np.zeros(b, dtype=np.int64)
+    if isinstance(space, FloatSpace):
+        closer = _certified_counts(space, rows, block, t, need, threads)
+    else:
+        # Not needed: a threshold nothing is below (distances are >= 0; -1 fits integers).
+        closer = count_less(block, np.where(need, t, -1.0), threads)
+    return np.where(need, closer + (1 - k), 0).sum(axis=1).astype(np.int64)
+
+
+def _certified_counts(
+    space: FloatSpace,
+    rows: NDArray[np.intp],
+    block: torch.Tensor,
+    t: NDArray[np.float64],
+    need: NDArray[np.bool_],
+    threads: int,
+) -> NDArray[np.int64]:
+    """``#{l : D_ref_il < t_ij}`` from a float32 block, certified (see :mod:`.distances`)."""
+    kk = t.shape[1]
+    e = space.bound(rows)[:, None]
+    # Not needed: thresholds -inf, counted as 0 and discarded.
+    lo = np.where(need, float32_down(t - e), -np.inf).astype(np.float32)
+    hi = np.where(need, float32_up(t + e), -np.inf).astype(np.float32)
+    both = count_less(block, np.hstack([lo, hi]), threads)
+    below, undecided = both[:, :kk], both[:, kk:] - both[:, :kk]
+    values: torch.Tensor = block
+    if undecided.sum() > FINE_LIMIT * rows.size:
+        # Too many to recompute one by one: count again from float64 values of these rows.
+        values = space.fine_block(rows, torch.empty(block.shape, dtype=torch.float64))
+        e = space.fine_bound(rows)[:, None]
+        lo64 = np.where(need, np.nextafter(t - e, -np.inf), -np.inf)
+        hi64 = np.where(need, np.nextafter(t + e, np.inf), -np.inf)
+        both = count_less(values, np.hstack([lo64, hi64]), threads)
+        below, undecided = both[:, :kk], both[:, kk:] - both[:, :kk]
+        lo, hi = lo64, hi64  # type: ignore[assignment]
+        space.fine_blocks += 1
+    return below + _settle_band(space, rows, values, lo, hi, t, undecided)
+
+
+def _settle_band(
+    space: FloatSpace,
+    rows: NDArray[np.intp],
+    block: torch.Tensor,
+    lo: NDArray[Any],
+    hi: NDArray[Any],
+    t: NDArray[np.float64],
+    undecided: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """How many of the undecided values (``lo <= value < hi``) are below `t`, exactly."""
+    extra = np.zeros(undecided.shape, dtype=np.int64)
+    values = block.cpu().numpy() if block.device.type != "cpu" else block.numpy()
+    r_all, j_all = np.nonzero(undecided > 0)
+    if r_all.size == 0:
+        return extra
+    for j in np.unique(j_all):
+        todo = r_all[j_all == j]
+        for a in range(0, todo.size, SETTLE_ROWS):
+            part = todo[a : a + SETTLE_ROWS]
+            sub = values[part]
+            r, col = np.nonzero((sub >= lo[part, j, None]) & (sub < hi[part, j, None]))
+            ref = space.exact(rows[part][r], col)
+            below = ref < t[part[r], j]
+            extra[part, j] = np.bincount(r, weights=below, minlength=part.size).astype(np.int64)
+    space.settled += int(undecided.sum())
+    return extra

@@ -1,0 +1,214 @@
+"""Trustworthiness and continuity equal a float64 reference from direct pairwise distances.
+
+The reference below is written from the definition alone: direct distances
+``((x_i - x) ** 2).sum(axis=1)`` in float64, ranks = 1 + the number of strictly closer
+points, neighbour sets = the first k by distance then index (a stable sort). Every case
+asserts equality of the per-point values, not closeness: on tie-heavy data (rounded values,
+duplicated rows), on 8-bit images, and on near-ties one unit of roundoff apart, where the
+float32 pass cannot decide and must re-decide in float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.manifold import trustworthiness as sk_trustworthiness
+
+from latent_explorer.core.metrics import (
+    TCEstimates,
+    eight_bit_codes,
+    ranks,
+    trustworthiness_continuity,
+    trustworthiness_continuity_many,
+)
+from latent_explorer.core.metrics.distances import FloatSpace
+
+
+def _sq_rows(A: np.ndarray) -> np.ndarray:
+    A = np.asarray(A, dtype=np.float64)
+    D = np.array([((A[i] - A) ** 2).sum(axis=1) for i in range(A.shape[0])])
+    np.fill_diagonal(D, np.inf)
+    return D
+
+
+def reference(X: np.ndarray, Y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-point (t_i, c_i) from direct float64 distances and the stated tie rule."""
+    DX, DY = _sq_rows(X), _sq_rows(Y)
+    n = DX.shape[0]
+    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+
+    def penalties(ranked: np.ndarray, other: np.ndarray) -> np.ndarray:
+        nn = np.argsort(other, axis=1, kind="stable")[:, :k]
+        pen = np.zeros(n, dtype=np.int64)
+        for i in range(n):
+            for j in nn[i]:
+                rank = 1 + int(np.count_nonzero(ranked[i] < ranked[i, j]))
+                pen[i] += max(rank - k, 0)
+        return pen
+
+    return 1.0 - penalties(DX, DY) * scale, 1.0 - penalties(DY, DX) * scale
+
+
+def assert_equals_reference(X, Y, k, ref_X=None, ref_Y=None, **kw):
+    got = trustworthiness_continuity(X, Y, n_neighbors=k, per_point=True, **kw)
+    t, c = reference(X if ref_X is None else ref_X, Y if ref_Y is None else ref_Y, k)
+    np.testing.assert_array_equal(got.local_trustworthiness, t)
+    np.testing.assert_array_equal(got.local_continuity, c)
+    assert got.trustworthiness == pytest.approx(t.mean(), abs=1e-14)
+    assert got.continuity == pytest.approx(c.mean(), abs=1e-14)
+    return got
+
+
+def _clustered(seed: int, n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(6, d))
+    X = centres[rng.integers(0, 6, n)] + rng.normal(size=(n, d))
+    Y = X @ rng.normal(size=(d, 2)) + rng.normal(scale=2.0, size=(n, 2))
+    return X, Y
+
+
+@pytest.mark.parametrize("block_size", [None, 97])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_float_data_equals_reference(block_size, dtype):
+    X, Y = _clustered(0, 400, 60)
+    X = X.astype(dtype)
+    assert_equals_reference(X, Y, 7, block_size=block_size)
+
+
+def test_random_projection_of_random_data_equals_sklearn():
+    # Tie-free data: the reference, sklearn and ours agree to the last bit.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(500, 100))
+    Y = rng.normal(size=(500, 2))
+    got = assert_equals_reference(X, Y, 7, block_size=128)
+    assert got.trustworthiness == sk_trustworthiness(X, Y, n_neighbors=7)
+    assert got.continuity == sk_trustworthiness(Y, X, n_neighbors=7)
+
+
+@pytest.mark.parametrize("block_size", [None, 50])
+def test_tie_heavy_data_equals_reference(block_size):
+    # Rounded values (more than 256 levels: the float32 path) and duplicated rows: exact
+    # ties in both spaces, at every rank.
+    rng = np.random.default_rng(2)
+    X = np.round(rng.normal(size=(150, 12)), 2)
+    X = np.vstack([X, X[:60]])  # 60 duplicated rows
+    Y = np.round(X[:, :2] + rng.normal(scale=0.3, size=(210, 2)), 2)
+    assert eight_bit_codes(X) is None
+    assert_equals_reference(X, Y, 5, block_size=block_size)
+    # Both spaces dense (the GPU layout), certified float32 on the 2-D side too.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ranks, "LOW_DIM", 0)
+        assert_equals_reference(X, Y, 5, block_size=block_size)
+
+
+@pytest.mark.parametrize("block_size", [None, 50])
+def test_coarsely_rounded_data_is_ranked_on_its_levels(block_size):
+    # Values on one grid of at most 256 levels are 8-bit data: their distances are those of
+    # the levels, exact (the float64 distances of 0.1-steps would break true ties by noise).
+    rng = np.random.default_rng(12)
+    X = np.round(rng.normal(size=(150, 12)), 1)
+    X = np.vstack([X, X[:60]])
+    Y = np.round(X[:, :2] + rng.normal(scale=0.3, size=(210, 2)), 1)
+    levels = eight_bit_codes(X)
+    assert levels is not None
+    assert_equals_reference(X, Y, 5, ref_X=levels, block_size=block_size)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ranks, "LOW_DIM", 0)
+        assert_equals_reference(
+            X, Y, 5, ref_X=levels, ref_Y=eight_bit_codes(Y), block_size=block_size
+        )
+
+
+def _near_ties(n_far: int = 120, d: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Point 0 at the origin, and points whose float64 distances from it are 1, 1 + 1 ulp,
+    1 + 4 ulp, ... and exact duplicates; far points around them; a random projection."""
+    rng = np.random.default_rng(3)
+    near = np.zeros((12, d))
+    near[:, 0] = 1.0
+    # (1, j 2^-26): squared distance 1 + j^2 2^-52, i.e. j^2 units of roundoff above 1.
+    near[:, 1] = np.arange(12) * 2.0**-26
+    near[6:, 2] = 0.0
+    near[11] = near[10]  # an exact tie as well
+    far = rng.normal(scale=3.0, size=(n_far, d)) + 4.0
+    X = np.vstack([np.zeros((1, d)), near, far])
+    D0 = ((X[0] - X) ** 2).sum(axis=1)
+    assert D0[2] == np.nextafter(1.0, 2.0)  # one unit of roundoff apart, as built
+    Y = rng.normal(size=(X.shape[0], 2))
+    return X, Y
+
+
+@pytest.mark.parametrize("block_size", [None, 16])
+def test_near_ties_one_roundoff_apart_equal_reference(block_size):
+    X, Y = _near_ties()
+    assert_equals_reference(X, Y, 3, block_size=block_size)
+    # The float32 pass cannot tell 1 from 1 + 2^-52: those comparisons were re-decided.
+    space = FloatSpace(X, __import__("torch").device("cpu"))
+    assert space.bound(np.array([0]))[0] > 2.0**-52 * space.scale2
+    assert_equals_reference(Y, X, 3, block_size=block_size)  # swapped: C(X, Y) = T(Y, X)
+
+
+def _images(seed: int, n: int, d: int = 64) -> np.ndarray:
+    """8-bit 'images': blobs of levels 0..255 with noise, clipped (many exact ties)."""
+    rng = np.random.default_rng(seed)
+    protos = rng.integers(0, 256, size=(5, d))
+    raw = protos[rng.integers(0, 5, n)] + rng.integers(-30, 31, size=(n, d))
+    return np.clip(raw, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("block_size", [None, 64])
+def test_eight_bit_data_is_exact_on_its_levels(block_size):
+    codes = _images(4, 300)
+    X = (codes / np.float32(255.0)).astype(np.float32)  # what a model sees
+    np.testing.assert_array_equal(eight_bit_codes(X), codes)
+    rng = np.random.default_rng(5)
+    Y = X.astype(np.float64) @ rng.normal(size=(64, 2))
+    # The reference of 8-bit data is that of its levels (exact integers, exact ties).
+    assert_equals_reference(X, Y, 7, ref_X=codes, block_size=block_size)
+    assert_equals_reference(codes.astype(np.float64), Y, 7, block_size=block_size)
+
+
+def test_eight_bit_detection_needs_one_grid():
+    rng = np.random.default_rng(6)
+    assert eight_bit_codes(rng.normal(size=(50, 10))) is None
+    assert eight_bit_codes(rng.integers(0, 1000, size=(50, 10)).astype(float)) is None
+    # Columns scaled differently (standardised pixels) are not one 8-bit grid.
+    q = rng.integers(0, 256, size=(50, 3)).astype(float)
+    assert eight_bit_codes(q * np.array([1.0, 0.5, 0.3])) is None
+    levels = eight_bit_codes(q * 0.25 - 3.0)
+    assert levels is not None and np.array_equal(levels, q - q.min())
+
+
+def test_progress_estimates_cover_and_end_exact():
+    X, Y = _clustered(7, 600, 30)
+    calls: list[tuple[int, int, TCEstimates]] = []
+    got = trustworthiness_continuity(
+        X, Y, n_neighbors=7, per_point=True, block_size=100, on_progress=lambda *a: calls.append(a)
+    )
+    assert [c[0] for c in calls] == [100, 200, 300, 400, 500, 600]
+    assert all(c[1] == 600 for c in calls)
+    seen = np.concatenate([c[2].rows for c in calls])
+    assert np.array_equal(np.sort(seen), np.arange(600))  # every row once, in random order
+    assert not np.array_equal(seen, np.arange(600))
+    for _, _, est in calls:
+        np.testing.assert_array_equal(
+            est.local_trustworthiness, got.local_trustworthiness[est.rows]
+        )
+        assert est.trustworthiness.half_width >= 0.0 and est.eta_seconds is not None
+    last = calls[-1][2]
+    assert last.trustworthiness.half_width == 0.0 and last.eta_seconds == 0.0
+    assert last.trustworthiness.value == pytest.approx(got.trustworthiness, abs=1e-12)
+    first = calls[0][2]
+    # The estimate from the first sixth of the rows: the interval holds the exact value
+    # (a seeded order, so this is deterministic; the interval is not vacuous either).
+    t = first.trustworthiness
+    assert abs(t.value - got.trustworthiness) <= t.half_width < 0.05
+    assert first.summary()["fraction"] == pytest.approx(1 / 6)
+
+
+def test_many_reports_one_estimate_per_projection():
+    X, Y = _clustered(8, 300, 20)
+    seen: list = []
+    trustworthiness_continuity_many(
+        X, [Y, Y[:, ::-1]], n_neighbors=5, block_size=150, on_progress=lambda *a: seen.append(a)
+    )
+    assert len(seen) == 2 and all(len(est) == 2 for _, _, est in seen)
