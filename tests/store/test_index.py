@@ -194,13 +194,18 @@ INSERT INTO schema_version (version) VALUES (1);
 """
 
 
-def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path):
+@pytest.mark.parametrize("with_fingerprint", [False, True])
+def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path, with_fingerprint):
+    """Either form the sqlite3 store wrote: version 1, and version 1 with the fingerprint
+    column that it added outside its numbered versions."""
     import sqlite3
 
     path = tmp_path / "store.sqlite"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(LEGACY_SQLITE_SCHEMA)
+    if with_fingerprint:
+        conn.execute("ALTER TABLE experiments ADD COLUMN dataset_fingerprint TEXT")
     conn.execute(
         "INSERT INTO experiments VALUES (?, 'wine', 'Wine', 'vae', '{}', 'cpu', 10, 10, "
         "'c', 'u', 'ready', NULL)",
@@ -219,6 +224,7 @@ def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path):
     with engine.connect() as c:
         assert current_version(c) == LATEST
         assert c.execute(sa.select(ix.experiments.c.dataset)).scalar() == "wine"
+        assert c.execute(sa.select(ix.experiments.c.dataset_fingerprint)).scalar() is None
         job = c.execute(sa.select(ix.jobs)).one()
     engine.dispose()
     assert (job.id, job.kind, job.state, job.error) == ("0" * 31 + "1", "train", "failed", "boom")

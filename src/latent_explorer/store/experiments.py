@@ -110,7 +110,7 @@ class Store(JobsMixin):
     def create_experiment(self, experiment_id: str, exp: Experiment, *, created_at: str) -> None:
         check_id(experiment_id)
         ds = exp.dataset
-        fingerprint = dataset_fingerprint(ds)
+        fingerprint = dataset_fingerprint(ds)  # what a restore checks (_check_fingerprint)
         with self.engine.begin() as conn:
             known = conn.execute(
                 sa.select(datasets.c.fingerprint).where(datasets.c.fingerprint == fingerprint)
@@ -263,6 +263,16 @@ class Store(JobsMixin):
             r["last_train"] = last_train.get(r["id"])
         return rows
 
+    def experiments_using(self, dataset: str) -> list[dict[str, Any]]:
+        """Stored experiments built on dataset ``dataset`` (id and creation time, oldest first)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(experiments.c.id, experiments.c.created_at)
+                .where(experiments.c.dataset == dataset)
+                .order_by(experiments.c.created_at)
+            ).all()
+        return [dict(r._mapping) for r in rows]
+
     def experiment(self, experiment_id: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             row = conn.execute(
@@ -307,6 +317,7 @@ class Store(JobsMixin):
                 f"dataset {row['dataset']!r} now has {dataset.n_samples} points, but this "
                 f"experiment was trained on {row['n_samples']}; restore the original files"
             )
+        _check_fingerprint(row, dataset)
         exp = Experiment(
             dataset,
             row["model"],
@@ -398,14 +409,34 @@ class Store(JobsMixin):
 
 
 def dataset_fingerprint(dataset: Dataset) -> str:
-    """sha256 of X as the model sees it (float32, C order), hex: the same data, the same id."""
+    """The dataset's sha256 (of X as the model sees it and of its labels), hex."""
+    fingerprint = getattr(dataset, "fingerprint", None)
+    if isinstance(fingerprint, str):
+        return fingerprint
+    # Before Dataset.fingerprint existed: the same recipe, so the values agree.
     import hashlib
 
-    X = np.ascontiguousarray(dataset.X, dtype=np.float32)
+    X = np.ascontiguousarray(dataset.X, dtype="<f4")
+    y = np.ascontiguousarray(dataset.y, dtype="<i8")
     digest = hashlib.sha256()
-    digest.update(repr(X.shape).encode())
-    digest.update(X.data)  # C-contiguous: the bytes in row order, without a copy
+    digest.update(f"X{X.shape}".encode())
+    digest.update(X.tobytes())
+    digest.update(f"y{y.shape}".encode())
+    digest.update(y.tobytes())
     return digest.hexdigest()
+
+
+def _check_fingerprint(row: dict[str, Any], dataset: Dataset) -> None:
+    """Refuse to restore on a dataset whose values or labels changed since training."""
+    recorded = row.get("dataset_fingerprint")
+    current = dataset_fingerprint(dataset)
+    if recorded and recorded != current:
+        raise ValueError(
+            f"dataset {row['dataset']!r} has changed since this experiment was trained (its "
+            f"fingerprint was {recorded[:12]}..., now {current[:12]}...): its "
+            "points would be shown with the wrong values and labels. Restore the original "
+            "file, or train a new experiment on the new data"
+        )
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:

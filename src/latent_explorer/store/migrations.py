@@ -186,7 +186,11 @@ def _v3_datasets(conn: Connection) -> None:
         sa.Column("n_features", sa.Integer, nullable=False),
         sa.Column("created_at", sa.Text, nullable=False),
     ).create(conn)
-    conn.execute(sa.text("ALTER TABLE experiments ADD COLUMN dataset_fingerprint VARCHAR(64)"))
+    # The sqlite3 store added this column on its own (an idempotent step beside its versions),
+    # so a state folder may have it already.
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("experiments")}
+    if "dataset_fingerprint" not in columns:
+        conn.execute(sa.text("ALTER TABLE experiments ADD COLUMN dataset_fingerprint VARCHAR(64)"))
 
 
 # Append only: step i brings the index from version i - 1 to version i.
