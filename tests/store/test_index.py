@@ -207,8 +207,9 @@ def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path, with_f
     if with_fingerprint:
         conn.execute("ALTER TABLE experiments ADD COLUMN dataset_fingerprint TEXT")
     conn.execute(
-        "INSERT INTO experiments VALUES (?, 'wine', 'Wine', 'vae', '{}', 'cpu', 10, 10, "
-        "'c', 'u', 'ready', NULL)",
+        "INSERT INTO experiments (id, dataset, dataset_title, model, config, device, n_samples, "
+        "metric_sample_size, created_at, updated_at, status) VALUES "
+        "(?, 'wine', 'Wine', 'vae', '{}', 'cpu', 10, 10, 'c', 'u', 'ready')",
         ("b" * 32,),
     )
     conn.execute(
