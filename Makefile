@@ -28,19 +28,29 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint types bench system-deps clean
+.PHONY: run test check lint types lint-js test-js bench system-deps clean
 
 run: $(STAMP_RUN) $(D3) $(HEXBIN)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
+# Everything CI checks, fastest first: ruff, mypy, Biome, the front end's node tests, then
+# pytest (browser and wheel tests included). `make check` is the same command.
+test: lint types lint-js test-js $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-check: lint types test
+check: test
 
 lint: $(STAMP_DEV)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
+
+# The front end: Biome's lint of static/js (biome.jsonc), and node's own test runner on the
+# pure modules (tests/js/*.test.mjs), both from the lockfile's node_modules.
+lint-js: $(NODE_STAMP)
+	node_modules/.bin/biome lint
+
+test-js: $(NODE_STAMP)
+	node --test tests/js/
 
 types: $(STAMP_DEV)
 	$(BIN)/mypy src

@@ -17,6 +17,12 @@ Baselines run in the same page on the same canvases and points:
 - previous: the draw this change replaced (one path of ``arc()``s per class colour).
 Each ratio is baseline / ours (higher is better) on the medians.
 
+Density (issue 14): one redraw of a 70,000-point plot in density mode (hexagons in the mean
+colour of their points, order-independent) against the point drawing in the same page, and
+whether "auto" chose density there. Layout shift: the sum of Chromium's layout-shift entries
+(observer installed before the page's first byte) while an experiment opens from its URL and
+during a Submit, at 1440x900 and 1280x800; the target is 0.
+
 It also trains a 1-epoch AE on MNIST's 10,000 test images (when the files are there) and
 compares loading its coordinates as JSON with the binary ``format=f32`` answer.
 
@@ -231,6 +237,81 @@ def measure_scale(page, n: int, repeat: int, plot: str) -> dict[str, Any]:
     }
 
 
+def measure_density(page, n: int, repeat: int, plot: str) -> dict[str, Any]:
+    """One full redraw of `plot` at n points: density on, then points, in the same page."""
+    page.evaluate(f"window.__explorer.loadSynthetic({n}, 5)")
+    wait_until(page, f"window.__explorer.plots.{plot}.pointsDrawn === {n}")
+    auto = page.evaluate(f"document.querySelector('#plot-{plot}').dataset.density")
+
+    def series(mode: str) -> list[float]:
+        page.select_option("#density-mode", mode)
+        page.evaluate(f"window.__explorerBench.drawAll('{plot}')")  # warm: grid and caches
+        return [page.evaluate(f"window.__explorerBench.drawAll('{plot}')") for _ in range(repeat)]
+
+    dens = series("on")
+    pts = series("off")
+    page.select_option("#density-mode", "auto")
+    d, pt = summary(dens), summary(pts)
+    return {
+        "n": n,
+        "plot": plot,
+        "auto_chose": auto,
+        "density_redraw": d,
+        "points_redraw": pt,
+        "ratio_density_over_points": round(d["median_ms"] / pt["median_ms"], 2),
+        "target_ms": 40,
+    }
+
+
+SHIFT_INIT = """
+window.__shift = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__shift += e.value;
+}).observe({type: 'layout-shift', buffered: true});
+"""
+
+
+def post_json(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    req = urllib.request.Request(
+        url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return json.load(r)
+
+
+def measure_layout_shift(browser, url: str) -> list[dict[str, Any]]:
+    """Chromium's layout-shift sum: opening a trained iris experiment from its URL, then a Submit."""
+    exp_id = post_json(
+        url, "/api/experiments", {"dataset": "iris", "model": "ae", "config": {"epochs": 30}}
+    )["id"]
+    ready = "window.__explorer && window.__explorer.status === 'ready' && window.__explorer.metricsReady"
+    out = []
+    for width, height in ((1440, 900), (1280, 800)):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        context.add_init_script(SHIFT_INIT)
+        page = context.new_page()
+        page.goto(f"{url}/?experiment={exp_id}&iteration=0")
+        wait_until(page, ready, timeout=120)
+        page.wait_for_timeout(500)
+        opened = page.evaluate("window.__shift")
+        page.locator("#legend .legend-item[data-class='1']").click()
+        page.evaluate("window.__shift = 0")
+        before = page.evaluate("window.__explorer.iterations")
+        page.fill("#retrain-epochs", "5")
+        page.click("#submit-button")
+        wait_until(page, f"window.__explorer.iterations === {before + 1} && {ready}", timeout=120)
+        page.wait_for_timeout(500)
+        out.append(
+            {
+                "viewport": [width, height],
+                "open_from_url": opened,
+                "submit": page.evaluate("window.__shift"),
+            }
+        )
+        context.close()
+    return out
+
+
 def train_mnist(url: str, timeout: float = 600) -> str | None:
     """A 1-epoch AE on MNIST's test images; its id once iteration 0 has coordinates."""
     body = json.dumps({"dataset": "mnist", "model": "ae", "config": {"epochs": 1}}).encode()
@@ -316,6 +397,11 @@ def main() -> int:
     p.add_argument("--dpr", type=float, default=1.0, help="device pixel ratio of the page")
     p.add_argument("--plot", default="initial", choices=PLOTS, help="plot that is drawn/brushed")
     p.add_argument("--no-transfer", action="store_true", help="skip the MNIST JSON/binary part")
+    p.add_argument(
+        "--no-scale",
+        action="store_true",
+        help="skip the draw/brush baselines (density, shift only)",
+    )
     args = p.parse_args()
     repeat = args.repeat or (5 if args.quick else 20)
     sizes = [10_000, 70_000]
@@ -356,7 +442,10 @@ def main() -> int:
                         " return [c.width, c.height]; })()"
                     ),
                 }
-                results["scale"] = [measure_scale(page, n, repeat, args.plot) for n in sizes]
+                if not args.no_scale:
+                    results["scale"] = [measure_scale(page, n, repeat, args.plot) for n in sizes]
+                results["density_70k"] = measure_density(page, 70_000, repeat, args.plot)
+                results["layout_shift"] = measure_layout_shift(browser, url)
                 if not args.no_transfer:
                     exp_id = train_mnist(url)
                     if exp_id:
@@ -369,7 +458,16 @@ def main() -> int:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    results["table"] = table(results["scale"])
+    results["table"] = table(results.get("scale", []))
+    d = results["density_70k"]
+    results["table"].append(
+        f"density redraw at {d['n']:,}: {d['density_redraw']['median_ms']} ms median"
+        f" (points {d['points_redraw']['median_ms']} ms; target <= {d['target_ms']} ms); auto chose {d['auto_chose']}"
+    )
+    for r in results["layout_shift"]:
+        results["table"].append(
+            f"layout shift {r['viewport'][0]}x{r['viewport'][1]}: open from URL {r['open_from_url']}, Submit {r['submit']}"
+        )
     emit("browser", results, args.json)
     return 0
 

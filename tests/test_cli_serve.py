@@ -158,3 +158,16 @@ def test_build_backend_packages_every_vendored_script_the_page_loads():
     page = (REPO / "src/latent_explorer/web/templates/index.html").read_text()
     loaded = set(re.findall(r'src="/static/vendor/([^"]+)"', page))
     assert loaded == set(build_backend.REQUIRED)
+
+
+def test_extras_name_this_distribution_not_the_other_latent_explorer():
+    """ "latent-explorer" on the package index is an unrelated project: a self-reference in
+    the extras must use this distribution's own name, or pip fetches the other one."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    name = project["name"]
+    for extra in project["optional-dependencies"].values():
+        for requirement in extra:
+            base = re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower()
+            assert base != "latent-explorer", (requirement, f"use {name}[...]")

@@ -205,11 +205,21 @@ class CreateDataset(Body):
     drop_bad_rows: bool = False
 
 
+#: The request bodies, as components of the OpenAPI document.
+REQUEST_MODELS: tuple[type[BaseModel], ...] = (
+    CreateExperiment,
+    CreateIteration,
+    DecodeRequest,
+    CreateDataset,
+)
+
 # -- query strings -------------------------------------------------------------------------------
 
 
 class ListExperimentsQuery(Query):
-    limit: int = Field(default=50, ge=1, le=MAX_EXPERIMENT_LIST)
+    limit: int = Field(
+        default=50, ge=1, le=MAX_EXPERIMENT_LIST, description="at most this many experiments"
+    )
 
 
 class ModelsQuery(Query):
@@ -242,7 +252,9 @@ class IdsQuery(Query):
 
 
 class EmbeddingQuery(Query):
-    format: Literal[EMBEDDING_FORMATS] = "json"  # type: ignore[valid-type]
+    format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
+        default="json", description="json (default) or f32: raw little-endian float32 x then y"
+    )
     fields: str | None = Field(
         default=None,
         max_length=100,
@@ -253,13 +265,17 @@ class EmbeddingQuery(Query):
 
 class NeighboursQuery(Query):
     id: int = Field(ge=0, description="the point whose neighbours to list")
-    k: int = Field(default=10, ge=1, le=MAX_NEIGHBOURS)
-    space: Literal[SPACES] = "original"  # type: ignore[valid-type]
+    k: int = Field(default=10, ge=1, le=MAX_NEIGHBOURS, description="how many (default 10)")
+    space: Literal[SPACES] = Field(  # type: ignore[valid-type]
+        default="original", description="where neighbours are found (default original)"
+    )
 
 
 class PerPointQuery(Query):
-    key: Literal[PER_POINT_KEYS]  # type: ignore[valid-type]
-    format: Literal[EMBEDDING_FORMATS] = "json"  # type: ignore[valid-type]
+    key: Literal[PER_POINT_KEYS] = Field(description="which values")  # type: ignore[valid-type]
+    format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
+        default="json", description="json (default) or f32 bytes"
+    )
 
 
 class NoQuery(Query):

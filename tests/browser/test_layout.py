@@ -240,8 +240,21 @@ def test_density_at_70k_does_not_depend_on_draw_order(browser, server_url):
 
 
 def test_small_plots_stay_points(browser, server_url):
-    """Iris' 150 points hide nothing: auto keeps points, and their draw order is shuffled."""
+    """Iris' 150 points hide nothing: auto keeps points. Class colours and the shape option."""
     page = new_page(browser, (1280, 800))
     train(page, server_url, dataset="iris", model="ae", epochs=20)
     assert page.get_attribute("#plot-initial", "data-density") == "off"
+    # Colour-blind-safe class colours (Okabe and Ito: blue, orange, bluish green) ...
+    swatches = page.evaluate(
+        "[...document.querySelectorAll('#legend .legend-swatch')].map((s) => getComputedStyle(s).backgroundColor)"
+    )
+    assert swatches == ["rgb(0, 114, 178)", "rgb(230, 159, 0)", "rgb(0, 158, 115)"]
+    # ... and shapes on request: the plot draws other marks, the legend shows them too.
+    before = canvas_digest(page, "initial")
+    page.check("#shapes-toggle")
+    page.wait_for_timeout(300)
+    assert page.get_attribute("#plot-initial", "data-shapes") == "on"
+    assert page.get_attribute("#legend", "data-shapes") == "on"
+    assert canvas_digest(page, "initial") != before
+    shot(page, "66-shapes")
     page.context.close()

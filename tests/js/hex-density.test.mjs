@@ -68,7 +68,7 @@ test("raster: the crowded hexagon is the mean colour at full opacity, empty ones
   rasterHexes(pixels, cells, acc, { alpha: 1, minAlpha: 0.25 });
   // Pixel (5, 5) is in the two-point hexagon: mean of red and blue = (100, 0, 100), opacity 1.
   assert.equal(pixels[5 * 20 + 5], pack(100, 0, 100));
-  const empty = pixels.findIndex((p, i) => acc.count[cells[i]] === 0);
+  const empty = pixels.findIndex((_, i) => acc.count[cells[i]] === 0);
   assert.ok(empty >= 0);
   assert.equal(pixels[empty], white);
 });

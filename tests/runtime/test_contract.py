@@ -218,3 +218,25 @@ def test_worker_killed_once_gives_one_clean_iteration(app, client):
     assert [it["index"] for it in body["iterations"]] == [0] and body["status"] == "ready"
     rows = registry(app).store.iteration_rows(exp_id)
     assert [r["idx"] for r in rows] == [0]
+
+
+def test_a_repeat_submit_chains_iterations_in_one_job(app, client):
+    import numpy as np
+
+    from latent_explorer.core.selection import Selection
+
+    answer = _create(client)
+    exp_id = answer["id"]
+    _wait(app, exp_id)
+    reg = registry(app)
+    job = reg.start_retrain(
+        reg.get(exp_id), Selection(np.arange(50)), parent=0, mode="finetune", epochs=2, repeat=3
+    )
+    assert _wait(app, exp_id).state == "done" and job_state(client, job.id) == "done"
+    body = client.get(f"/api/experiments/{exp_id}").get_json()
+    assert [it["parent"] for it in body["iterations"]] == [None, 0, 1, 2]
+    assert all(it["measured"] for it in body["iterations"])
+    got = events(client, exp_id)
+    reps = {d["repetition"] for _, n, d in got if n == "progress" and d.get("job_id") == job.id}
+    assert reps == {1, 2, 3}
+    assert [d["iteration"] for _, n, d in got if n == "projected"] == [0, 1, 2, 3]

@@ -229,12 +229,14 @@ def _train(
     watch: _Watch,
 ) -> None:
     stream = job.experiment_id
+    progress_extra: dict[str, int] = {}
 
     def report(p: Progress) -> None:
         data = {
+            **progress_extra,
             "job_id": job.id,
             "kind": "train",
-            "iteration": job.iteration,
+            "iteration": job.iteration + progress_extra.get("repetition", 1) - 1,
             "epoch": p.epoch,
             "epochs": p.epochs,
             "loss": p.loss,
@@ -245,34 +247,48 @@ def _train(
         events.append(stream, "progress", data)
 
     params = job.params
-    if job.iteration == 0:
-        it = exp.train(progress=report, cancel=watch.cancel, measure=False)
-    else:
-        selection = Selection.from_dict(params["selection"], n_samples=exp.dataset.n_samples)
-        parent = params.get("parent")
-        it = exp.retrain(
-            selection,
-            parent=len(exp.iterations) - 1 if parent is None else int(parent),
-            mode=params.get("mode", "finetune"),
-            epochs=params.get("epochs"),
-            progress=report,
-            cancel=watch.cancel,
-            measure=False,
-        )
-    if watch.cancel.is_set():
-        raise TrainingCancelled("cancelled after the last epoch")
-    store.save_iteration(job.experiment_id, it)
-    events.append(stream, "projected", {"job_id": job.id, "iteration": it.index})
+    # ``repeat`` (a chain of fine-tunes on the same selection, each stored as an iteration
+    # whose parent is the one before): one job, so a Cancel stops the whole chain.
+    repeat = int(params.get("repeat") or 1)
+    parent = params.get("parent")
+    for repetition in range(1, repeat + 1):
+        progress_extra.update(repetition=repetition, repetitions=repeat)
+        if job.iteration == 0:
+            it = exp.train(progress=report, cancel=watch.cancel, measure=False)
+        else:
+            selection = Selection.from_dict(params["selection"], n_samples=exp.dataset.n_samples)
+            it = exp.retrain(
+                selection,
+                parent=len(exp.iterations) - 1 if parent is None else int(parent),
+                mode=params.get("mode", "finetune"),
+                epochs=params.get("epochs"),
+                progress=report,
+                cancel=watch.cancel,
+                measure=False,
+            )
+        if watch.cancel.is_set():
+            raise TrainingCancelled("cancelled after the last epoch")
+        store.save_iteration(job.experiment_id, it)
+        events.append(stream, "projected", {"job_id": job.id, "iteration": it.index})
+        _queue_measure(job, it.index, store=store, events=events, submit=submit)
+        parent = it.index
+
+
+def _queue_measure(
+    job: Job, index: int, *, store: Store, events: EventLog, submit: Callable[[str], None]
+) -> None:
     measure = Job(
         experiment_id=job.experiment_id,
         kind="measure",
-        iteration=it.index,
+        iteration=index,
         priority=PRIORITY["measure"],
         params={"after": job.id},
     )
     store.create_job(measure)
     events.append(
-        stream, "queued", {"job_id": measure.id, "kind": "measure", "iteration": it.index}
+        job.experiment_id,
+        "queued",
+        {"job_id": measure.id, "kind": "measure", "iteration": index},
     )
     submit(measure.id)
 

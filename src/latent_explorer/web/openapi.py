@@ -13,20 +13,30 @@ import copy
 from typing import Any
 
 from flask import jsonify
+from pydantic import BaseModel
 
 from .. import __version__
 from ..contract import (
     MAX_DECODE_POINTS,
-    MAX_IDS_PER_QUERY,
     MAX_LATENT_ABS,
-    MAX_NEIGHBOURS,
     PER_POINT_KEYS,
+    REQUEST_MODELS,
+    CreateDataset,
+    CreateExperiment,
+    CreateIteration,
+    DecodeRequest,
+    EmbeddingQuery,
+    IdsQuery,
+    ListExperimentsQuery,
+    ModelsQuery,
+    NeighboursQuery,
+    PerPointQuery,
+    TrainConfigOutput,
 )
-from ..core.datasets import SCALINGS
 from ..core.models import MODEL_KINDS
 from ..core.neighbours import SPACES
 from ..core.selection import SELECTION_METHODS
-from ..core.training import PRECISIONS, TRAIN_MODES
+from ..core.training import TRAIN_MODES
 from .api import bp
 
 Schema = dict[str, Any]
@@ -126,6 +136,60 @@ def _iteration_errors(extra: dict[int, str] | None = None) -> dict[str, Any]:
     return _with({400: BAD_ID, 404: NO_ITERATION, 409: NOT_RESTORED}, extra)
 
 
+# -- generated from the contract (latent_explorer/contract.py) ----------------------------------
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def _model_schema(model: type[BaseModel]) -> Schema:
+    """``model``'s JSON Schema with nested models as component references."""
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    schema.pop("$defs", None)
+    return schema
+
+
+def _contract_schemas() -> dict[str, Schema]:
+    """Components for every request model of the contract (and the models they nest)."""
+    out: dict[str, Schema] = {}
+    for model in REQUEST_MODELS:
+        schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    full = TrainConfigOutput.model_json_schema(ref_template=REF_TEMPLATE)
+    full["description"] = "training settings; hidden null means sized from the data"
+    out["TrainConfig"] = full
+    return out
+
+
+def _body(model: type[BaseModel], description: str) -> dict[str, Any]:
+    return _json_body(_ref(model.__name__), description)
+
+
+def _query(model: type[BaseModel]) -> list[Schema]:
+    """The query parameters of a route, one per field of its contract model."""
+    params = []
+    for name, field in model.model_fields.items():
+        schema = _model_schema(model)["properties"][name]
+        schema.pop("title", None)
+        # A query value is text or absent, never null: "str | None" documents as a string.
+        options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+        if options:
+            schema.update(options[0])
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        description = schema.pop("description", None) or field.description or name
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": field.is_required(),
+                "description": description,
+                "schema": schema,
+            }
+        )
+    return params
+
+
 # -- parameters ---------------------------------------------------------------------------------
 
 P_EXPERIMENT: Schema = {
@@ -142,13 +206,7 @@ P_ITERATION: Schema = {
     "description": "iteration number: 0 is the initial training, then one per submit",
     "schema": NON_NEG,
 }
-P_IDS: Schema = {
-    "name": "ids",
-    "in": "query",
-    "required": True,
-    "description": f"comma-separated point ids (row numbers), 1 to {MAX_IDS_PER_QUERY} of them",
-    "schema": {"type": "string", "example": "0,1,2"},
-}
+P_IDS: Schema = _query(IdsQuery)[0]
 
 
 def _op(
@@ -187,22 +245,8 @@ def _schemas() -> dict[str, Schema]:
         "(e.g. too few points). Also n_points, n_sampled and, for small groups, k.",
         "additionalProperties": {"type": ["number", "null"]},
     }
-    int_list = _array({"type": "integer", "minimum": 1, "maximum": 4096}, minItems=1, maxItems=6)
-    # TrainConfig's fields; TrainConfigInput is the same set, every key optional.
-    train_config: dict[str, Schema] = {
-        "epochs": {"type": "integer", "minimum": 1, "maximum": 100_000},
-        "batch_size": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-        "lr": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
-        "hidden": _nullable(int_list),
-        "latent_dim": {"type": "integer", "minimum": 1, "maximum": 64},
-        "beta": {"type": "number", "minimum": 0, "maximum": 1000},
-        "seed": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1},
-        "weight_decay": {"type": "number", "minimum": 0, "exclusiveMaximum": 1},
-        "precision": {"type": "string", "enum": list(PRECISIONS)},
-        "patience": {"type": "integer", "minimum": 0, "maximum": 10_000},
-        "holdout": {"type": "number", "exclusiveMinimum": 0, "maximum": 0.5},
-    }
     return {
+        **_contract_schemas(),
         "Error": _obj(
             {
                 "error": _obj(
@@ -235,16 +279,6 @@ def _schemas() -> dict[str, Schema]:
                 "files": _array(STR),
                 "how_to_get": STR,
             },
-        ),
-        "TrainConfig": _obj(
-            train_config, description="training settings; hidden null means sized from the data"
-        ),
-        "TrainConfigInput": _obj(
-            {},
-            {**train_config, "epochs": {**train_config["epochs"], "example": 50}},
-            additionalProperties=False,
-            description="overrides of the dataset's default training settings "
-            "(GET /api/models); unknown keys are rejected",
         ),
         "MetricsRow": metric_row,
         "Metrics": _obj(
@@ -406,29 +440,6 @@ def _schemas() -> dict[str, Schema]:
 
 
 def _dataset_paths() -> dict[str, Any]:
-    new_dataset = _obj(
-        {
-            "upload_id": {"type": "string", "description": "from POST /api/uploads"},
-            "name": {
-                "type": "string",
-                "minLength": 1,
-                "maxLength": 100,
-                "description": "becomes the dataset name user:<slug>",
-            },
-        },
-        {
-            "features": _array(
-                STR, minItems=1, description="feature columns (default: the suggested ones)"
-            ),
-            "label": _nullable(STR, description="label column (default: the suggested one)"),
-            "scaling": {
-                "type": "string",
-                "enum": list(SCALINGS),
-                "default": "standard",
-            },
-            "drop_bad_rows": {"type": "boolean", "default": False},
-        },
-    )
     return {
         "/api/datasets": {
             "get": _op(
@@ -460,7 +471,7 @@ def _dataset_paths() -> dict[str, Any]:
                         }
                     ),
                 },
-                body=_json_body(new_dataset, "what to make of the upload"),
+                body=_body(CreateDataset, "what to make of the upload"),
             ),
         },
         "/api/datasets/{name}": {
@@ -531,51 +542,6 @@ def _dataset_paths() -> dict[str, Any]:
 
 
 def _experiment_paths() -> dict[str, Any]:
-    new_experiment = _obj(
-        {"dataset": {"type": "string", "example": "iris", "description": "a dataset name"}},
-        {
-            "model": {"type": "string", "enum": list(MODEL_KINDS), "default": "ae"},
-            "config": _nullable(_ref("TrainConfigInput")),
-        },
-    )
-    new_iteration = _obj(
-        {
-            "selected_ids": _array(
-                NON_NEG,
-                minItems=1,
-                uniqueItems=True,
-                description="point ids to train on; each in [0, n_samples)",
-            )
-        },
-        {
-            "parent": {
-                "type": "integer",
-                "minimum": 0,
-                "description": "iteration to start from (default: the last)",
-            },
-            "mode": {"type": "string", "enum": list(TRAIN_MODES), "default": "finetune"},
-            "epochs": _nullable({"type": "integer", "minimum": 1, "maximum": 10_000}),
-            "selection": _nullable(
-                _obj(
-                    {},
-                    {
-                        "method": {"type": "string", "enum": list(SELECTION_METHODS)},
-                        "params": {
-                            "type": "object",
-                            "description": "how the points were chosen (at most 10,000 "
-                            "characters of JSON)",
-                        },
-                    },
-                )
-            ),
-        },
-    )
-    coordinate = {"type": "number", "minimum": -MAX_LATENT_ABS, "maximum": MAX_LATENT_ABS}
-    pair = _array(coordinate, minItems=2, maxItems=2, description="[x, y] in the latent plane")
-    decode_body = _obj(
-        {"points": _array(pair, minItems=1, maxItems=MAX_DECODE_POINTS)},
-        {"iteration": {"type": "integer", "minimum": 0, "description": "default: the last"}},
-    )
     one = [P_EXPERIMENT]
     return {
         "/api/experiments": {
@@ -590,15 +556,7 @@ def _experiment_paths() -> dict[str, Any]:
                     ),
                     **_errors({400: "`limit` is not an integer in [1, 200]"}),
                 },
-                parameters=[
-                    {
-                        "name": "limit",
-                        "in": "query",
-                        "required": False,
-                        "description": "at most this many experiments",
-                        "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
-                    }
-                ],
+                parameters=_query(ListExperimentsQuery),
             ),
             "post": _op(
                 "createExperiment",
@@ -619,7 +577,7 @@ def _experiment_paths() -> dict[str, Any]:
                         }
                     ),
                 },
-                body=_json_body(new_experiment, "dataset, model kind and training settings"),
+                body=_body(CreateExperiment, "dataset, model kind and training settings"),
             ),
         },
         "/api/experiments/{experiment_id}": {
@@ -699,7 +657,7 @@ def _experiment_paths() -> dict[str, Any]:
                     ),
                 },
                 parameters=one,
-                body=_json_body(new_iteration, "the selection and how to train on it"),
+                body=_body(CreateIteration, "the selection and how to train on it"),
             )
         },
         "/api/experiments/{experiment_id}/points": {
@@ -764,7 +722,7 @@ def _experiment_paths() -> dict[str, Any]:
                     ),
                 },
                 parameters=one,
-                body=_json_body(decode_body, "latent points and the iteration whose decoder"),
+                body=_body(DecodeRequest, "latent points and the iteration whose decoder"),
             )
         },
     }
@@ -842,23 +800,7 @@ def _iteration_paths() -> dict[str, Any]:
                     },
                     **_iteration_errors({400: "`bad_format` or `bad_fields`"}),
                 },
-                parameters=[
-                    *both,
-                    {
-                        "name": "format",
-                        "in": "query",
-                        "required": False,
-                        "description": "json (default) or f32",
-                        "schema": {"type": "string", "enum": ["json", "f32"], "default": "json"},
-                    },
-                    {
-                        "name": "fields",
-                        "in": "query",
-                        "required": False,
-                        "description": "JSON only: comma-separated subset of x,y,labels,selected",
-                        "schema": {"type": "string", "example": "labels,selected"},
-                    },
-                ],
+                parameters=[*both, *_query(EmbeddingQuery)],
             )
         },
         f"{base}/metrics": {
@@ -999,15 +941,7 @@ def _other_paths() -> dict[str, Any]:
                     ),
                     **_errors({400: "`unknown_dataset`"}),
                 },
-                parameters=[
-                    {
-                        "name": "dataset",
-                        "in": "query",
-                        "required": False,
-                        "description": "defaults are sized for this dataset (default iris)",
-                        "schema": {"type": "string", "example": "iris"},
-                    }
-                ],
+                parameters=_query(ModelsQuery),
             )
         },
         "/api/openapi.json": {
@@ -1026,15 +960,6 @@ def _other_paths() -> dict[str, Any]:
 
 def _insight_paths() -> dict[str, Any]:
     """Paths of the insight blueprint (neighbours, per-point values, attributes, PCA)."""
-
-    def query(name: str, schema: dict[str, Any], text: str, required: bool = False) -> Any:
-        return {
-            "name": name,
-            "in": "query",
-            "required": required,
-            "description": text,
-            "schema": schema,
-        }
 
     nums, maybe_nums, maybe_num = (
         _array(_nullable(NUM)),
@@ -1118,20 +1043,7 @@ def _insight_paths() -> dict[str, Any]:
                     "200": _json(neighbours, "neighbours, nearest first"),
                     **_iteration_errors({400: bad}),
                 },
-                parameters=[
-                    *both,
-                    query("id", NON_NEG, "the point", required=True),
-                    query(
-                        "k",
-                        {"type": "integer", "minimum": 1, "maximum": MAX_NEIGHBOURS},
-                        "how many (default 10)",
-                    ),
-                    query(
-                        "space",
-                        {"type": "string", "enum": list(SPACES)},
-                        "where neighbours are found (default original)",
-                    ),
-                ],
+                parameters=[*both, *_query(NeighboursQuery)],
             )
         },
         f"{it}/per_point": {
@@ -1155,20 +1067,7 @@ def _insight_paths() -> dict[str, Any]:
                         }
                     ),
                 },
-                parameters=[
-                    *both,
-                    query(
-                        "key",
-                        {"type": "string", "enum": list(PER_POINT_KEYS)},
-                        "which values",
-                        required=True,
-                    ),
-                    query(
-                        "format",
-                        {"type": "string", "enum": ["json", "f32"]},
-                        "json (default) or f32 bytes",
-                    ),
-                ],
+                parameters=[*both, *_query(PerPointQuery)],
             )
         },
         f"{exp}/attributes": {

@@ -321,7 +321,7 @@ class SessionRegistry:
             self.limits.check_train(
                 n_points=n,
                 batch_size=batch,
-                epochs=int(epochs),
+                epochs=int(epochs) * int(params.get("repeat") or 1),
                 n_parameters=sum(p.numel() for p in parent.model.parameters()),
             )
         except LimitExceeded as exc:
@@ -338,9 +338,12 @@ class SessionRegistry:
         parent: int,
         mode: str,
         epochs: int | None,
+        repeat: int = 1,
     ) -> Job:
+        """A Submit; ``repeat`` > 1 chains that many fine-tunes on the same selection in one
+        job (iterations k, k+1, ..., each the parent of the next)."""
         params = {"parent": parent, "selection": selection.to_dict(), "mode": mode,
-                  "epochs": epochs}  # fmt: skip
+                  "epochs": epochs, "repeat": int(repeat)}  # fmt: skip
         return self.submit_train(session, params)
 
     def job(self, job_id: str) -> Job:

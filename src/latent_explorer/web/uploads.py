@@ -191,10 +191,27 @@ def create_dataset():  # type: ignore[no-untyped-def]
     return jsonify(asdict(info)), 201
 
 
+def _refuse_if_used(name: str) -> None:
+    """Deleting a dataset under stored experiments would leave them unrestorable (or, with a
+    new file of the same name, shown with the wrong points): refuse, and list them."""
+    store = getattr(current_app.extensions.get("latent_explorer.sessions"), "store", None)
+    users = store.experiments_using(name) if store is not None else []
+    if users:
+        shown = ", ".join(f"{u['id']} (created {u['created_at'][:19]})" for u in users[:10])
+        more = f" and {len(users) - 10} more" if len(users) > 10 else ""
+        raise ApiError(
+            409,
+            "dataset_in_use",
+            f"{name!r:.80} is used by {len(users)} stored experiment(s): {shown}{more}; "
+            "delete those experiments first (DELETE /api/experiments/<id>)",
+        )
+
+
 @bp.delete("/datasets/<name>")
 def delete_dataset(name: str):  # type: ignore[no-untyped-def]
     if name in dataset_names():
         raise ApiError(400, "builtin_dataset", f"{name!r} is built in; only uploads can go")
+    _refuse_if_used(name)
     try:
         if not is_user_dataset(name):
             raise KeyError(name)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -95,6 +97,20 @@ class Dataset:
 
     def __repr__(self) -> str:
         return f"Dataset({self.name!r}, n_samples={self.n_samples}, n_features={self.n_features})"
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """sha256 (hex) of X as the model sees it, with its shape, and of the labels: what an
+        experiment records so that a restore on a changed or re-labelled file is refused,
+        never silently re-labelled. Computed once (a dataset never changes)."""
+        digest = hashlib.sha256()
+        X = np.ascontiguousarray(self.X, dtype="<f4")
+        y = np.ascontiguousarray(self.y, dtype="<i8")
+        digest.update(f"X{X.shape}".encode())
+        digest.update(X.tobytes())
+        digest.update(f"y{y.shape}".encode())
+        digest.update(y.tobytes())
+        return digest.hexdigest()
 
     @property
     def n_samples(self) -> int:

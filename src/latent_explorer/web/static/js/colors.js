@@ -1,11 +1,17 @@
-// Class colours: Tableau10 while it lasts (distinct, colour-blind friendlier), otherwise an
-// evenly sampled Turbo ramp, trimmed at both ends where it turns too dark to read.
+// Class colours, safe for colour-blind readers as far as any palette can be: Okabe and Ito's
+// eight colours (distinct under protanopia, deuteranopia and tritanopia; yellow last, it is
+// faint on white) up to 8 classes, Paul Tol's "muted" nine plus black up to 10, and beyond
+// that an evenly sampled Turbo ramp (no palette keeps 11+ hues apart; "Shapes" helps there).
 
 import { d3 } from "./d3.js";
 
+export const OKABE_ITO = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#d55e00", "#56b4e9", "#000000", "#f0e442"];
+export const TOL_MUTED = ["#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77", "#cc6677", "#882255", "#aa4499", "#000000"];
+
 export function classColors(nClasses) {
   const n = Math.max(1, nClasses | 0);
-  if (n <= 10) return d3.schemeTableau10.slice(0, n);
+  if (n <= 8) return OKABE_ITO.slice(0, n);
+  if (n <= 10) return TOL_MUTED.slice(0, n);
   return d3.quantize((t) => d3.interpolateTurbo(0.08 + 0.84 * t), n).map((c) => d3.color(c).formatHex());
 }
 

@@ -15,7 +15,7 @@
 import { d3 } from "./d3.js";
 import { api } from "./api.js";
 import { createEmitter } from "./emitter.js";
-import { NO_CODE } from "./scatterplot.js";
+import { NO_CODE } from "./plot-palette.js";
 import { classColors, diverging, sampleRamp, sequential, STEPS } from "./colors.js";
 import { formatValue } from "./format.js";
 
@@ -223,7 +223,7 @@ export function createColourBy({ select, legend, state, session, plots }) {
     leg.selectAll("*").remove();
     leg.attr("data-kind", scale ? scale.kind : choice === "class" ? "class" : "loading");
     if (choice === "class") {
-      leg.append("span").attr("class", "note").text("class colours, as in the Classes row below");
+      leg.append("span").attr("class", "note").text("class colours, as in the Classes row over the plots");
       return;
     }
     if (!scale) {

@@ -105,7 +105,7 @@ export function createComparePanel(root) {
       experiment = exp;
       const iterations = exp?.iterations || [];
       el.property("hidden", iterations.length < 2);
-      const valid = picked && picked.every((k) => iterations[k]);
+      const valid = picked?.every((k) => iterations[k]);
       const [a, b] = valid ? picked : defaults(iterations, current);
       fill(pickA, iterations, a);
       fill(pickB, iterations, b);

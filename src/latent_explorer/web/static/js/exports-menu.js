@@ -72,7 +72,7 @@ export function createExportsMenu(root) {
 
   function render(s) {
     last = s;
-    const ready = Boolean(s && s.id && s.k !== null && s.k !== undefined);
+    const ready = Boolean(s?.id && s.k !== null && s.k !== undefined);
     root.classList.toggle("is-empty", !ready);
     empty.property("hidden", ready);
     groups.property("hidden", !ready);

@@ -92,7 +92,8 @@ export function createHistory(root) {
         .on("click", (_, it) => emitter.emit("pick", it.index));
       el.select(".history-empty").remove();
       if (!iterations.length) {
-        el.insert("p", ".history-chips").attr("class", "note history-empty").text("No iterations yet.");
+        // Inside the chips' row (a fixed height): the note coming and going moves nothing.
+        chips.append("span").attr("class", "note history-empty").text("No iterations yet.");
       }
       renderChart(iterations, current);
     },

@@ -97,6 +97,14 @@ const setDensity = () => {
 };
 densitySelect.addEventListener("change", setDensity);
 setDensity();
+// Shapes as well as colours (colour-blind readers, grey-scale print); the legend follows.
+const shapesToggle = document.getElementById("shapes-toggle");
+const setShapes = () => {
+  for (const plot of Object.values(plots)) plot.setShapes(shapesToggle.checked);
+  document.getElementById("legend").dataset.shapes = shapesToggle.checked ? "on" : "off";
+};
+shapesToggle.addEventListener("change", setShapes);
+setShapes();
 createPlotEnlarge({ container: document.querySelector("main.plots"), plots: mainPlots, hook });
 createFind({
   input: document.getElementById("find-input"),

@@ -221,7 +221,7 @@ export function createMetricsPanel(root) {
     render(view) {
       el.selectAll("*").remove();
       if (view?.pending) return renderPending(view.pending);
-      if (!view || !view.before?.groups) {
+      if (!view?.before?.groups) {
         el.attr("data-state", "empty");
         el.append("p").attr("class", "note").text("Metrics appear once a model is trained.");
         return;

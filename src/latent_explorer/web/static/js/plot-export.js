@@ -315,6 +315,6 @@ export function figureCaption({ iteration, nPoints, metrics, selected = 0, colou
   let line = `${parts.join(" · ")}.`;
   if (metrics?.all) line += ` All points: ${group(metrics.all)}.`;
   else line += " Metrics not measured yet.";
-  if (metrics?.selected && metrics.selected.n_points) line += ` Selected: ${group(metrics.selected)}.`;
+  if (metrics?.selected?.n_points) line += ` Selected: ${group(metrics.selected)}.`;
   return line;
 }

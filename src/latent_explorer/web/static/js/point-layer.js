@@ -31,10 +31,13 @@ export function createPointLayer(canvas) {
   let H = 0;
   const sprites = new Map();
 
-  /** A disc of radius r (device pixels) centred on a pixel centre, at opacity alpha. */
-  function sprite(r, alpha) {
+  /**
+   * A mark of radius r (device pixels) centred on a pixel centre, at opacity alpha: a disc, or
+   * with `shape` a square, a diamond or a ring (shapes tell classes apart without colour).
+   */
+  function sprite(r, alpha, shape = "disc") {
     const rq = Math.max(0.5, Math.round(r * 10) / 10); // quantised: a small, reusable cache
-    const key = `${rq}|${alpha}`;
+    const key = `${rq}|${alpha}|${shape}`;
     let s = sprites.get(key);
     if (s) return s;
     if (sprites.size >= MAX_SPRITES) sprites.clear();
@@ -50,7 +53,7 @@ export function createPointLayer(canvas) {
           for (let si = 0; si < SS; si++) {
             const px = i + (si + 0.5) / SS - 0.5;
             const py = j + (sj + 0.5) / SS - 0.5;
-            if (px * px + py * py <= rq * rq) hits++;
+            if (inside(shape, px, py, rq)) hits++;
           }
         }
         const weight = Math.round((hits / (SS * SS)) * alpha * ONE);
@@ -107,12 +110,11 @@ export function createPointLayer(canvas) {
      * so the pass for the selection on top walks only those instead of all rows again.
      * Returns {painted, visible, skipped}.
      */
-    paint({ x, y, n, rows = null, color, palette, ids, mask, want, skip = null, ax, bx, ay, by, radius, alpha }) {
-      const s = sprite(radius, alpha);
-      const { off, w, dx, dy, ext } = s;
-      const m = off.length;
-      const iw = new Int32Array(m);
-      for (let k = 0; k < m; k++) iw[k] = ONE - w[k];
+    paint({ x, y, n, rows = null, color, palette, ids, mask, want, skip = null, ax, bx, ay, by, radius, alpha, shapes = null }) {
+      // shapes: a shape name per palette slot, or null for discs everywhere.
+      const marks = shapes ? shapes.map((shape) => withInverse(sprite(radius, alpha, shape))) : null;
+      let { off, w, iw, dx, dy, ext } = withInverse(sprite(radius, alpha));
+      let m = off.length;
       const px = pixels;
       const filter = want >= 0 && mask !== null;
       const count = rows === null ? n : rows.length;
@@ -135,6 +137,7 @@ export function createPointLayer(canvas) {
         const cx = Math.floor(fx);
         const cy = Math.floor(fy);
         if (cx < -ext || cy < -ext || cx >= W + ext || cy >= H + ext) continue;
+        if (marks) ({ off, w, iw, dx, dy, ext, m } = marks[color[i]] || marks[0]);
         const c = palette[color[i]];
         const srb = c & 0xff00ff;
         const sg = c & 0xff00;
@@ -171,4 +174,30 @@ export function createPointLayer(canvas) {
       if (image) ctx.putImageData(image, 0, 0);
     },
   };
+}
+
+// The complementary weights (ONE - w) of a sprite, computed once and kept on it; m: its size.
+function withInverse(s) {
+  if (!s.iw) {
+    s.iw = new Int32Array(s.w.length);
+    for (let k = 0; k < s.w.length; k++) s.iw[k] = ONE - s.w[k];
+    s.m = s.off.length;
+  }
+  return s;
+}
+
+/** Whether offset (px, py) from the centre lies inside a mark of radius r of this shape. */
+function inside(shape, px, py, r) {
+  switch (shape) {
+    case "square": // the same area as the disc: side r * sqrt(pi)
+      return Math.max(Math.abs(px), Math.abs(py)) <= 0.886 * r;
+    case "diamond":
+      return Math.abs(px) + Math.abs(py) <= 1.25 * r;
+    case "ring": {
+      const d = px * px + py * py;
+      return d <= r * r && d >= 0.36 * r * r;
+    }
+    default:
+      return px * px + py * py <= r * r;
+  }
 }

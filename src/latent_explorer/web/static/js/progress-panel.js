@@ -6,6 +6,7 @@
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
+import { etaSeconds, etaText } from "./eta.js";
 import { formatLoss, formatSeconds } from "./format.js";
 import { repetitionText } from "./repeat-control.js";
 
@@ -29,6 +30,7 @@ export function createProgressPanel(root) {
   let frame = 0;
   let what = ""; // "iteration K (all points)" or "iteration K on the selection"
   let live = false; // a job is shown (start .. finish), not a stored history
+  let clock = null; // {startMs, startDone}: the first progress event of the job shown (ETA)
 
   let job = null; // {job_id, kind, iteration}: what Cancel stops
   const describe = (kind, iteration) =>
@@ -88,6 +90,7 @@ export function createProgressPanel(root) {
     /** A job starts (or a page reload joins one): clears the curve. */
     start({ kind, iteration, epochs: total }) {
       losses = [];
+      clock = null;
       epochs = total || 0;
       root.hidden = false;
       live = true;
@@ -112,7 +115,15 @@ export function createProgressPanel(root) {
             .map(([k, v]) => `${k} ${formatLoss(v)}`)
             .join(", ")
         : "";
-      text.text(`${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`);
+      // Time left at the pace so far (eta.js); repetitions of a "× N" Submit count as one run.
+      const done = ((p.repetition || 1) - 1) * epochs + p.epoch;
+      const total = (p.repetitions || 1) * epochs;
+      const now = performance.now();
+      if (!clock || done < clock.startDone) clock = { startMs: now, startDone: done };
+      const left = etaText(etaSeconds({ ...clock, nowMs: now, done, total }));
+      text.text(
+        `${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}${left ? ` · ${left}` : ""}`,
+      );
       schedule();
     },
 

@@ -50,6 +50,8 @@ import { createTween, lerpArray, prefersReducedMotion } from "./transition.js";
 import { countInside, frameOf, linear, maskOfSet, pointRadius, round, shuffledOrder, splitRows } from "./plot-geometry.js";
 import { drawFound, drawMarks, outlineSelected } from "./plot-marks.js";
 import { createDensityLayer } from "./density-layer.js";
+import { createUnderlayLayer } from "./plot-underlay.js";
+import { buildPalette, pixelOf, recolorRows } from "./plot-palette.js";
 
 const MARGIN = { top: 8, right: 10, bottom: 24, left: 38 };
 const HOVER_RADIUS_PX = 6;
@@ -59,9 +61,8 @@ const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on to
 const OUTLINE_MAX = 500; // outline selected points only while they are few (see draw)
 const formatCount = d3.format(",");
 const TRANSITION_MS = 800;
+export const SHAPES = ["disc", "square", "diamond", "ring"];
 const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
-// A colour-by code for a point without a value (drawn in the "unknown" grey).
-export const NO_CODE = 0xffff;
 
 export function createScatterplot(root, opts = {}) {
   const emitter = createEmitter();
@@ -107,9 +108,7 @@ export function createScatterplot(root, opts = {}) {
 
   const layer = createPointLayer(canvas.node());
   const ctx = layer.ctx;
-  // Offscreen: the underlay is composed here, then read back once per view (see drawUnderlay).
-  const underCanvas = document.createElement("canvas");
-  const underCtx = underCanvas.getContext("2d", { willReadFrequently: true });
+  const under = createUnderlayLayer(); // the decoded grid, composed offscreen (plot-underlay.js)
 
   // ---- state ---------------------------------------------------------------------------------
   let width = 0; // inner plot area in CSS pixels
@@ -134,17 +133,21 @@ export function createScatterplot(root, opts = {}) {
   let scratch = new Int32Array(0); // selected rows found by the first draw pass
   let coloring = null; // {codes: Uint16Array slot per id (NO_CODE: none), colors: [css]}, or null: classes
   let marks = null; // {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points
-  let underlay = null; // {image, x: [x0, x1], y: [y0, y1], smooth} drawn under the points
-  let underKey = "";
-  let underPixels = null; // Uint32Array of the composed underlay, the size of the point buffer
   let animate = true; // setData({from}) moves the points from there (see startTransition)
   let anim = null; // {x, y (Float32Array, drawn meanwhile), from, tween, start, end} while moving
   let lastProbe = false; // the last pointer move was reported as a probe of empty space
   const density = createDensityLayer();
   let densityMode = "auto"; // "auto" | "on" | "off" (setDensity)
+  let shapes = null; // a shape per palette slot (setShapes), or null: discs
   let dense = false; // the last frame was drawn as density
   let restRows = new Int32Array(0); // unselected rows of a density frame, reused
   let found = null; // Find's matches: {ids: Int32Array, rows: Int32Array | null (this data's rows)}
+
+  // One shape per palette slot, cycling; the last slot ("unknown") is a disc.
+  function shapeList() {
+    if (!shapes) return null;
+    return Array.from(palette, (_, c) => (c === palette.length - 1 ? "disc" : SHAPES[c % SHAPES.length]));
+  }
 
   function foundRows() {
     if (!found.rows) {
@@ -368,7 +371,7 @@ export function createScatterplot(root, opts = {}) {
       .style("width", `${width}px`)
       .style("height", `${height}px`);
     layer.resize(cw, ch);
-    underKey = "";
+    under.invalidate();
     inner.attr("transform", `translate(${MARGIN.left},${MARGIN.top})`);
     zoomSurface.attr("width", width).attr("height", height);
     xAxisG.attr("transform", `translate(${MARGIN.left},${MARGIN.top + height})`);
@@ -386,7 +389,7 @@ export function createScatterplot(root, opts = {}) {
 
   // Equal units on both axes, so distances in the picture are distances in the latent space.
   function updateBaseScales() {
-    setBase(data && data.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
+    setBase(data?.n ? frameOf(data.x, data.y) : { cx: 0, cy: 0, half: 1.06 });
   }
 
   function setBase({ cx, cy, half }) {
@@ -459,7 +462,7 @@ export function createScatterplot(root, opts = {}) {
     if (anim) stepTransition(); // before the axes: the window moves with the points
     if (!width) return stats;
     drawAxes();
-    const under = drawUnderlay();
+    const underPixels = under.pixels({ zx, zy, dpr, width: layer.width, height: layer.height, background });
 
     const n = data ? data.n : 0;
     let visible = 0;
@@ -472,8 +475,8 @@ export function createScatterplot(root, opts = {}) {
       const r = pointRadius(n) * Math.min(2.5, Math.sqrt(transform.k)) * dpr;
       const mask = selection && selection.size > 0 ? selection.mask : null;
       const { x, y } = positions();
-      const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by };
-      if (under) layer.clearFrom(under);
+      const common = { x, y, n, color: data.color, palette, ids: data.ids, mask, ax, bx, ay, by, shapes: shapeList() };
+      if (underPixels) layer.clearFrom(underPixels);
       else layer.clear(background);
       const W = layer.width;
       const H = layer.height;
@@ -531,71 +534,12 @@ export function createScatterplot(root, opts = {}) {
     return anim ? { x: anim.x, y: anim.y } : { x: data.x, y: data.y };
   }
 
-  // The decoded grid: one image over a data-space rectangle on the paper colour, composed
-  // offscreen and read back only when the window or the image changed (a zoom frame, not a
-  // selection redraw). Returns the pixels to clear the point buffer with, or null.
-  function drawUnderlay() {
-    if (!underlay || !layer.width || !layer.height) return null;
-    const w = layer.width;
-    const h = layer.height;
-    const key = `${zx.domain()}|${zy.domain()}|${w}x${h}|${underlay.version}`;
-    if (key === underKey && underPixels) return underPixels;
-    underKey = key;
-    if (underCanvas.width !== w || underCanvas.height !== h) {
-      underCanvas.width = w;
-      underCanvas.height = h;
-    }
-    underCtx.setTransform(1, 0, 0, 1, 0, 0);
-    const c = background;
-    underCtx.fillStyle = `rgb(${c & 0xff},${(c >> 8) & 0xff},${(c >> 16) & 0xff})`;
-    underCtx.fillRect(0, 0, w, h);
-    const [x0, x1] = underlay.x;
-    const [y0, y1] = underlay.y;
-    const px0 = zx(x0) * dpr;
-    const px1 = zx(x1) * dpr;
-    const py0 = zy(y1) * dpr; // the top edge: y grows upwards
-    const py1 = zy(y0) * dpr;
-    // Pixels of an image stay crisp when enlarged; shrinking them needs smoothing to stay legible.
-    underCtx.imageSmoothingEnabled = underlay.smooth && px1 - px0 < underlay.image.width;
-    underCtx.drawImage(underlay.image, px0, py0, px1 - px0, py1 - py0);
-    underPixels = new Uint32Array(underCtx.getImageData(0, 0, w, h).data.buffer);
-    return underPixels;
-  }
-
-  // One packed pixel per class present in the data (or per colour of a colour-by scale), plus
-  // a last "unknown" slot.
   function updatePalette() {
-    if (coloring) {
-      const k = coloring.colors.length;
-      palette = new Uint32Array(k + 1);
-      for (let c = 0; c < k; c++) palette[c] = pixelOf(coloring.colors[c]);
-      palette[k] = pixelOf(UNKNOWN_COLOR);
-      return;
-    }
-    const slots = data ? data.slots : 0;
-    palette = new Uint32Array(slots + 1);
-    for (let c = 0; c < slots; c++) palette[c] = pixelOf(colors[c] || UNKNOWN_COLOR);
-    palette[slots] = pixelOf(UNKNOWN_COLOR);
+    palette = buildPalette({ coloring, colors, slots: data ? data.slots : 0 });
   }
 
-  /** Each row's palette slot: its class, or its colour-by code; the last slot is "unknown". */
   function recolor() {
-    if (!data) return;
-    const { n, labels, color, slots } = data;
-    if (coloring) {
-      const { codes } = coloring;
-      const unknown = coloring.colors.length;
-      for (let i = 0; i < n; i++) {
-        const id = idOf(i);
-        const c = id < codes.length ? codes[id] : NO_CODE;
-        color[i] = c < unknown ? c : unknown;
-      }
-      return;
-    }
-    for (let i = 0; i < n; i++) {
-      const c = labels[i];
-      color[i] = c >= 0 && c < slots ? c : slots;
-    }
+    if (data) recolorRows(data, coloring);
   }
 
   // Axes are SVG: rebuild them only when the scales changed, not on every selection redraw.
@@ -719,7 +663,7 @@ export function createScatterplot(root, opts = {}) {
      * of `colors` per point, NO_CODE or beyond the array: none, drawn grey). null: classes.
      */
     setColoring(next) {
-      coloring = next && next.codes && next.colors?.length ? next : null;
+      coloring = next?.codes && next.colors?.length ? next : null;
       recolor();
       updatePalette();
       schedule();
@@ -728,7 +672,7 @@ export function createScatterplot(root, opts = {}) {
 
     /** {focus: id, ids: [id], colors: [css], strong: [bool]} drawn over the points, or null. */
     setMarks(next) {
-      marks = next && next.ids ? next : null;
+      marks = next?.ids ? next : null;
       schedule();
       return api;
     },
@@ -738,17 +682,15 @@ export function createScatterplot(root, opts = {}) {
      * y: [y0, y1] (y1 at the top), smooth}. null removes it.
      */
     setUnderlay(next) {
-      underlay = next && next.image ? { ...next, version: (underlay?.version || 0) + 1 } : null;
-      underKey = "";
-      underPixels = null;
-      container.attr("data-underlay", underlay ? "on" : null);
+      under.set(next);
+      container.attr("data-underlay", under.current ? "on" : null);
       schedule();
       return api;
     },
 
     /** Points matched by Find (ids), ringed in every plot that shows them; null: none. */
     setFound(ids) {
-      found = ids && ids.length ? { ids: Int32Array.from(ids), rows: null } : null;
+      found = ids?.length ? { ids: Int32Array.from(ids), rows: null } : null;
       schedule();
       return api;
     },
@@ -757,6 +699,14 @@ export function createScatterplot(root, opts = {}) {
     setEnlarged(on) {
       container.classed("is-enlarged", Boolean(on));
       enlargeButton?.attr("aria-pressed", String(Boolean(on))).text(on ? "Back" : "Enlarge");
+      return api;
+    },
+
+    /** Classes told apart by shape too (disc, square, diamond, ring, in turn), or not. */
+    setShapes(on) {
+      shapes = on ? true : null;
+      container.attr("data-shapes", on ? "on" : null);
+      schedule();
       return api;
     },
 
@@ -790,7 +740,7 @@ export function createScatterplot(root, opts = {}) {
       return [box.left + px, box.top + py];
     },
     iteration: () => (data ? data.iteration : null),
-    hasData: () => Boolean(data && data.n),
+    hasData: () => Boolean(data?.n),
     transitionRunning: () => Boolean(anim),
 
     /**
@@ -876,10 +826,6 @@ function whenIdle(fn) {
 }
 
 
-function pixelOf(css) {
-  const c = d3.rgb(css);
-  return packColor(c.r | 0, c.g | 0, c.b | 0);
-}
 
 // The canvas is painted opaque in the colour of the panel behind it (white if transparent).
 function cssBackground(el) {

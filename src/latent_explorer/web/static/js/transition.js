@@ -32,5 +32,5 @@ export function lerpArray(out, a, b, t) {
 
 // People who ask their system for less motion get the end state at once.
 export function prefersReducedMotion() {
-  return Boolean(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+  return Boolean(window.matchMedia?.("(prefers-reduced-motion: reduce)").matches);
 }
