@@ -205,6 +205,57 @@ class CreateDataset(Body):
     drop_bad_rows: bool = False
 
 
+# -- answers every route shares: errors and the event stream --------------------------------
+
+
+class ErrorDetail(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, examples=["unknown_dataset"])
+    message: str = Field(min_length=1, description="names the field, the rule, the value, the fix")
+
+
+class Error(BaseModel):
+    """Every 4xx/5xx answer: a machine code and a message naming the fix."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: ErrorDetail
+
+
+#: Server-Sent Events of GET /api/experiments/{id}/events, in the order a job sends them.
+EVENT_NAMES = ("progress", "projected", "measured", "done", "error", "cancelled", "idle")
+
+
+class EventData(BaseModel):
+    """The JSON ``data`` of an event: progress {iteration, epoch, epochs, loss, parts};
+    projected, done and cancelled {iteration}; measured {iteration, sampled} (sampled: the
+    quick table on a sample came first); error {iteration, message}; idle {status} when no
+    job ever ran."""
+
+    iteration: int | None = Field(default=None, ge=0)
+    epoch: int | None = Field(default=None, ge=0)
+    epochs: int | None = Field(default=None, ge=0)
+    loss: float | None = None
+    parts: dict[str, float] | None = None
+    sampled: bool | None = None
+    message: str | None = None
+    status: str | None = None
+
+
+def _json_content(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    # A string holding JSON: OpenAPI 3.1's contentSchema says which (inlined, no $ref).
+    schema.update(contentMediaType="application/json", contentSchema=model.model_json_schema())
+
+
+class Event(BaseModel):
+    """One Server-Sent Event."""
+
+    event: Literal[EVENT_NAMES]  # type: ignore[valid-type]
+    data: str = Field(json_schema_extra=lambda schema: _json_content(schema, EventData))
+    id: str | None = Field(default=None, pattern="^[0-9]+$")
+
+
 #: The request bodies, as components of the OpenAPI document.
 REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     CreateExperiment,
@@ -212,6 +263,8 @@ REQUEST_MODELS: tuple[type[BaseModel], ...] = (
     DecodeRequest,
     CreateDataset,
 )
+#: Answers declared here too (the rest of the document still writes its response schemas).
+RESPONSE_MODELS: tuple[type[BaseModel], ...] = (Error, Event, EventData)
 
 # -- query strings -------------------------------------------------------------------------------
 

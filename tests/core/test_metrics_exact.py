@@ -140,10 +140,14 @@ def _near_ties(n_far: int = 120, d: int = 16) -> tuple[np.ndarray, np.ndarray]:
 @pytest.mark.parametrize("block_size", [None, 16])
 def test_near_ties_one_roundoff_apart_equal_reference(block_size):
     X, Y = _near_ties()
-    assert_equals_reference(X, Y, 3, block_size=block_size)
+    made: list = []
+    make = ranks._make_space
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(ranks, "_make_space", lambda *a: made.append(make(*a)) or made[-1])
+        assert_equals_reference(X, Y, 3, block_size=block_size)
     # The float32 pass cannot tell 1 from 1 + 2^-52: those comparisons were re-decided.
-    space = FloatSpace(X, __import__("torch").device("cpu"))
-    assert space.bound(np.array([0]))[0] > 2.0**-52 * space.scale2
+    assert isinstance(made[0], FloatSpace) and made[0].settled > 0
+    assert made[0].bound(np.array([0]))[0] > 2.0**-52 * made[0].scale2
     assert_equals_reference(Y, X, 3, block_size=block_size)  # swapped: C(X, Y) = T(Y, X)
 
 
@@ -212,3 +216,30 @@ def test_many_reports_one_estimate_per_projection():
         X, [Y, Y[:, ::-1]], n_neighbors=5, block_size=150, on_progress=lambda *a: seen.append(a)
     )
     assert len(seen) == 2 and all(len(est) == 2 for _, _, est in seen)
+
+
+def test_crowded_bands_recounted_in_float64_equal_reference(monkeypatch):
+    # Blocks whose float32 band holds too many values are counted again from float64 values
+    # (with their own bound); forced here for every block.
+    from latent_explorer.core.metrics import counting
+
+    monkeypatch.setattr(counting, "FINE_LIMIT", 0)
+    X, Y = _clustered(9, 400, 60)
+    assert_equals_reference(X, Y, 7, block_size=97)
+    X, Y = _near_ties()
+    assert_equals_reference(X, Y, 3, block_size=16)
+
+
+def test_quality_meter_forwards_the_pass_progress():
+    # What a measure job forwards: the model projection's estimates, ending exact.
+    from latent_explorer.core.quality import QualityMeter
+
+    X, Y = _clustered(10, 300, 20)
+    labels = np.arange(300) % 3
+    seen: list = []
+    meter = QualityMeter(X, labels)
+    pp = meter.per_point(Y, np.zeros(300), None, on_progress=lambda *a: seen.append(a))
+    done, total, est = seen[-1]
+    assert (done, total) == (300, 300) and isinstance(est, TCEstimates)
+    assert est.trustworthiness.half_width == 0.0
+    assert est.trustworthiness.value == pytest.approx(pp["trustworthiness"].mean(), abs=1e-12)

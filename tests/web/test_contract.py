@@ -163,3 +163,32 @@ def test_input_schema_derives_from_train_config():
         for n in (150, 70_000):
             cfg = default_config(n, 13, data_kind=kind, model="vae").to_dict()
             contract.TrainConfigInput.model_validate(cfg)
+
+
+def test_every_event_of_a_real_job_is_declared(client, trained):
+    """The stream's events (measured included) are the contract's, with data it declares."""
+    import json
+
+    text = client.get(f"/api/experiments/{trained}/events").get_data(as_text=True)
+    seen = []
+    for block in text.split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" not in lines:
+            continue
+        event = contract.Event.model_validate(lines)
+        contract.EventData.model_validate(json.loads(event.data))
+        seen.append(event.event)
+    assert {"progress", "projected", "done"} <= set(seen), seen
+    # Every event the server code can emit (measured only comes with a sampled table first).
+    import re
+    from pathlib import Path
+
+    package = Path(contract.__file__).parent
+    emitted = {
+        name
+        for f in package.rglob("*.py")
+        for name in re.findall(r'\.emit\("(\w+)"', f.read_text())
+    }
+    assert "measured" in emitted and emitted <= set(contract.EVENT_NAMES), emitted
+    spec = client.get("/api/openapi.json").get_json()
+    assert "measured" in spec["components"]["schemas"]["Event"]["properties"]["event"]["enum"]

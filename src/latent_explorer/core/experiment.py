@@ -20,6 +20,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .forgetting import check_repeat
+from .metrics import ProgressCallback as MeasureProgress
 from .models import LatentModel
 from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
 from .selection import Selection, validate_ids
@@ -327,15 +328,18 @@ class Experiment:
         )
         return Projection(coords, per_point)
 
-    def measure(self, iteration: Iteration) -> Iteration:
+    def measure(
+        self, iteration: Iteration, *, on_progress: MeasureProgress | None = None
+    ) -> Iteration:
         """Fill in the per-point values and exact quality tables of ``iteration``
-        (idempotent; replaces a :meth:`preview`)."""
+        (idempotent; replaces a :meth:`preview`). `on_progress` follows the exact T/C pass
+        over all points: see :meth:`QualityMeter.per_point`."""
         if iteration.metrics is not None and not iteration.metrics_sampled:
             return iteration
         start = time.perf_counter()
         pp = iteration.per_point
         per_point = self.quality.per_point(
-            iteration.coords, pp["reconstruction_error"], pp.get("kl")
+            iteration.coords, pp["reconstruction_error"], pp.get("kl"), on_progress=on_progress
         )
         base = self.iterations[iteration.parent] if iteration.parent is not None else None
         if base is not None:

@@ -114,14 +114,24 @@ class QualityMeter:
     # -- per point -------------------------------------------------------------------------
 
     def per_point(
-        self, coords: np.ndarray, recon_error: np.ndarray, kl: np.ndarray | None
+        self,
+        coords: np.ndarray,
+        recon_error: np.ndarray,
+        kl: np.ndarray | None,
+        *,
+        on_progress: metrics.ProgressCallback | None = None,
     ) -> dict[str, np.ndarray]:
-        """Local T and C (for colouring points), neighbourhood hit, reconstruction error, KL."""
+        """Local T and C (for colouring points), neighbourhood hit, reconstruction error, KL.
+
+        `on_progress` follows the exact T/C pass over all points (the long part):
+        ``on_progress(rows_done, rows_total, estimates)`` with the projection's
+        :class:`~latent_explorer.core.metrics.TCEstimates`.
+        """
         n = self.X.shape[0]
         out: dict[str, np.ndarray] = {}
         k = tc_neighbors(n)
         if k is not None:
-            tc = self._tc_with_pca(coords, k)
+            tc = self._tc_with_pca(coords, k, on_progress)
             out["trustworthiness"] = np.asarray(tc.local_trustworthiness, dtype=np.float64)
             out["continuity"] = np.asarray(tc.local_continuity, dtype=np.float64)
         if n > 1:
@@ -282,20 +292,34 @@ class QualityMeter:
         """:meth:`pca_row` when already computed, else None (never computes)."""
         return self._pca_row
 
-    def _tc_with_pca(self, coords: np.ndarray, k: int) -> metrics.TCResult:
+    def _tc_with_pca(
+        self, coords: np.ndarray, k: int, on_progress: metrics.ProgressCallback | None = None
+    ) -> metrics.TCResult:
         """Per-point T and C of ``coords``; the full-data PCA's T and C join the first pass."""
         with self._row_lock:
             if self._pca_tc is None and self._pca_row is None:
+                # Only the model's projection is reported (the PCA rides along).
+                first = (
+                    None
+                    if on_progress is None
+                    else lambda done, total, est: on_progress(done, total, est[0])
+                )
                 tc, self._pca_tc = metrics.trustworthiness_continuity_many(
                     self.X,
                     [coords, self.pca().coords],
                     n_neighbors=k,
                     per_point=True,
                     device=self.device,
+                    on_progress=first,
                 )
                 return tc
         return metrics.trustworthiness_continuity(
-            self.X, coords, n_neighbors=k, per_point=True, device=self.device
+            self.X,
+            coords,
+            n_neighbors=k,
+            per_point=True,
+            device=self.device,
+            on_progress=on_progress,
         )
 
     def _group_pca(self, ids: np.ndarray) -> Projection | None:

@@ -21,6 +21,7 @@ from ..contract import (
     MAX_LATENT_ABS,
     PER_POINT_KEYS,
     REQUEST_MODELS,
+    RESPONSE_MODELS,
     CreateDataset,
     CreateExperiment,
     CreateIteration,
@@ -151,7 +152,7 @@ def _model_schema(model: type[BaseModel]) -> Schema:
 def _contract_schemas() -> dict[str, Schema]:
     """Components for every request model of the contract (and the models they nest)."""
     out: dict[str, Schema] = {}
-    for model in REQUEST_MODELS:
+    for model in (*REQUEST_MODELS, *RESPONSE_MODELS):
         schema = model.model_json_schema(ref_template=REF_TEMPLATE)
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema
@@ -247,18 +248,6 @@ def _schemas() -> dict[str, Schema]:
     }
     return {
         **_contract_schemas(),
-        "Error": _obj(
-            {
-                "error": _obj(
-                    {
-                        "code": {"type": "string", "minLength": 1, "example": "unknown_dataset"},
-                        "message": {"type": "string", "minLength": 1},
-                    }
-                )
-            },
-            additionalProperties=False,
-            description="every 4xx/5xx answer: a machine code and a message naming the fix",
-        ),
         "DatasetInfo": _obj(
             {
                 "name": STR,
@@ -404,34 +393,6 @@ def _schemas() -> dict[str, Schema]:
                 "suggested_features": _array(STR),
                 "suggested_label": _nullable(STR),
             }
-        ),
-        "Event": _obj(
-            {
-                "event": {
-                    "type": "string",
-                    "enum": ["progress", "projected", "done", "error", "cancelled", "idle"],
-                },
-                "data": {
-                    "type": "string",
-                    "contentMediaType": "application/json",
-                    "contentSchema": _obj(
-                        {},
-                        {
-                            "iteration": NON_NEG,
-                            "epoch": NON_NEG,
-                            "epochs": NON_NEG,
-                            "loss": NUM,
-                            "parts": {"type": "object", "additionalProperties": NUM},
-                            "message": STR,
-                            "status": STR,
-                        },
-                    ),
-                },
-            },
-            {"id": {"type": "string", "pattern": "^[0-9]+$"}},
-            description="one Server-Sent Event: progress {iteration, epoch, epochs, loss, "
-            "parts}; projected, done and cancelled {iteration}; error {iteration, message}; "
-            "idle {status} when no job ever ran",
         ),
     }
 

@@ -11,6 +11,7 @@ recomputed (:func:`_settle_band`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -32,9 +33,10 @@ COUNT_MASK_BYTES = 2**20
 SETTLE_ROWS = 128
 
 #: Above this many undecided values per row (on average over a block) the block is counted
-#: again from float64 values rather than settled one pair at a time: a pair costs a gathered
-#: 784-float row (~1-2 us), a float64 row ~n * d / 40 GFLOP/s (~1.4 ms at 70,000 x 784).
-FINE_LIMIT = 64
+#: again from float64 values rather than settled one pair at a time: a pair costs two
+#: gathered 784-float rows (~1-2 us), a float64 row ~2 n d / 40 GFLOP/s (~2.7 ms at
+#: 70,000 x 784), so the break-even is near a thousand.
+FINE_LIMIT = 1000
 
 
 def count_less_cpu(dist: NDArray[Any], thresholds: NDArray[Any], threads: int = 1) -> NDArray[Any]:
@@ -183,7 +185,7 @@ def _certified_counts(
     values: torch.Tensor = block
     if undecided.sum() > FINE_LIMIT * rows.size:
         # Too many to recompute one by one: count again from float64 values of these rows.
-        values = space.fine_block(rows, torch.empty(block.shape, dtype=torch.float64))
+        values = space.fine_block(rows)
         e = space.fine_bound(rows)[:, None]
         lo64 = np.where(need, np.nextafter(t - e, -np.inf), -np.inf)
         hi64 = np.where(need, np.nextafter(t + e, np.inf), -np.inf)
@@ -191,7 +193,8 @@ def _certified_counts(
         below, undecided = both[:, :kk], both[:, kk:] - both[:, :kk]
         lo, hi = lo64, hi64  # type: ignore[assignment]
         space.fine_blocks += 1
-    return below + _settle_band(space, rows, values, lo, hi, t, undecided)
+    pair_bound = space.pair_bound if values is block else None
+    return below + _settle_band(space, rows, values, lo, hi, t, undecided, pair_bound)
 
 
 def _settle_band(
@@ -202,8 +205,13 @@ def _settle_band(
     hi: NDArray[Any],
     t: NDArray[np.float64],
     undecided: NDArray[np.int64],
+    pair_bound: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.float64]] | None,
 ) -> NDArray[np.int64]:
-    """How many of the undecided values (``lo <= value < hi``) are below `t`, exactly."""
+    """How many of the undecided values (``lo <= value < hi``) are below `t`, exactly.
+
+    With `pair_bound`, each value is first tried against its own pair's bound (the row's
+    bound assumes the largest norm of all points), and only the rest is recomputed.
+    """
     extra = np.zeros(undecided.shape, dtype=np.int64)
     values = block.cpu().numpy() if block.device.type != "cpu" else block.numpy()
     r_all, j_all = np.nonzero(undecided > 0)
@@ -215,8 +223,16 @@ def _settle_band(
             part = todo[a : a + SETTLE_ROWS]
             sub = values[part]
             r, col = np.nonzero((sub >= lo[part, j, None]) & (sub < hi[part, j, None]))
-            ref = space.exact(rows[part][r], col)
-            below = ref < t[part[r], j]
+            tt = t[part[r], j]
+            if pair_bound is None:
+                below = space.exact(rows[part][r], col) < tt
+                space.settled += r.size
+            else:
+                v = sub[r, col].astype(np.float64)
+                e = pair_bound(rows[part][r], col)
+                below = v < tt - e  # surely closer
+                unsure = np.flatnonzero(~below & (v < tt + e))
+                below[unsure] = space.exact(rows[part][r[unsure]], col[unsure]) < tt[unsure]
+                space.settled += unsure.size
             extra[part, j] = np.bincount(r, weights=below, minlength=part.size).astype(np.int64)
-    space.settled += int(undecided.sum())
     return extra

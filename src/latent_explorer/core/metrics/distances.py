@@ -270,10 +270,11 @@ class FloatSpace:
         self._norm_max = float(rnorm.max())
         self.points = torch.as_tensor(aug, device=device)
         self._fine: torch.Tensor | None = None
-        self.settled = 0  # values re-decided exactly (for benchmarks and tests)
+        self._fine_out: torch.Tensor | None = None  # reused: fresh pages cost as much as a product
+        self.settled = 0  # pairs recomputed by exact_sqdist (for benchmarks and tests)
         self.fine_blocks = 0  # blocks counted again in float64
 
-    def fine_block(self, rows: NDArray[np.intp], out: torch.Tensor) -> torch.Tensor:
+    def fine_block(self, rows: NDArray[np.intp]) -> torch.Tensor:
         """float64 values of `rows`, within :meth:`fine_bound` of the reference.
 
         For blocks where the float32 band holds too many values to recompute one by one:
@@ -290,6 +291,9 @@ class FloatSpace:
                 fine[a : a + chunk, self.dim] = np.einsum("ij,ij->i", part, part)
                 fine[a : a + chunk, self.dim + 1] = 1.0
             self._fine = torch.as_tensor(fine, device=self.device)
+        if self._fine_out is None or self._fine_out.shape[0] < rows.size:
+            self._fine_out = torch.empty(rows.size, self.n, dtype=torch.float64, device=self.device)
+        out = self._fine_out[: rows.size]
         idx = torch.as_tensor(rows, device=self.device)
         left = self._fine[idx].clone()
         left[:, : self.dim] *= -0.5
@@ -307,6 +311,10 @@ class FloatSpace:
         """``E_i`` of `rows` (all when None): ``|D~_il - D_ref_il| <= E_i`` for every ``l``."""
         r = self.rnorm if rows is None else self.rnorm[rows]
         return self._gamma * (r + self._norm_max) ** 2 + self._absolute
+
+    def pair_bound(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        """The bound of single pairs, ``|D~_ij - D_ref_ij| <= E_ij`` (``|u_j|`` in place of U)."""
+        return self._gamma * (self.rnorm[i] + self.rnorm[j]) ** 2 + self._absolute
 
     def exact(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
         """Reference squared distances of pairs ``(i[p], j[p])`` in this space's units."""

@@ -162,11 +162,13 @@ export function createTrainControls() {
         const bad =
           !Number.isFinite(v) ||
           (p.type === "int" && !Number.isInteger(v)) ||
-          (p.min !== undefined && v < p.min) ||
-          (p.max !== undefined && v > p.max);
+          (p.min !== undefined && (p.exclusive_min ? v <= p.min : v < p.min)) ||
+          (p.max !== undefined && (p.exclusive_max ? v >= p.max : v > p.max));
         if (bad) {
           const kind = p.type === "int" ? "a whole number" : "a number";
-          errors.push(`${label} (${raw}) must be ${kind} between ${p.min} and ${p.max}`);
+          const lo = p.exclusive_min ? `above ${p.min}` : `from ${p.min}`;
+          const hi = p.exclusive_max ? `below ${p.max}` : `to ${p.max}`;
+          errors.push(`${label} (${raw}) must be ${kind} ${lo} ${hi}`);
         } else config[p.name] = v;
       }
       return { config, errors };

@@ -19,6 +19,7 @@ export function createExperimentFlow(deps) {
       if (controls.dataset() !== name) return; // the user picked another one meanwhile
       state.set({ modelInfo: info });
       controls.setParameters(info, model, overrides);
+      submitForm.setLimits?.(info.submit_parameters);
     } catch (err) {
       errors.show(err, "Loading model settings");
     }

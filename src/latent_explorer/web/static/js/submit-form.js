@@ -9,6 +9,9 @@ export function createSubmitForm() {
   const button = d3.select("#submit-button");
   const epochs = d3.select("#retrain-epochs");
   const mode = d3.select("#train-mode");
+  // The retrain epochs' limits come from the server's contract (GET /api/models
+  // submit_parameters); these are only what to use before that answer arrives.
+  let limits = { min: 1, max: 10000 };
 
   d3.select("#submit-form").on("submit", (event) => {
     event.preventDefault();
@@ -25,11 +28,21 @@ export function createSubmitForm() {
       let n = null;
       if (raw !== "") {
         n = Number(raw);
-        if (!Number.isInteger(n) || n < 1 || n > 10000) {
-          return { error: `Epochs (${raw}) must be a whole number between 1 and 10000, or blank for the default` };
+        if (!Number.isInteger(n) || n < limits.min || n > limits.max) {
+          return {
+            error: `Epochs (${raw}) must be a whole number between ${limits.min} and ${limits.max}, or blank for the default`,
+          };
         }
       }
       return { mode: mode.property("value"), epochs: n };
+    },
+
+    /** Take the epochs limits from GET /api/models' submit_parameters. */
+    setLimits(parameters) {
+      const p = (parameters || []).find((q) => q.name === "epochs");
+      if (!p) return;
+      limits = { min: p.min, max: p.max };
+      epochs.attr("min", p.min).attr("max", p.max).attr("title", p.help || null);
     },
 
     /** Enabled only with a selection, a trained model and no job running; says why not. */
