@@ -268,7 +268,7 @@ class SessionRegistry:
                 # the fixed 2,000-point sample comes first, labelled as sampled.
                 exp.preview(iteration)
                 job.emit("measured", {"iteration": iteration.index, "sampled": True})
-            exp.measure(iteration)
+            exp.measure(iteration, on_progress=_estimates_emitter(job, iteration.index))
             self._save_metrics(session)
         except TrainingCancelled:
             self._finish(job_row, "cancelled", None)
@@ -414,3 +414,14 @@ def iteration_or_404(session: Session, k: int) -> Iteration:
         have = f"0 to {len(iterations) - 1}" if iterations else "none yet"
         raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
     return iterations[k]
+
+
+def _estimates_emitter(job: Job, iteration: int) -> Callable[[int, int, Any], None]:
+    """Forward the exact T/C pass's estimates as ``estimates`` events: T and C with 95 %
+    intervals from the rows measured so far, the fraction measured and an ETA (see
+    :mod:`latent_explorer.core.metrics.progress`); the last one carries the exact values."""
+
+    def emit(done: int, total: int, estimates: Any) -> None:
+        job.emit("estimates", {"iteration": iteration, **estimates.summary()})
+
+    return emit
