@@ -10,7 +10,14 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHES = ["bench_metrics", "bench_training", "bench_first_latent", "bench_api", "bench_browser"]
+BENCHES = [
+    "bench_metrics",
+    "bench_training",
+    "bench_first_latent",
+    "bench_repeats",
+    "bench_api",
+    "bench_browser",
+]
 
 
 def main() -> int:

@@ -70,7 +70,31 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="where experiments and uploads are kept (also LATENT_EXPLORER_STATE)",
     )
-    _add_common(serve, threads_default="1")
+
+    serve.add_argument(
+        "--data-dir", default=None, help="folder with dataset files (also LATENT_EXPLORER_DATA)"
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=48,
+        help="request threads of the WSGI server (waitress); each open event stream holds "
+        "one, so event streams are capped at this minus 16 (default: 48)",
+    )
+    serve.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help=f"torch threads of each job worker (default: ${THREADS_ENV} or 1)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="job worker processes, i.e. jobs running at once; the rest queue "
+        "(default: LATENT_EXPLORER_MAX_WORKERS, else 2 to 4 by the cores)",
+    )
+    serve.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
 
     ds = sub.add_parser("datasets", help="list datasets with size and availability")
     ds.add_argument("--data-dir", default=None)
@@ -144,9 +168,17 @@ def _threads(args: argparse.Namespace, default: int | None) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web import create_app
+    """Serve through waitress (a production WSGI server, pure Python); jobs run in worker
+    processes (runtime/inprocess.py), so requests never wait behind the model."""
+    import waitress
 
-    _threads(args, 1)
+    from .web import close_app, create_app
+
+    if args.threads < 4:
+        raise ValueError(f"--threads ({args.threads}) must be at least 4")
+    torch_threads = args.torch_threads
+    if torch_threads is None:
+        torch_threads = int(os.environ.get(THREADS_ENV) or 1)
     port = _port(args.host, args.port)
     config: dict[str, Any] = {
         "DATA_DIR": args.data_dir,
@@ -155,6 +187,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "HOST": args.host,
         "ALLOWED_HOSTS": tuple(args.allow_host),
         "ACCESS_TOKEN": access_token(args.host),
+        "TORCH_THREADS": torch_threads,
+        "MAX_WORKERS": args.workers,
+        "MAX_STREAMS": max(1, args.threads - 16),
     }
     app = create_app(config)
     if args.file is not None:
@@ -172,8 +207,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         import webbrowser
 
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    # threaded: training jobs run in background threads while requests keep being served.
-    app.run(host=args.host, port=port, debug=False, use_reloader=False, threaded=True)
+    try:
+        waitress.serve(
+            app,
+            host=args.host,
+            port=port,
+            threads=args.threads,
+            # Read ahead on each connection so a closed tab is noticed while its event
+            # stream waits (waitress.client_disconnected), freeing the thread at once.
+            channel_request_lookahead=1,
+            ident="latent-explorer",
+        )
+    finally:
+        close_app(app)
     return 0
 
 

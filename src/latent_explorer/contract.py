@@ -223,16 +223,42 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
-#: Server-Sent Events of GET /api/experiments/{id}/events, in the order a job sends them.
-EVENT_NAMES = ("progress", "projected", "measured", "done", "error", "cancelled", "idle")
+#: Server-Sent Events of GET /api/experiments/{id}/events (runtime/events.py): every job
+#: sends queued, started, then its own events and one end (trained for a train job that went
+#: well, done for a measure job that went well, else error, cancelled or interrupted);
+#: requeued when its worker died and it runs again; idle ends the stream.
+EVENT_NAMES = (
+    "queued",
+    "started",
+    "progress",
+    "projected",
+    "measured",
+    "trained",
+    "done",
+    "error",
+    "cancelled",
+    "interrupted",
+    "requeued",
+    "idle",
+)
 
 
 class EventData(BaseModel):
-    """The JSON ``data`` of an event: progress {iteration, epoch, epochs, loss, parts};
-    projected, done and cancelled {iteration}; measured {iteration, sampled} (sampled: the
-    quick table on a sample came first); error {iteration, message}; idle {status} when no
-    job ever ran."""
+    """The JSON ``data`` of an event. Every job event has job_id, kind (train | measure) and
+    iteration. progress: a train job's {epoch, epochs, loss, parts, elapsed_s, repetition?,
+    repetitions?} or a measure job's {stage (sampled | exact), eta_s, elapsed_s}; measured
+    {sampled} (sampled: the quick table on a sample came first); a job's end {state,
+    message?}; idle {last_event_id}."""
 
+    job_id: str | None = Field(default=None, pattern="^[0-9a-f]{32}$")
+    kind: Literal["train", "measure"] | None = None
+    state: str | None = None
+    repetition: int | None = Field(default=None, ge=1)
+    repetitions: int | None = Field(default=None, ge=1)
+    stage: Literal["sampled", "exact"] | None = None
+    eta_s: float | None = None
+    elapsed_s: float | None = None
+    last_event_id: int | None = Field(default=None, ge=0)
     iteration: int | None = Field(default=None, ge=0)
     epoch: int | None = Field(default=None, ge=0)
     epochs: int | None = Field(default=None, ge=0)

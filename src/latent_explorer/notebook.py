@@ -299,12 +299,8 @@ class Explorer:
         app = create_app({"DATA_DIR": self.data_dir, "DEVICE": exp.device, **(config or {})})
         registry = app.extensions["latent_explorer.sessions"]
         session = registry.create(exp)
-        if registry.store is not None and exp.iterations:
-            for it in exp.iterations:
-                registry.store.save_iteration(session.id, it)
-                if it.metrics is not None:
-                    session.saved_metrics.add(it.index)
-            registry.store.set_status(session.id, "ready")
+        for it in exp.iterations:  # metrics included: nothing is left to measure
+            registry.store.save_iteration(session.id, it)
         return app, f"http://127.0.0.1:{port}/?experiment={session.id}"
 
     def serve(

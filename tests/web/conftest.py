@@ -1,13 +1,15 @@
 import pytest
 
-from latent_explorer.web import create_app
+from latent_explorer.web import close_app, create_app
 
 
 @pytest.fixture
 def app(data_dir, tmp_path):
-    return create_app(
+    app = create_app(
         {"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(tmp_path / "state")}
     )
+    yield app
+    close_app(app)  # its job worker processes
 
 
 @pytest.fixture
@@ -16,7 +18,9 @@ def client(app):
 
 
 def wait_for_job(app, experiment_id, timeout=120):
-    job = app.extensions["latent_explorer.sessions"].jobs.wait(experiment_id, timeout=timeout)
+    """Wait until the experiment has no queued or running job; its newest job (after a
+    train job that went well: the measure job that followed it)."""
+    job = app.extensions["latent_explorer.sessions"].wait(experiment_id, timeout=timeout)
     assert job is not None
     return job
 

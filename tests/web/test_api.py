@@ -111,30 +111,48 @@ def test_experiment_lifecycle(client, trained):
     assert body["iterations"][1]["n_selected"] == 50
 
 
+def _events(text):
+    """(id, name, data) of each event in an SSE body."""
+    out = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            out.append((int(fields.get("id", 0)), fields["event"], json.loads(fields["data"])))
+    return out
+
+
 def test_events_replay_the_finished_job(client, trained):
-    r = client.get(f"/api/experiments/{trained}/events")
+    r = client.get(f"/api/experiments/{trained}/events", headers={"Last-Event-ID": "0"})
     assert r.mimetype == "text/event-stream"
-    text = r.get_data(as_text=True)
-    progress = [line for line in text.splitlines() if line == "event: progress"]
+    events = _events(r.get_data(as_text=True))
+    names = [name for _, name, _ in events]
+    progress = [d for _, name, d in events if name == "progress" and d["kind"] == "train"]
     assert len(progress) == 20
-    assert "event: done" in text
-    # Coordinates are announced before the metrics are computed, so the page draws early.
-    assert text.index("event: projected") < text.index("event: done")
-    data = [json.loads(line[6:]) for line in text.splitlines() if line.startswith("data: ")]
-    assert data[0] == {
-        "iteration": 0,
-        "epoch": 1,
-        "epochs": 20,
-        "loss": data[0]["loss"],
-        "parts": data[0]["parts"],
-    }
+    # The train job announces the coordinates, queues its measure job and ends; the
+    # measure job's "done" means the iteration is complete.
+    assert names.index("projected") < names.index("trained") < names.index("measured")
+    assert names[-2:] == ["done", "idle"]
+    first = progress[0]
+    assert first["iteration"] == 0 and first["epoch"] == 1 and first["epochs"] == 20
+    assert set(first) >= {"job_id", "loss", "parts"}
+    ids = [i for i, name, _ in events if name != "idle"]
+    assert ids == list(range(1, len(ids) + 1))
 
 
 def test_events_resume_after_last_event_id(client, trained):
+    events = _events(
+        client.get(f"/api/experiments/{trained}/events", headers={"Last-Event-ID": "0"}).get_data(
+            as_text=True
+        )
+    )
+    train = [i for i, name, d in events if name == "progress" and d["kind"] == "train"]
     text = client.get(
-        f"/api/experiments/{trained}/events", headers={"Last-Event-ID": "18"}
+        f"/api/experiments/{trained}/events", headers={"Last-Event-ID": str(train[17])}
     ).get_data(as_text=True)
-    assert text.count("event: progress") == 2 and "event: done" in text
+    resumed = _events(text)
+    epochs = [d["epoch"] for _, n, d in resumed if n == "progress" and d["kind"] == "train"]
+    assert epochs == [19, 20]
+    assert resumed[0][0] == train[17] + 1 and "event: done" in text
 
 
 @pytest.mark.parametrize(
@@ -179,9 +197,9 @@ def test_second_submit_while_running_is_409(client, trained):
     assert first.status_code == 202
     second = client.post(url, json={"selected_ids": [1, 2]})
     assert second.status_code == 409 and error_of(second)["code"] == "job_running"
-    assert "still running" in error_of(second)["message"]
+    assert "still" in error_of(second)["message"]
     status = client.get(f"/api/experiments/{trained}").get_json()
-    assert status["status"] == "training" and status["job"]["kind"] == "retrain"
+    assert status["status"] == "training" and status["job"]["kind"] == "train"
     assert client.delete(f"/api/experiments/{trained}/job").get_json() == {"cancelled": True}
     assert wait_for_job(client.application, trained).state == "cancelled"
     # Cancelling a retrain keeps everything computed before it.

@@ -171,7 +171,7 @@ def test_event_streams_are_capped(data_dir, tmp_path):
     exp_id = client.post(
         "/api/experiments", json={"dataset": "iris", "config": {"epochs": 2}}
     ).get_json()["id"]
-    app.extensions["latent_explorer.sessions"].jobs.wait(exp_id, timeout=120)
+    app.extensions["latent_explorer.sessions"].wait(exp_id, timeout=120)
     first = client.get(f"/api/experiments/{exp_id}/events", buffered=False)
     assert first.status_code == 200
     second = client.get(f"/api/experiments/{exp_id}/events")

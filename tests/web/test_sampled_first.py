@@ -17,7 +17,9 @@ def test_sampled_metrics_then_exact(data_dir, tmp_path):
     r = client.post("/api/experiments", json={"dataset": "iris", "config": {"epochs": 5}})
     exp_id = r.get_json()["id"]
     assert wait_for_job(app, exp_id).state == "done"
-    text = client.get(f"/api/experiments/{exp_id}/events").get_data(as_text=True)
+    text = client.get(f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}).get_data(
+        as_text=True
+    )
     order = [text.index(f"event: {name}") for name in ("projected", "measured", "done")]
     assert order == sorted(order)
     assert '"sampled": true' in text

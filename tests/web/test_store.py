@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from latent_explorer.core.datasets import load_dataset
+from latent_explorer.runtime.jobs import Job
 from latent_explorer.web import create_app
 from latent_explorer.web.store import SCHEMA_VERSION, Store, StoreError
 from tests.web.conftest import wait_for_job
@@ -208,11 +209,11 @@ def test_interrupted_jobs_are_marked_on_startup(app, client):
     done = train(app, client)
     store = registry(app).store
     # A retrain of `done` and the first training of `fresh` were running when "the server died".
-    job = store.start_job(done, kind="retrain", iteration=1)
+    job = store.create_job(Job(experiment_id=done, kind="train", iteration=1))
+    assert store.claim_job(job.id, worker="gone") is not None
     fresh = train(app, client, epochs=5)
     with sqlite3.connect(store.path) as conn:
         conn.execute("DELETE FROM iterations WHERE experiment_id = ?", (fresh,))
-        conn.execute("UPDATE experiments SET status = 'measuring' WHERE id = ?", (fresh,))
         conn.execute("UPDATE jobs SET state = 'running' WHERE experiment_id = ?", (fresh,))
 
     app2 = new_app(app)
@@ -221,10 +222,10 @@ def test_interrupted_jobs_are_marked_on_startup(app, client):
     body = client2.get(f"/api/experiments/{done}").get_json()
     assert body["status"] == "ready" and len(body["iterations"]) == 1
     assert body["last_job"]["state"] == "interrupted"
-    assert (body["last_job"]["kind"], body["last_job"]["iteration"]) == ("retrain", 1)
+    assert (body["last_job"]["kind"], body["last_job"]["iteration"]) == ("train", 1)
     body = client2.get(f"/api/experiments/{fresh}").get_json()
     assert body["status"] == "interrupted" and body["iterations"] == []
-    assert "server stopped" in body["error"]
+    assert "stopped" in body["error"]
     statuses = {
         e["id"]: e["status"] for e in client2.get("/api/experiments").get_json()["experiments"]
     }
@@ -252,7 +253,7 @@ def test_projected_but_unmeasured_iteration_is_measured_on_restore(app, client):
     app2 = new_app(app)
     client2 = app2.test_client()
     body = client2.get(f"/api/experiments/{exp_id}").get_json()
-    if body["status"] == "training":  # still measuring in the background
+    if body["status"] == "measuring":  # still measuring in the background
         assert body["job"]["kind"] == "measure" and body["job"]["iteration"] == 1
     assert wait_for_job(app2, exp_id).state == "done"
     after = snapshot(client2, exp_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ DEFAULTS: dict[str, Any] = {
     "METRIC_SAMPLE_SIZE": 2_000,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
+    # Torch threads of each job worker: None reads LATENT_EXPLORER_THREADS, else 1.
+    "TORCH_THREADS": None,
+    # Job limits (runtime/limits.py): MAX_WORKERS (jobs at once; 0 = sized for the machine),
+    # MAX_QUEUED, MAX_PARAMETERS, MAX_STEPS, MAX_WALL_SECONDS, MAX_EXPERIMENTS_IN_MEMORY,
+    # MAX_STREAMS_PER_EXPERIMENT, MAX_STREAMS; also LATENT_EXPLORER_MAX_<NAME>.
     # web/security.py: the bind address (its name is served besides loopback ones), more
     # host names to serve, and the access token (the CLI makes one off loopback).
     "HOST": "127.0.0.1",
@@ -49,10 +55,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["DATA_DIR"] = os.environ["LATENT_EXPLORER_DATA"]
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
     app.config["STATE_DIR"] = str(resolve_state_dir(app.config["STATE_DIR"]))
+    if app.config["TORCH_THREADS"] is None:
+        app.config["TORCH_THREADS"] = int(os.environ.get("LATENT_EXPLORER_THREADS") or 1)
     # Never the interactive debugger: it executes arbitrary code from the browser.
     app.debug = False
 
-    app.extensions["latent_explorer.sessions"] = registry_for_app(app.config)  # store + restore
+    registry = registry_for_app(app.config)  # store, restore, and the job workers
+    app.extensions["latent_explorer.sessions"] = registry
+    # Worker processes end with the server; tests call close_app() to end them sooner.
+    atexit.register(registry.close)
     register_error_handlers(app)
     init_security(app)  # Host, Origin, token, CSP, body limits
 
@@ -73,4 +84,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def index():  # type: ignore[no-untyped-def]
         return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
 
+    @app.after_request
+    def retry_after(response):  # type: ignore[no-untyped-def]
+        if response.status_code in (429, 503):  # too many jobs or streams: come back later
+            response.headers.setdefault("Retry-After", "5")
+        return response
+
     return app
+
+
+def close_app(app: Flask) -> None:
+    """Stop the app's job workers (jobs still running end ``interrupted``)."""
+    app.extensions["latent_explorer.sessions"].close()

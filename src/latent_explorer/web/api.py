@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import contract
 from ..contract import (
@@ -29,11 +27,11 @@ from ..core.selection import Selection, validate_ids
 from ..core.training import TrainConfig, decode, default_config, reconstruct
 from .errors import ApiError
 from .exports import attachment, csv_cell, download_name
-from .jobs import JobConflict
 from .parsing import body as parse_body
 from .parsing import query
 from .security import hold_event_stream
 from .sessions import Session, current_registry, iteration_or_404
+from .streams import RETRY_AFTER_S, StreamRefused, StreamSlots, follow
 from .uploads import is_user_dataset, user_store  # uploaded datasets ("user:...")
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -132,12 +130,29 @@ def create_experiment():  # type: ignore[no-untyped-def]
         device=current_app.config["DEVICE"],
         metric_sample_size=current_app.config["METRIC_SAMPLE_SIZE"],
     )
-    session = current_registry().create(exp)
-    current_registry().start_initial(session)
-    return jsonify({"id": session.id, "status": "training"}), 202
+    registry = current_registry()
+    registry.check_limits(exp, {})  # before the experiment is stored: a refusal leaves nothing
+    session = registry.create(exp)
+    after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
+    job = registry.start_initial(session)
+    return jsonify(
+        {
+            "id": session.id,
+            "status": "training",
+            "job": registry.job_json(job),
+            "events_after": after,
+        }
+    ), 202
 
 
 def _experiment_json(session: Session) -> dict[str, Any]:
+    """The summary a page polls: the large, slow-changing part is built once per version of
+    the experiment (a new iteration or metrics); only the job status is read per request."""
+    static = session.cached("summary", lambda: _experiment_static(session))
+    return {**static, **current_registry().status(session)}
+
+
+def _experiment_static(session: Session) -> dict[str, Any]:
     exp = session.experiment
     ds = exp.dataset
     info = _info_json(_dataset_info(ds.name))
@@ -157,7 +172,6 @@ def _experiment_json(session: Session) -> dict[str, Any]:
         "model": exp.model_kind,
         "config": exp.config.to_dict(),
         "device": exp.device,
-        **current_registry().status(session),
         "iterations": summaries,
     }
 
@@ -200,46 +214,99 @@ def delete_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/experiments/<experiment_id>/events")
 def experiment_events(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = current_registry().get(experiment_id)
-    job = current_registry().jobs.current(session.id)
-    start = _last_event_id(job)
-    release = hold_event_stream()  # 503 when too many streams are open
-
-    def stream() -> Iterator[str]:
-        # Browsers reconnect on their own; tell them to wait 2 s rather than hammer.
-        yield "retry: 2000\n\n"
-        if job is None:
-            yield _sse("idle", {"status": "ready" if session.experiment.iterations else "idle"})
-            return
-        for index, event in job.follow(start=start):
-            if event is None:
-                yield ": keep-alive\n\n"
-                continue
-            yield _sse(event.name, event.data, event_id=index + 1)
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    response = Response(
-        stream_with_context(stream()), mimetype="text/event-stream", headers=headers
+    """Server-Sent Events of the experiment's jobs (see web/streams.py): replay after
+    ``Last-Event-ID`` or ``?after=``, heartbeats, an idle timeout; capped in total (503,
+    web/security.py) and per experiment (429), each with Retry-After."""
+    registry = current_registry()
+    session = registry.get(experiment_id)
+    after = _last_event_id(registry, session.id)
+    slots = _stream_slots()
+    try:
+        slots.acquire(session.id)
+    except StreamRefused as exc:
+        response = jsonify({"error": {"code": "too_many_streams", "message": exc.message}})
+        response.status_code = exc.status
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return response
+    try:
+        release_total = hold_event_stream()  # 503 when too many streams are open
+    except ApiError:
+        slots.release(session.id)
+        raise
+    disconnected = request.environ.get("waitress.client_disconnected", lambda: False)
+    body = follow(
+        lambda after, timeout: registry.events.read(session.id, after, timeout),
+        lambda: bool(registry.store.jobs_for(session.id, active=True, limit=1)),
+        after=after,
+        disconnected=disconnected,
     )
-    response.call_on_close(release)
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    response = Response(body, mimetype="text/event-stream", headers=headers)
+    # Called when the server closes the body: at its end, or when the client went away.
+    response.call_on_close(lambda: slots.release(session.id))
+    response.call_on_close(release_total)
     return response
 
 
-def _last_event_id(job: Any) -> int:
-    written = len(getattr(job, "events", ())) if job is not None else 0
-    return contract.clamp_event_id(request.headers.get("Last-Event-ID"), upper=written)
+def _stream_slots() -> StreamSlots:
+    """Open streams per experiment (the total is web/security.py's)."""
+    key = "latent_explorer.streams_per_experiment"
+    slots = current_app.extensions.get(key)
+    if slots is None:
+        limits = current_registry().limits
+        slots = current_app.extensions.setdefault(
+            key, StreamSlots(per_experiment=limits.streams_per_experiment, total=10**6)
+        )
+    return slots
 
 
-def _sse(name: str, data: dict[str, Any], *, event_id: int | None = None) -> str:
-    head = f"id: {event_id}\n" if event_id is not None else ""
-    return f"{head}event: {name}\ndata: {json.dumps(data)}\n\n"
+def _last_event_id(registry: Any, experiment_id: str) -> int:
+    """Where a stream starts: after ``Last-Event-ID`` (a reconnect) or ``?after=`` (the
+    ``events_after`` of the POST that queued the job); without either, at the first event
+    of the oldest queued or running job (a page joining a job), else at the end (``idle``)."""
+    raw = request.headers.get("Last-Event-ID") or request.args.get("after")
+    if raw is not None:
+        # Past the last event (a browser that saw an earlier server process): the end.
+        last = (
+            registry.events.last_id(experiment_id)
+            if hasattr(registry.events, "last_id")
+            else 10**12
+        )
+        return contract.clamp_event_id(raw, upper=last)
+    active = {j.id for j in registry.store.jobs_for(experiment_id, active=True)}
+    kept = registry.events.read(experiment_id, 0, 0)
+    for event_id, _, data in kept:
+        if data.get("job_id") in active:
+            return int(event_id) - 1
+    return int(kept[-1][0]) if kept else 0
+
+
+@bp.get("/jobs/<job_id>")
+def get_job(job_id: str):  # type: ignore[no-untyped-def]
+    registry = current_registry()
+    job = registry.job(job_id)
+    queue = registry.store.queued_jobs() if job.state == "queued" else None
+    return jsonify(registry.job_json(job, queue))
+
+
+@bp.delete("/jobs/<job_id>")
+def cancel_job_by_id(job_id: str):  # type: ignore[no-untyped-def]
+    """Cancel that job and only it (train or measure); 409 when it already ended."""
+    registry = current_registry()
+    job = registry.cancel(job_id)
+    return jsonify({"cancelled": True, "job": registry.job_json(job)})
 
 
 @bp.delete("/experiments/<experiment_id>/job")
 def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
-    session = current_registry().get(experiment_id)
-    if not current_registry().jobs.cancel(session.id):
+    """Cancel the experiment's train job (kept for old pages; prefer DELETE /api/jobs/<id>,
+    which cannot stop a newer job by mistake)."""
+    registry = current_registry()
+    session = registry.get(experiment_id)
+    active = [j for j in registry.store.jobs_for(session.id, active=True) if j.kind == "train"]
+    if not active:
         raise ApiError(409, "no_job", "no training job is running for this experiment")
+    registry.cancel(active[0].id)
     return jsonify({"cancelled": True})
 
 
@@ -262,13 +329,17 @@ def create_iteration(experiment_id: str):  # type: ignore[no-untyped-def]
         raise ApiError(400, "bad_selected_ids", str(exc)) from exc
     how = wanted.selection or contract.SelectionInput()
     selection = Selection(ids, method=how.method, params=how.params)
-    try:
-        job = current_registry().start_retrain(
-            session, selection, parent=parent, mode=mode, epochs=epochs
-        )
-    except JobConflict as exc:
-        raise ApiError(409, "job_running", str(exc)) from exc
-    return jsonify({"iteration": job.iteration, "status": "training"}), 202
+    registry = current_registry()
+    after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
+    job = registry.start_retrain(session, selection, parent=parent, mode=mode, epochs=epochs)
+    return jsonify(
+        {
+            "iteration": job.iteration,
+            "status": "training",
+            "job": registry.job_json(job),
+            "events_after": after,
+        }
+    ), 202
 
 
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/embedding")

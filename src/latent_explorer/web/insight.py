@@ -190,7 +190,7 @@ def get_pca(experiment_id: str):  # type: ignore[no-untyped-def]
     meter = session.experiment.quality
     pca = meter.pca()
     row = meter.cached_pca_row()
-    if row is None and registry.jobs.running(session.id) is None:
+    if row is None and not registry.store.jobs_for(session.id, active=True, limit=1):
         row = meter.pca_row()
     return jsonify(
         {

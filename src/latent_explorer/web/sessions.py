@@ -1,28 +1,23 @@
-"""Experiments held by the server, keyed by unguessable ids; no global model.
+"""Experiments held by the web process, keyed by unguessable ids, and the jobs that change them.
 
-A session pairs a core :class:`Experiment` with the job runner. The web layer only starts jobs
-and reads results; everything computed lives in the core objects.
+The store is the truth: jobs are rows (:mod:`latent_explorer.runtime.jobs`) run by a backend
+in other processes, which write iterations and metrics to the store. The web process keeps at
+most ``MAX_EXPERIMENTS_IN_MEMORY`` experiments in memory (least recently used dropped) for the
+requests that need arrays or models (embeddings, reconstructions, decoding), and catches each
+up with the store when its version (``updated_at``) moved. An experiment's status is derived
+from its jobs and stored iterations (:meth:`SessionRegistry.status`), never kept elsewhere.
 
-With a :class:`~latent_explorer.web.store.Store` every experiment, iteration (selection,
-coordinates, per-point values, weights) and metric table is saved as soon as it exists:
-
-- a new experiment gets its row at once (status ``training``);
-- a job gets a row when it starts and its final state when it ends;
-- an iteration's files and row are written right after it is projected, before the page is
-  told ("projected"), and its metrics right after they are measured, before "done".
-
-Experiments of earlier server runs are restored lazily, the first time one is asked for, with
-all their iterations, so the analyst can Submit again from any of them. An iteration that was
-projected but not measured when the server stopped is measured again in the background when
-its experiment is restored (a ``measure`` job: the page shows "measuring iteration k"); its
-coordinates and weights are used as saved.
+Restoring an experiment whose newest iterations were projected but not measured (the server
+stopped in between) queues their measure jobs.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -31,9 +26,11 @@ from typing import Any
 from ..core.datasets import Dataset
 from ..core.experiment import Experiment, Iteration
 from ..core.selection import Selection
-from ..core.training import TrainingCancelled
+from ..runtime.backend import Backend
+from ..runtime.events import EventLog, MemoryEventLog
+from ..runtime.jobs import PRIORITY, TERMINAL, Job
+from ..runtime.limits import LimitExceeded, Limits
 from .errors import ApiError
-from .jobs import Job, JobRunner
 from .store import ID_PATTERN, Store
 
 log = logging.getLogger(__name__)
@@ -48,54 +45,77 @@ class Session:
     id: str
     experiment: Experiment
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
-    # Iterations whose metrics are in the store (so each set is written once).
-    saved_metrics: set[int] = field(default_factory=set)
+    version: str | None = None  # the store's updated_at this copy reflects
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cache: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
+
+    def cached(self, key: str, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per version of the experiment (cheap status polls)."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == self.version:
+            return hit[1]
+        value = build()
+        self._cache[key] = (self.version, value)
+        return value
 
 
-def _error_text(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+def limit_error(exc: LimitExceeded) -> ApiError:
+    return ApiError(exc.status, "limit_exceeded", str(exc))
 
 
 class SessionRegistry:
-    """All experiments of this server process, their background jobs and their storage.
+    """Experiments of this server, their jobs and their storage.
 
     Parameters
     ----------
-    store : Store, optional
-        Where experiments are saved and restored from; without one nothing is persisted.
+    store : Store
+        Where experiments, iterations and jobs live.
+    backend : Backend
+        Runs the jobs; the registry only writes queued rows and calls ``submit``.
+    events : EventLog
+        Progress streams (one per experiment), read by the SSE endpoint.
     load_dataset : callable, optional
-        ``load_dataset(name) -> Dataset``, used to restore stored experiments. The web layer
-        passes one that also knows uploaded datasets (``user:<slug>``); it may be replaced
-        later by assigning :attr:`load_dataset`.
-    device : str
-        Device of restored experiments ("auto", "cpu", "cuda").
+        ``load_dataset(name) -> Dataset``, used to restore stored experiments.
     """
 
     def __init__(
         self,
-        store: Store | None = None,
+        store: Store,
+        backend: Backend,
+        events: EventLog,
         *,
         load_dataset: DatasetLoader | None = None,
         device: str = "auto",
+        limits: Limits | None = None,
     ) -> None:
         self._lock = threading.Lock()
         self._restore_lock = threading.Lock()
-        self._sessions: dict[str, Session] = {}
-        self.jobs = JobRunner()
-        self.store = store
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self.store, self.backend, self.events = store, backend, events
         self.load_dataset = load_dataset
         self.device = device
-        self.interrupted: list[str] = store.recover_interrupted() if store is not None else []
+        self.limits = limits or Limits()
+        recovered = getattr(backend, "recovered", [])
+        self.interrupted: list[str] = sorted({j.experiment_id for j in recovered})
+
+    def close(self) -> None:
+        self.backend.close()
 
     # -- lookup ------------------------------------------------------------------------------
 
     def create(self, experiment: Experiment) -> Session:
         session = Session(id=uuid.uuid4().hex, experiment=experiment)
-        if self.store is not None:
-            self.store.create_experiment(session.id, experiment, created_at=session.created_at)
+        self.store.create_experiment(session.id, experiment, created_at=session.created_at)
+        session.version = self.store.version(session.id)
+        self._remember(session)
+        return session
+
+    def _remember(self, session: Session) -> None:
         with self._lock:
             self._sessions[session.id] = session
-        return session
+            self._sessions.move_to_end(session.id)
+            while len(self._sessions) > max(1, self.limits.experiments_in_memory):
+                self._sessions.popitem(last=False)  # restored from the store when asked again
 
     @staticmethod
     def check_id(experiment_id: str) -> str:
@@ -115,14 +135,14 @@ class SessionRegistry:
         )
 
     def get(self, experiment_id: str) -> Session:
-        """The session of an experiment, restored from the store when not in memory."""
+        """The session of an experiment, current with the store; restored when not in memory."""
         self.check_id(experiment_id)
         with self._lock:
             session = self._sessions.get(experiment_id)
+            if session is not None:
+                self._sessions.move_to_end(experiment_id)
         if session is not None:
-            return session
-        if self.store is None:
-            raise self._not_found(experiment_id)
+            return self._catch_up(session)
         with self._restore_lock:
             with self._lock:
                 session = self._sessions.get(experiment_id)
@@ -130,8 +150,20 @@ class SessionRegistry:
                 session = self._restore(experiment_id)
         return session
 
+    def _catch_up(self, session: Session) -> Session:
+        version = self.store.version(session.id)
+        if version is None:
+            with self._lock:
+                self._sessions.pop(session.id, None)
+            raise self._not_found(session.id)
+        if version != session.version:
+            with session.lock:
+                if version != session.version:
+                    self.store.sync(session.id, session.experiment)
+                    session.version = version
+        return session
+
     def _restore(self, experiment_id: str) -> Session:
-        assert self.store is not None
         row = self.store.experiment(experiment_id)
         if row is None:
             raise self._not_found(experiment_id)
@@ -154,6 +186,7 @@ class SessionRegistry:
                     f"loaded: {exc}",
                 ) from exc
 
+        version = self.store.version(experiment_id)
         try:
             exp, row = self.store.load(experiment_id, load_dataset=load_dataset, device=self.device)
         except KeyError as exc:  # deleted meanwhile
@@ -168,161 +201,134 @@ class SessionRegistry:
                 f"experiment {experiment_id} cannot be restored: {exc}",
             ) from exc
         session = Session(
-            id=experiment_id,
-            experiment=exp,
-            created_at=row["created_at"],
-            saved_metrics={it.index for it in exp.iterations if it.metrics is not None},
+            id=experiment_id, experiment=exp, created_at=row["created_at"], version=version
         )
-        with self._lock:
-            self._sessions[experiment_id] = session
-        if any(it.metrics is None for it in exp.iterations):
-            self._start_measure(session)
+        self._remember(session)
+        self._measure_leftovers(session)
         return session
 
+    def _measure_leftovers(self, session: Session) -> None:
+        """Queue measure jobs for iterations stored without exact metrics and not being
+        measured (the server stopped between "projected" and "measured")."""
+        active = self.store.jobs_for(session.id, active=True)
+        if any(j.kind == "train" for j in active):
+            return  # its measure job follows
+        measuring = {j.iteration for j in active}
+        for it in session.experiment.iterations:
+            if (it.metrics is None or it.metrics_sampled) and it.index not in measuring:
+                self._submit(Job(experiment_id=session.id, kind="measure", iteration=it.index,
+                                 priority=PRIORITY["measure"], params={"restored": True}))  # fmt: skip
+
     def list_experiments(self, *, limit: int = 50) -> list[dict[str, Any]]:
-        """Experiments, the most recently updated first (stored ones, else those in memory)."""
-        if self.store is not None:
-            return self.store.list_experiments(limit=limit)
-        with self._lock:
-            sessions = list(self._sessions.values())
+        """Stored experiments, the most recently updated first, with derived status."""
         out = []
-        for s in sessions:
-            exp = s.experiment
-            out.append(
-                {
-                    "id": s.id,
-                    "dataset": exp.dataset.name,
-                    "dataset_title": exp.dataset.title,
-                    "model": exp.model_kind,
-                    "created_at": s.created_at,
-                    "updated_at": exp.iterations[-1].created_at if exp.iterations else s.created_at,
-                    "n_iterations": len(exp.iterations),
-                    "status": self.status(s)["status"],
-                }
-            )
-        out.sort(key=lambda d: (d["updated_at"], d["created_at"]), reverse=True)
-        return out[:limit]
+        for r in self.store.list_experiments(limit=limit):
+            active = r.pop("active") or ""
+            last_train = r.pop("last_train") or ""
+            if "train:" in active:
+                status = "training"
+            elif "measure:" in active:
+                status = "measuring"
+            elif r["n_iterations"]:
+                status = "ready"
+            else:
+                status = last_train.split(":", 1)[0] or "interrupted"
+            out.append({**r, "status": status})
+        return out
 
     def delete(self, experiment_id: str) -> None:
         """Forget an experiment and remove its stored rows and files.
 
-        Raises a 409 :class:`ApiError` while one of its jobs runs, and 404 when unknown.
+        Raises a 409 :class:`ApiError` while one of its jobs is queued or running, and 404
+        when unknown.
         """
         self.check_id(experiment_id)
-        # The restore lock too: a restore running now must not bring the experiment back.
         with self._restore_lock, self._lock:
-            job = self.jobs.running(experiment_id)
-            if job is not None:
+            active = self.store.jobs_for(experiment_id, active=True)
+            if active:
+                job = active[0]
                 raise ApiError(
                     409,
                     "job_running",
-                    f"a {job.kind} job (iteration {job.iteration}) is running for this "
-                    "experiment; cancel it first (DELETE /api/experiments/<id>/job)",
+                    f"a {job.kind} job (iteration {job.iteration}) is {job.state} for this "
+                    f"experiment; cancel it first (DELETE /api/jobs/{job.id})",
                 )
             in_memory = self._sessions.pop(experiment_id, None) is not None
-            stored = self.store.delete_experiment(experiment_id) if self.store else False
+            stored = self.store.delete_experiment(experiment_id)
         if not (in_memory or stored):
             raise self._not_found(experiment_id)
 
     # -- jobs --------------------------------------------------------------------------------
 
-    def _start(
-        self,
-        session: Session,
-        *,
-        kind: str,
-        iteration: int,
-        train: Callable[[Job], Iteration],
-    ) -> Job:
-        with self._lock:
-            if self._sessions.get(session.id) is not session:
-                raise self._not_found(session.id)
-            return self.jobs.start(
-                session.id,
-                kind=kind,
-                iteration=iteration,
-                work=lambda job: self._run(session, job, train),
-            )
-
-    def _run(self, session: Session, job: Job, train: Callable[[Job], Iteration]) -> Iteration:
-        """A job's body: train, save, announce the coordinates, measure, save the metrics."""
-        store = self.store
-        job_row = (
-            store.start_job(session.id, kind=job.kind, iteration=job.iteration)
-            if store is not None
-            else None
+    def _submit(self, job: Job) -> Job:
+        try:
+            self.limits.check_queue(self.store.job_counts()["queued"])
+        except LimitExceeded as exc:
+            raise limit_error(exc) from exc
+        self.store.create_job(job)
+        self.events.append(
+            job.experiment_id,
+            "queued",
+            {"job_id": job.id, "kind": job.kind, "iteration": job.iteration},
         )
-        try:
-            iteration = train(job)
-            if store is not None:
-                store.save_iteration(session.id, iteration)
-            # Announce the coordinates first, so the page draws the plots, then compute the
-            # metrics (exact T and C take seconds on 10,000 MNIST points); "done" follows.
-            job.emit("projected", {"iteration": iteration.index})
-            job.phase = "measuring"
-            if store is not None:
-                store.set_status(session.id, "measuring")
-            exp = session.experiment
-            if exp.needs_preview:
-                # Exact T and C over 70,000 points take about a minute: a table measured on
-                # the fixed 2,000-point sample comes first, labelled as sampled.
-                exp.preview(iteration)
-                job.emit("measured", {"iteration": iteration.index, "sampled": True})
-            exp.measure(iteration, on_progress=_estimates_emitter(job, iteration.index))
-            self._save_metrics(session)
-        except TrainingCancelled:
-            self._finish(job_row, "cancelled", None)
-            raise
-        except Exception as exc:
-            self._finish(job_row, "failed", _error_text(exc))
-            raise
-        self._finish(job_row, "done", None)
-        return iteration
-
-    def _finish(self, job_row: int | None, state: str, error: str | None) -> None:
-        if self.store is None or job_row is None:
-            return
-        try:
-            self.store.finish_job(job_row, state=state, error=error)
-        except Exception:  # noqa: BLE001 - the job's own outcome must still reach the page
-            log.exception("cannot record the end of job %s", job_row)
-
-    def _save_metrics(self, session: Session) -> None:
-        """Store the metrics of every newly measured iteration (a parent may be one)."""
-        if self.store is None:
-            return
-        for it in list(session.experiment.iterations):
-            exact = it.metrics is not None and not it.metrics_sampled
-            if exact and it.index not in session.saved_metrics:
-                self.store.save_metrics(session.id, it)
-                session.saved_metrics.add(it.index)
-
-    def _start_measure(self, session: Session) -> Job:
-        """Measure restored iterations that were projected but not measured before a stop."""
-        exp = session.experiment
-        pending = [it for it in exp.iterations if it.metrics is None]
-
-        def work(job: Job) -> None:
-            job.phase = "measuring"
-            for it in pending:
-                job.iteration = it.index
-                exp.measure(it)
-                self._save_metrics(session)
-
-        job = self.jobs.start(session.id, kind="measure", iteration=pending[0].index, work=work)
-        job.phase = "measuring"
+        self.backend.submit(job.id)
         return job
 
-    def start_initial(self, session: Session) -> Job:
+    def submit_train(self, session: Session, params: dict[str, Any] | None = None) -> Job:
+        """Queue the next train job of an experiment: iteration 0 without ``params``, else a
+        Submit with ``params`` = {parent, selection: Selection.to_dict(), mode, epochs}.
+
+        One train job per experiment at a time (iterations are numbered in order): a second
+        one is refused with 409 while the first is queued or running.
+        """
         exp = session.experiment
-        return self._start(
-            session,
-            kind="initial",
-            iteration=0,
-            train=lambda job: exp.train(
-                progress=job.progress_callback(), cancel=job.cancel, measure=False
-            ),
-        )
+        params = params or {}
+        active = [j for j in self.store.jobs_for(session.id, active=True) if j.kind == "train"]
+        if active:
+            job = active[0]
+            raise ApiError(
+                409,
+                "job_running",
+                f"a train job (iteration {job.iteration}) is still {job.state} for this "
+                f"experiment; wait for its plots or cancel it (DELETE /api/jobs/{job.id})",
+            )
+        self.check_limits(exp, params)
+        iteration = len(exp.iterations)
+        return self._submit(Job(experiment_id=session.id, kind="train", iteration=iteration,
+                                params=params, priority=PRIORITY["train"]))  # fmt: skip
+
+    def check_limits(self, exp: Experiment, params: dict[str, Any]) -> None:
+        """Refuse (422) a train job of ``exp`` beyond a per-job limit."""
+        from ..core.training import default_retrain_epochs, new_model
+
+        cfg = exp.config
+        try:
+            if not exp.iterations:
+                model = new_model(
+                    exp.model_kind, exp.dataset.n_features, config=cfg, data_kind=exp.dataset.kind
+                )
+                self.limits.check_train(
+                    n_points=exp.dataset.n_samples,
+                    batch_size=cfg.batch_size,
+                    epochs=cfg.epochs,
+                    n_parameters=sum(p.numel() for p in model.parameters()),
+                )
+                return
+            n = len(params["selection"]["ids"])
+            parent = exp.iterations[params.get("parent") or len(exp.iterations) - 1]
+            batch = min(cfg.batch_size, max(1, n))
+            epochs = params.get("epochs") or default_retrain_epochs(parent.model, n, batch)
+            self.limits.check_train(
+                n_points=n,
+                batch_size=batch,
+                epochs=int(epochs) * int(params.get("repeat") or 1),
+                n_parameters=sum(p.numel() for p in parent.model.parameters()),
+            )
+        except LimitExceeded as exc:
+            raise limit_error(exc) from exc
+
+    def start_initial(self, session: Session) -> Job:
+        return self.submit_train(session)
 
     def start_retrain(
         self,
@@ -332,71 +338,122 @@ class SessionRegistry:
         parent: int,
         mode: str,
         epochs: int | None,
+        repeat: int = 1,
     ) -> Job:
-        exp = session.experiment
-        # Iterations are appended by the job thread; the index it will get is known now
-        # because only one job per experiment runs at a time.
-        return self._start(
-            session,
-            kind="retrain",
-            iteration=len(exp.iterations),
-            train=lambda job: exp.retrain(
-                selection,
-                parent=parent,
-                mode=mode,
-                epochs=epochs,
-                progress=job.progress_callback(),
-                cancel=job.cancel,
-                measure=False,
-            ),
-        )
+        """A Submit; ``repeat`` > 1 chains that many fine-tunes on the same selection in one
+        job (iterations k, k+1, ..., each the parent of the next)."""
+        params = {"parent": parent, "selection": selection.to_dict(), "mode": mode,
+                  "epochs": epochs, "repeat": int(repeat)}  # fmt: skip
+        return self.submit_train(session, params)
+
+    def job(self, job_id: str) -> Job:
+        if not ID_PATTERN.match(job_id or ""):
+            raise ApiError(400, "bad_job_id", "job id must be 32 hexadecimal characters")
+        job = self.store.job(job_id)
+        if job is None:
+            raise ApiError(404, "job_not_found", f"job {job_id} does not exist")
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        """Cancel one job by its id: a queued one at once, a running one within a second (it
+        polls the flag). A job that already ended is a 409: a stale cancel stops nothing."""
+        before = self.job(job_id)
+        if before.state in TERMINAL:
+            raise ApiError(
+                409,
+                "job_finished",
+                f"job {job_id} ({before.kind}, iteration {before.iteration}) already ended "
+                f"{before.state}; there is nothing to cancel",
+            )
+        after = self.store.request_cancel(job_id)
+        assert after is not None
+        if before.state == "queued" and after.state == "cancelled":
+            self.events.append(after.experiment_id, "cancelled", {"job_id": after.id,
+                               "kind": after.kind, "iteration": after.iteration,
+                               "state": "cancelled"})  # fmt: skip
+        return after
+
+    def wait(self, experiment_id: str, timeout: float = 120.0) -> Job | None:
+        """Block until the experiment has no queued or running job; return its newest job
+        (tests, the CLI and benchmarks use this)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            jobs = self.store.jobs_for(experiment_id, limit=50)
+            if not any(j.active for j in jobs) or time.monotonic() > deadline:
+                return jobs[0] if jobs else None
+            time.sleep(0.05)
 
     # -- status ------------------------------------------------------------------------------
 
+    def job_json(self, job: Job, queue: list[Job] | None = None) -> dict[str, Any]:
+        out = job.to_dict()
+        progress = job.progress or {}
+        out["phase"] = "training" if job.kind == "train" else "measuring"
+        out["epoch"] = progress.get("epoch", 0)
+        out["epochs"] = progress.get("epochs")
+        out["loss"] = progress.get("loss")
+        if job.state == "queued" and queue is not None:
+            ids = [j.id for j in queue]
+            out["queue_position"] = ids.index(job.id) + 1 if job.id in ids else None
+        return out
+
     def status(self, session: Session) -> dict[str, Any]:
-        """``status`` (training, ready, failed, cancelled or interrupted), the running or last
-        job of this process, its error, and ``last_job``: the last job on record, which says
-        ``interrupted`` when the server stopped during it."""
-        job = self.jobs.current(session.id)
-        has_iterations = bool(session.experiment.iterations)
-        row = self.store.experiment(session.id) if self.store is not None else None
-        last_job = self.store.last_job(session.id) if self.store is not None else None
-        error = job.error if job is not None and job.state == "failed" else None
-        if job is not None and job.state == "running":
+        """``status``: training | measuring | ready | failed | cancelled | interrupted, derived
+        from the jobs and the stored iterations; ``job``: the active job (train first),
+        ``jobs``: every queued or running one, ``last_job``: the newest on record."""
+        jobs = self.store.jobs_for(session.id, limit=10)
+        active = [j for j in jobs if j.active]
+        queue = self.store.queued_jobs() if any(j.state == "queued" for j in active) else None
+        train = next((j for j in active if j.kind == "train"), None)
+        current = train or (active[0] if active else None)
+        error = None
+        if train is not None:
             state = "training"
-        elif job is not None and job.state in ("failed", "cancelled") and not has_iterations:
-            state = job.state
-        elif (
-            job is None
-            and not has_iterations
-            and row is not None
-            and row["status"] in ("failed", "cancelled", "interrupted")
-        ):
-            state = row["status"]
-            error = row["error"]
+        elif active:
+            state = "measuring"
+        elif session.experiment.iterations:
+            state = "ready"
         else:
-            state = "ready" if has_iterations else "training"
-        if last_job is None and job is not None:
-            last_job = {"kind": job.kind, "iteration": job.iteration, "state": job.state}
+            last_train = next((j for j in jobs if j.kind == "train"), None)
+            state = last_train.state if last_train is not None else "interrupted"
+            error = last_train.error if last_train is not None else None
         return {
             "status": state,
-            "job": job.status() if job is not None else None,
+            "job": self.job_json(current, queue) if current is not None else None,
+            "jobs": [self.job_json(j, queue) for j in active],
             "error": error,
-            "last_job": last_job,
-            "updated_at": row["updated_at"] if row is not None else None,
+            "last_job": self.job_json(jobs[0]) if jobs else None,
+            "updated_at": session.version,
         }
 
 
 def registry_for_app(config: Any) -> SessionRegistry:
     """The registry of an app: a store in ``config["STATE_DIR"]``, datasets from
-    ``config["DATA_DIR"]`` and experiments on ``config["DEVICE"]``."""
-    from ..core.datasets import load_dataset
+    ``config["DATA_DIR"]``, experiments on ``config["DEVICE"]`` and the in-process backend
+    (``config["WORKERS"]`` processes; 0: sized for the machine)."""
+    from ..runtime.execute import DatasetSource
+    from ..runtime.inprocess import InProcessBackend, WorkerConfig
 
-    def load(name: str) -> Dataset:
-        return load_dataset(name, data_dir=config.get("DATA_DIR"))
-
+    limits = Limits.from_config(config)
+    store = Store(config["STATE_DIR"])
+    store.remove_orphans()
+    events = MemoryEventLog()
+    worker_config = WorkerConfig(
+        state_dir=str(config["STATE_DIR"]),
+        data_dir=config.get("DATA_DIR"),
+        device=config.get("DEVICE", "auto"),
+        threads=config.get("TORCH_THREADS"),
+        wall_seconds=limits.wall_seconds,
+    )
+    backend = InProcessBackend(store, events, worker_config, size=limits.running)
+    source = DatasetSource(config.get("DATA_DIR"), str(config["STATE_DIR"]))
     return SessionRegistry(
-        Store(config["STATE_DIR"]), load_dataset=load, device=config.get("DEVICE", "auto")
+        store,
+        backend,
+        events,
+        load_dataset=source,
+        device=config.get("DEVICE", "auto"),
+        limits=limits,
     )
 
 
@@ -414,14 +471,3 @@ def iteration_or_404(session: Session, k: int) -> Iteration:
         have = f"0 to {len(iterations) - 1}" if iterations else "none yet"
         raise ApiError(404, "iteration_not_found", f"iteration {k} does not exist (have {have})")
     return iterations[k]
-
-
-def _estimates_emitter(job: Job, iteration: int) -> Callable[[int, int, Any], None]:
-    """Forward the exact T/C pass's estimates as ``estimates`` events: T and C with 95 %
-    intervals from the rows measured so far, the fraction measured and an ETA (see
-    :mod:`latent_explorer.core.metrics.progress`); the last one carries the exact values."""
-
-    def emit(done: int, total: int, estimates: Any) -> None:
-        job.emit("estimates", {"iteration": iteration, **estimates.summary()})
-
-    return emit

@@ -11,9 +11,10 @@ plus rename, so a crash never leaves half a file) and read back without unpickli
 (``np.load(allow_pickle=False)``, ``torch.load(weights_only=True)``).
 
 Write order makes every crash recoverable: an iteration's files are written before its row,
-so a row never points at missing files; its metrics are written when they are measured. A
-job row says ``running`` until the job ends; rows still ``running`` when the store is opened
-by a new process (see :meth:`Store.recover_interrupted`) belong to a process that died.
+so a row never points at missing files; its metrics are written when they are measured. Jobs
+are rows too (:mod:`.jobstore`); the experiment's status is derived from them and from the
+stored iterations, and ``updated_at`` is bumped by every change, so a process holding an
+experiment in memory compares it and catches up with :meth:`Store.sync`.
 
 Folder names are built only from validated 32-hex-digit experiment ids and integer iteration
 numbers, never from other user input.
@@ -45,14 +46,12 @@ from ..core.persist import (
 )
 from ..core.selection import Selection
 from ..core.training import TrainConfig
+from .jobstore import JOBS_SCHEMA, JobsMixin
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ID_PATTERN = re.compile(r"^[0-9a-f]{32}$")
-
-# Experiment status in the database. "training" and "measuring" mean a job is running.
-RUNNING_STATUSES = ("training", "measuring")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (
@@ -68,9 +67,7 @@ CREATE TABLE IF NOT EXISTS experiments (
     n_samples INTEGER NOT NULL,
     metric_sample_size INTEGER NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    status TEXT NOT NULL,              -- training | measuring | ready | failed | cancelled | interrupted
-    error TEXT
+    updated_at TEXT NOT NULL           -- bumped by every change: the experiment's version
 );
 CREATE INDEX IF NOT EXISTS experiments_by_update ON experiments (updated_at);
 CREATE TABLE IF NOT EXISTS iterations (
@@ -81,6 +78,7 @@ CREATE TABLE IF NOT EXISTS iterations (
     epochs INTEGER NOT NULL,
     selection TEXT,                    -- JSON {ids, method, params}; NULL for iteration 0
     metrics TEXT,                      -- JSON group report; NULL until measured
+    metrics_sampled INTEGER NOT NULL DEFAULT 0,  -- 1: a preview on the fixed sample
     parent_metrics TEXT,               -- JSON group report of the parent's projection
     losses TEXT NOT NULL,              -- JSON list of per-epoch losses
     train_seconds REAL NOT NULL,
@@ -89,20 +87,7 @@ CREATE TABLE IF NOT EXISTS iterations (
     created_at TEXT NOT NULL,
     PRIMARY KEY (experiment_id, idx)
 );
-CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,                -- initial | retrain
-    iteration INTEGER NOT NULL,        -- the iteration the job produces
-    state TEXT NOT NULL,               -- running | done | failed | cancelled | interrupted
-    error TEXT,
-    started_at TEXT NOT NULL,
-    ended_at TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_experiment ON jobs (experiment_id, id);
 """
-
-INTERRUPTED_MESSAGE = "the server stopped while this job was running"
 
 
 def now() -> str:
@@ -140,7 +125,7 @@ class StoreError(RuntimeError):
     """The state folder cannot be used (e.g. written by a newer version)."""
 
 
-class Store:
+class Store(JobsMixin):
     """SQLite index and artifact folders of all experiments under ``state_dir``.
 
     One connection shared by all threads behind a lock; the database runs in WAL mode so other
@@ -178,13 +163,25 @@ class Store:
             row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
             version = row[0] if row is not None else None
             if version is None:
+                conn.executescript(JOBS_SCHEMA)
                 conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION,))
             elif version > SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has schema version {version}, newer than this latent-explorer "
                     f"({SCHEMA_VERSION}); upgrade latent-explorer or use another --state-dir"
                 )
-            # Older versions would be migrated here, one step at a time.
+            if version == 1:
+                # 1 -> 2: jobs became rows with uuid ids (train | measure), the one place
+                # lifecycle state lives; experiments lost their status copy, and a sampled
+                # preview of the metrics can be stored. Old job history is not kept.
+                conn.executescript(
+                    "DROP TABLE IF EXISTS jobs;"
+                    "ALTER TABLE experiments DROP COLUMN status;"
+                    "ALTER TABLE experiments DROP COLUMN error;"
+                    "ALTER TABLE iterations ADD COLUMN metrics_sampled INTEGER NOT NULL DEFAULT 0;"
+                    + JOBS_SCHEMA
+                    + "UPDATE schema_version SET version = 2;"
+                )
             _add_dataset_fingerprint(conn)
 
     def close(self) -> None:
@@ -208,15 +205,13 @@ class Store:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def create_experiment(
-        self, experiment_id: str, exp: Experiment, *, created_at: str, status: str = "training"
-    ) -> None:
+    def create_experiment(self, experiment_id: str, exp: Experiment, *, created_at: str) -> None:
         check_id(experiment_id)
         with self._tx() as conn:
             conn.execute(
                 "INSERT INTO experiments (id, dataset, dataset_title, model, config, device, "
-                "n_samples, metric_sample_size, created_at, updated_at, status) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "n_samples, metric_sample_size, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     experiment_id,
                     exp.dataset.name,
@@ -228,7 +223,6 @@ class Store:
                     int(exp.metric_sample.size),
                     created_at,
                     created_at,
-                    status,
                 ),
             )
         self._record_fingerprint(experiment_id, exp)
@@ -238,50 +232,6 @@ class Store:
             conn.execute(
                 "UPDATE experiments SET dataset_fingerprint = ? WHERE id = ?",
                 (exp.dataset.fingerprint, experiment_id),
-            )
-
-    def set_status(self, experiment_id: str, status: str, *, error: str | None = None) -> None:
-        with self._tx() as conn:
-            conn.execute(
-                "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                (status, error, now(), experiment_id),
-            )
-
-    def start_job(self, experiment_id: str, *, kind: str, iteration: int) -> int:
-        """Record a running job; the experiment's status becomes ``training``."""
-        stamp = now()
-        with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO jobs (experiment_id, kind, iteration, state, started_at) "
-                "VALUES (?, ?, ?, 'running', ?)",
-                (experiment_id, kind, iteration, stamp),
-            )
-            conn.execute(
-                "UPDATE experiments SET status = 'training', error = NULL, updated_at = ? "
-                "WHERE id = ?",
-                (stamp, experiment_id),
-            )
-            assert cur.lastrowid is not None
-            return cur.lastrowid
-
-    def finish_job(self, job_id: int, *, state: str, error: str | None = None) -> None:
-        """End a job. The experiment is ``ready`` when it has an iteration, else ``state``."""
-        stamp = now()
-        with self._tx() as conn:
-            row = conn.execute("SELECT experiment_id FROM jobs WHERE id = ?", (job_id,)).fetchone()
-            conn.execute(
-                "UPDATE jobs SET state = ?, error = ?, ended_at = ? WHERE id = ?",
-                (state, error, stamp, job_id),
-            )
-            if row is None:
-                return
-            n = conn.execute(
-                "SELECT count(*) FROM iterations WHERE experiment_id = ?", (row[0],)
-            ).fetchone()[0]
-            status, message = ("ready", None) if n else (state, error)
-            conn.execute(
-                "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                (status, message, stamp, row[0]),
             )
 
     def save_iteration(self, experiment_id: str, it: Iteration) -> None:
@@ -294,8 +244,9 @@ class Store:
         with self._tx() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO iterations (experiment_id, idx, parent, mode, epochs, "
-                "selection, metrics, parent_metrics, losses, train_seconds, metric_seconds, "
-                "model_hyperparameters, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "selection, metrics, metrics_sampled, parent_metrics, losses, train_seconds, "
+                "metric_seconds, model_hyperparameters, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     experiment_id,
                     it.index,
@@ -304,6 +255,7 @@ class Store:
                     it.epochs,
                     _dumps(it.selection.to_dict() if it.selection is not None else None),
                     _dumps(it.metrics),
+                    int(it.metrics_sampled),
                     _dumps(it.parent_metrics),
                     json.dumps([float(v) for v in it.losses]),
                     float(it.train_seconds),
@@ -317,17 +269,20 @@ class Store:
             )
 
     def save_metrics(self, experiment_id: str, it: Iteration) -> None:
-        """Write a measured iteration's per-point values, then its metrics."""
+        """Write a measured iteration's per-point values, then its metrics (a sampled preview
+        writes its tables only: the per-point values of all points come with the exact ones)."""
         if it.metrics is None:
             raise ValueError(f"iteration {it.index} has not been measured")
-        save_per_point(iteration_folder(self.folder(experiment_id), it.index), it.per_point)
+        if not it.metrics_sampled:
+            save_per_point(iteration_folder(self.folder(experiment_id), it.index), it.per_point)
         stamp = now()
         with self._tx() as conn:
             conn.execute(
-                "UPDATE iterations SET metrics = ?, parent_metrics = ?, metric_seconds = ? "
-                "WHERE experiment_id = ? AND idx = ?",
+                "UPDATE iterations SET metrics = ?, metrics_sampled = ?, parent_metrics = ?, "
+                "metric_seconds = ? WHERE experiment_id = ? AND idx = ?",
                 (
                     _dumps(it.metrics),
+                    int(it.metrics_sampled),
                     _dumps(it.parent_metrics),
                     float(it.metric_seconds),
                     experiment_id,
@@ -346,44 +301,13 @@ class Store:
         shutil.rmtree(folder, ignore_errors=True)
         return cur.rowcount > 0
 
-    def recover_interrupted(self) -> list[str]:
-        """Mark the jobs of a process that died; return the ids of the experiments concerned.
-
-        Jobs still ``running`` become ``interrupted``. An experiment that was training or
-        measuring becomes ``interrupted`` when it has no iteration, else ``ready`` (its
-        earlier iterations stay usable; its last job says ``interrupted``). Artifact folders
-        without a database row (left by a delete that died half-way) are removed.
-        """
-        stamp = now()
-        with self._tx() as conn:
-            ids = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT id FROM experiments WHERE status IN (?, ?)", RUNNING_STATUSES
-                )
-            ]
-            conn.execute(
-                "UPDATE jobs SET state = 'interrupted', error = ?, ended_at = ? "
-                "WHERE state = 'running'",
-                (INTERRUPTED_MESSAGE, stamp),
-            )
-            for experiment_id in ids:
-                n = conn.execute(
-                    "SELECT count(*) FROM iterations WHERE experiment_id = ?", (experiment_id,)
-                ).fetchone()[0]
-                status, error = ("ready", None) if n else ("interrupted", INTERRUPTED_MESSAGE)
-                conn.execute(
-                    "UPDATE experiments SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-                    (status, error, stamp, experiment_id),
-                )
-            known = {r[0] for r in conn.execute("SELECT id FROM experiments")}
+    def remove_orphans(self) -> None:
+        """Remove artifact folders without a database row (left by a delete that died)."""
+        known = {r[0] for r in self._query("SELECT id FROM experiments")}
         for path in self.experiments_dir.iterdir():
             if ID_PATTERN.match(path.name) and path.name not in known and path.is_dir():
                 log.info("removing orphaned artifact folder %s", path)
                 shutil.rmtree(path, ignore_errors=True)
-        if ids:
-            log.warning("experiments interrupted by the last shutdown: %s", ", ".join(ids))
-        return ids
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -391,8 +315,12 @@ class Store:
         """Stored experiments, the most recently updated first."""
         rows = self._query(
             "SELECT e.id, e.dataset, e.dataset_title, e.model, e.created_at, e.updated_at, "
-            "e.status, (SELECT count(*) FROM iterations i WHERE i.experiment_id = e.id) "
-            "AS n_iterations FROM experiments e ORDER BY e.updated_at DESC, e.created_at DESC "
+            "(SELECT count(*) FROM iterations i WHERE i.experiment_id = e.id) AS n_iterations, "
+            "(SELECT group_concat(j.kind || ':' || j.state) FROM jobs j "
+            " WHERE j.experiment_id = e.id AND j.state IN ('queued', 'running')) AS active, "
+            "(SELECT j.state || ':' || coalesce(j.error, '') FROM jobs j WHERE "
+            " j.experiment_id = e.id AND j.kind = 'train' ORDER BY j.created_at DESC, j.rowid "
+            " DESC LIMIT 1) AS last_train FROM experiments e ORDER BY e.updated_at DESC, e.created_at DESC "
             "LIMIT ?",
             (int(limit),),
         )
@@ -408,13 +336,10 @@ class Store:
         )
         return [dict(r) for r in rows]
 
-    def last_job(self, experiment_id: str) -> dict[str, Any] | None:
-        rows = self._query(
-            "SELECT kind, iteration, state, error, started_at, ended_at FROM jobs "
-            "WHERE experiment_id = ? ORDER BY id DESC LIMIT 1",
-            (experiment_id,),
-        )
-        return dict(rows[0]) if rows else None
+    def version(self, experiment_id: str) -> str | None:
+        """The experiment's ``updated_at``: it changes whenever a row of it changes."""
+        rows = self._query("SELECT updated_at FROM experiments WHERE id = ?", (experiment_id,))
+        return rows[0][0] if rows else None
 
     def load(
         self,
@@ -445,46 +370,74 @@ class Store:
             device=device,
             metric_sample_size=int(row["metric_sample_size"]),
         )
+        self.sync(experiment_id, exp)
+        return exp, row
+
+    def sync(self, experiment_id: str, exp: Experiment) -> bool:
+        """Bring ``exp``'s iterations up to the stored ones: append new iterations, take in
+        new metrics, replace an iteration stored again (a job re-run after a crash). Returns
+        True when something changed. Iterations are only ever written by jobs, so any process
+        (the web server, a worker) keeps its copy current this way.
+        """
         folder = self.folder(experiment_id)
+        n = exp.dataset.n_samples
+        changed = False
         for meta in self.iteration_rows(experiment_id):
             index = int(meta["idx"])
-            if index != len(exp.iterations):
+            if index > len(exp.iterations):
                 # A gap (a lost row) would break parent links; keep the contiguous prefix.
-                log.error("experiment %s: iteration %d is missing", experiment_id, index)
+                log.error("experiment %s: iteration %d is missing", experiment_id, index - 1)
                 break
+            known = exp.iterations[index] if index < len(exp.iterations) else None
+            if known is not None and known.created_at == meta["created_at"]:
+                sampled = bool(meta["metrics_sampled"])
+                if meta["metrics"] is None:
+                    if known.metrics is not None:  # the stored copy lost them: measure again
+                        known.metrics, known.metrics_sampled = None, False
+                        changed = True
+                    continue
+                if known.metrics is not None and known.metrics_sampled == sampled:
+                    continue
+                if not sampled:
+                    known.per_point = load_arrays(iteration_folder(folder, index))[1]
+                known.parent_metrics = _loads(meta["parent_metrics"])
+                known.metric_seconds = float(meta["metric_seconds"])
+                known.metrics_sampled = sampled
+                known.metrics = _loads(meta["metrics"])
+                changed = True
+                continue
             target = iteration_folder(folder, index)
             coords, per_point = load_arrays(target)
-            if coords.shape[0] != dataset.n_samples:
+            if coords.shape[0] != n:
                 raise ValueError(
-                    f"iteration {index} has {coords.shape[0]} coordinates for "
-                    f"{dataset.n_samples} points"
+                    f"iteration {index} has {coords.shape[0]} coordinates for {n} points"
                 )
             selection_data = _loads(meta["selection"])
-            exp.iterations.append(
-                Iteration(
-                    index=index,
-                    parent=meta["parent"],
-                    selection=(
-                        Selection.from_dict(selection_data, n_samples=dataset.n_samples)
-                        if selection_data
-                        else None
-                    ),
-                    mode=meta["mode"],
-                    epochs=int(meta["epochs"]),
-                    coords=coords,
-                    per_point=per_point,
-                    metrics=_loads(meta["metrics"]),
-                    parent_metrics=_loads(meta["parent_metrics"]),
-                    losses=list(json.loads(meta["losses"])),
-                    train_seconds=float(meta["train_seconds"]),
-                    metric_seconds=float(meta["metric_seconds"]),
-                    model=load_model(
-                        target / "model.pt", json.loads(meta["model_hyperparameters"])
-                    ),
-                    created_at=meta["created_at"],
-                )
+            it = Iteration(
+                index=index,
+                parent=meta["parent"],
+                selection=(
+                    Selection.from_dict(selection_data, n_samples=n) if selection_data else None
+                ),
+                mode=meta["mode"],
+                epochs=int(meta["epochs"]),
+                coords=coords,
+                per_point=per_point,
+                metrics=_loads(meta["metrics"]),
+                parent_metrics=_loads(meta["parent_metrics"]),
+                losses=list(json.loads(meta["losses"])),
+                train_seconds=float(meta["train_seconds"]),
+                metric_seconds=float(meta["metric_seconds"]),
+                model=load_model(target / "model.pt", json.loads(meta["model_hyperparameters"])),
+                created_at=meta["created_at"],
+                metrics_sampled=bool(meta["metrics_sampled"]),
             )
-        return exp, row
+            if known is None:
+                exp.iterations.append(it)
+            else:
+                exp.iterations[index] = it
+            changed = True
+        return changed
 
 
 def _dumps(value: Any) -> str | None:

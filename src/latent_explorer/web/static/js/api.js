@@ -152,20 +152,28 @@ export const api = {
   /** The data's 2-D PCA: {x, y, metrics, explained_variance_ratio}. */
   pca: (id) => request("GET", `${exp(id)}/pca`),
   // --- end insight ---
-  cancelJob: (id) => request("DELETE", `${exp(id)}/job`),
+  /** Cancel one job by its id (train or measure); a job that already ended answers 409. */
+  cancelJob: (jobId) => request("DELETE", `/api/jobs/${enc(jobId)}`),
+  /** A job row: {id, kind, iteration, state, progress, queue_position, ...}. */
+  job: (jobId) => request("GET", `/api/jobs/${enc(jobId)}`),
   /** Per-class reconstruction error, T and NH over iterations 0..k (core/forgetting.py). */
   forgetting: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/forgetting`),
   /** The fixed per-class sample reconstructed by every iteration 0..k, or the tabular heat map. */
   strip: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/strip`),
 
   /**
-   * Follow a job's Server-Sent Events. handlers: {progress, projected, done, error, cancelled,
-   * idle, disconnect}; each gets the parsed data. "projected" ({iteration}) comes when the
-   * iteration's coordinates are stored, before its metrics; "done" when those are stored too. The stream is closed on any terminal event so the
-   * browser does not reconnect and replay it. Returns {close()}.
+   * Follow an experiment's job events (Server-Sent Events). handlers: {queued, started,
+   * progress, projected, measured, trained, done, error, cancelled, interrupted, requeued,
+   * idle, disconnect}; each gets the parsed data, which names its job_id, kind and iteration.
+   * One stream carries every job of the experiment (a train job, then its measure job, ...);
+   * the server ends it with "idle" once no job is queued or running, and only then is it
+   * closed here. `after` (a POST's events_after) replays from just before that job; the
+   * browser resumes after the last event id by itself when a connection drops.
+   * Returns {close()}.
    */
-  events(id, handlers) {
-    const source = new EventSource(`${exp(id)}/events`);
+  events(id, handlers, { after = null } = {}) {
+    const query = after === null || after === undefined ? "" : `?after=${Number(after) | 0}`;
+    const source = new EventSource(`${exp(id)}/events${query}`);
     let closed = false;
     const close = () => {
       closed = true;
@@ -178,24 +186,24 @@ export const api = {
         return {};
       }
     };
-    const on = (name, terminal) =>
+    const names = ["queued", "started", "progress", "projected", "measured", "trained", "done", "cancelled", "interrupted", "requeued"];
+    for (const name of names) {
       source.addEventListener(name, (e) => {
-        if (closed) return;
-        if (terminal) close();
-        handlers[name]?.(parse(e));
+        if (!closed) handlers[name]?.(parse(e));
       });
-    on("progress", false);
-    on("projected", false);
-    on("measured", false);
-    for (const name of ["done", "cancelled", "idle"]) on(name, true);
+    }
+    source.addEventListener("idle", (e) => {
+      if (closed) return;
+      close();
+      handlers.idle?.(parse(e));
+    });
     source.addEventListener("error", (e) => {
       if (closed) return;
       if (typeof e.data === "string") {
-        // A server-sent `event: error`: the job failed.
-        close();
+        // A server-sent `event: error`: that job failed; others may follow on this stream.
         handlers.error?.(parse(e));
       } else if (source.readyState === EventSource.CLOSED) {
-        // The connection failed for good (e.g. the server went away or answered 404).
+        // The connection failed for good (e.g. the server went away or answered 404/429).
         close();
         handlers.disconnect?.();
       }

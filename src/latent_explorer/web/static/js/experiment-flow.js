@@ -65,7 +65,7 @@ export function createExperimentFlow(deps) {
     progress.start({ kind: "initial", iteration: 0, epochs: config.epochs ?? 0 });
     const mine = session.token;
     await session.refresh(mine);
-    if (session.isCurrent(mine)) follower.follow(mine);
+    if (session.isCurrent(mine)) follower.follow(mine, { after: answer.events_after });
   }
 
   async function submitIteration() {
@@ -99,7 +99,7 @@ export function createExperimentFlow(deps) {
     errors.clear();
     state.set({ job: { kind: "retrain", iteration: answer.iteration, epochs: read.epochs } });
     progress.start({ kind: "retrain", iteration: answer.iteration, epochs: read.epochs || 0 });
-    follower.follow(mine);
+    follower.follow(mine, { after: answer.events_after });
   }
 
   /** Reopen experiment id at `iteration` (or its last), and rejoin its job if one runs. */
@@ -122,7 +122,7 @@ export function createExperimentFlow(deps) {
     controls.setModel(exp.model);
     loadModelInfo(exp.dataset.name, exp.model, exp.config);
     session.adopt(exp);
-    const running = exp.status === "training" && exp.job;
+    const running = (exp.status === "training" || exp.status === "measuring") && exp.job;
     state.set({ job: running ? exp.job : null });
     // Iterations still being measured are listed too: their plots are drawn at once and their
     // tables say "computing…" until the job's "done" fills them.

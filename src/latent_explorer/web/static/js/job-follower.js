@@ -1,94 +1,133 @@
-// Following the running job of the shown experiment through its Server-Sent Events:
-//   progress*  -> the bar and the live loss curve
-//   projected  -> K's coordinates are stored: draw the plots now, tables say "computing…"
-//   measured   -> (large datasets) tables measured on the 2,000-point sample: show them,
-//                 marked as sampled, while the exact ones are computed
-//   done       -> K's metrics are stored: fill the tables, then the page is "ready"
-//   error / cancelled / idle / disconnect -> settle on what the server holds.
-// The state's status stays "training" until the tables are filled, so "ready" always means
-// that everything the job produced is on the page.
+// Following the jobs of the shown experiment through its one Server-Sent Event stream.
+// A Submit (or Train) queues a train job; when it has stored the coordinates the server
+// queues a measure job for that iteration, at lower priority:
+//   queued / started  -> which job the panel (and its Cancel button) shows
+//   progress          -> train: the bar and the live loss curve; measure: stage, ETA
+//   projected         -> K's coordinates are stored: draw the plots now; Submit is usable
+//                        again (status "measuring") while the tables say "computing…"
+//   measured          -> K's tables are stored (sampled first on large sets, then exact)
+//   error / cancelled / interrupted -> that job ended without a result
+//   idle              -> no job is queued or running: settle on what the server holds.
+// The page status is "ready" only when the shown iteration's exact tables are on the page.
 
 import { api } from "./api.js";
 import { formatSeconds } from "./format.js";
 
-const RETRY_MS = 300;
 const RECONNECT_MS = 2000;
 
 export function createJobFollower({ state, session, progress, errors, view }) {
   let stream = null; // the open EventSource wrapper
   let projection = null; // Promise: the view of the last "projected" iteration, being drawn
+  let shown = null; // the job the panel shows: {job_id, kind, iteration}
+  let training = false; // a train job of this experiment is queued or running
 
   function stop() {
     stream?.close();
     stream = null;
     projection = null;
+    shown = null;
   }
 
-  /** Follow the running job's events until it ends, then load its result. */
-  function follow(mine) {
+  function show(job) {
+    shown = job;
+    progress.setJob(job);
+    state.set({ job: { ...state.get().job, id: job.job_id, kind: job.kind, iteration: job.iteration } });
+  }
+
+  /** Follow the experiment's jobs until none is left; `after`: a POST's events_after. */
+  function follow(mine, { after = null } = {}) {
     stop();
+    training = state.get().status === "training";
     const id = state.get().experimentId;
-    stream = api.events(id, {
-      progress(p) {
-        if (session.isCurrent(mine)) progress.update(p);
+    const current = () => session.isCurrent(mine);
+    stream = api.events(
+      id,
+      {
+        queued(d) {
+          if (!current()) return;
+          if (d.kind === "train") {
+            training = true;
+            show(d);
+          }
+        },
+        started(d) {
+          if (!current()) return;
+          // A measure job starting while a Submit trains stays in the background.
+          if (d.kind === "measure" && training) return;
+          show(d);
+          if (d.kind === "measure") progress.measuring(d);
+        },
+        progress(p) {
+          if (!current()) return;
+          if (p.kind === "measure") {
+            if (!training) progress.measureProgress(p);
+          } else {
+            progress.update(p);
+          }
+        },
+        projected({ iteration }) {
+          if (!current()) return;
+          training = false;
+          progress.measuring({ iteration });
+          state.set({ job: { ...state.get().job, iteration, phase: "measuring" } });
+          projection = showProjected(iteration, mine);
+        },
+        async measured({ iteration, sampled }) {
+          if (!current()) return;
+          await projection?.catch(() => null);
+          const exp = await session.refresh(mine);
+          if (!exp || !current()) return;
+          if (state.get().currentIteration === iteration) await view.fillMetrics(iteration, mine);
+          if (!sampled && !training && current()) {
+            const it = exp.iterations[iteration];
+            const took = it && `${it.epochs} epochs in ${formatSeconds(it.train_seconds)}`;
+            progress.finish("done", it ? `done · ${took}, metrics in ${formatSeconds(it.metric_seconds)}` : "done");
+            if (state.get().currentIteration === iteration) state.set({ status: "ready", job: null });
+          }
+        },
+        async error(d) {
+          if (!current()) return;
+          if (d.kind === "train") training = false;
+          const message = d.message || "unknown error";
+          progress.finish("failed", `failed: ${message}`);
+          errors.show(message, d.kind === "measure" ? "Measuring failed" : "Training failed");
+          await session.refresh(mine);
+          if (current() && !training) settleMetrics("failed");
+        },
+        cancelled(d) {
+          if (!current()) return;
+          if (d.kind === "train") training = false;
+          progress.finish("cancelled", d.kind === "measure" ? `measuring iteration ${d.iteration} cancelled` : "cancelled");
+          if (!training) settleMetrics("cancelled");
+        },
+        interrupted(d) {
+          if (!current()) return;
+          if (d.kind === "train") training = false;
+          progress.finish("failed", "interrupted: the worker running it stopped");
+          errors.show(`The ${d.kind} job of iteration ${d.iteration} was interrupted (its worker stopped).`, "Job interrupted");
+        },
+        requeued(d) {
+          if (current()) progress.note(`the worker stopped; running ${d.kind} of iteration ${d.iteration} again…`);
+        },
+        async idle() {
+          // No job is left (or it ended before we connected): take what the server has.
+          if (!current()) return;
+          const exp = await session.refresh(mine);
+          if (exp && current()) settle(exp, mine);
+        },
+        async disconnect() {
+          if (!current()) return;
+          const exp = await session.refresh(mine);
+          if (!exp || !current()) return;
+          if (exp.status === "training" || exp.status === "measuring") {
+            setTimeout(() => current() && follow(mine), RECONNECT_MS);
+          } else {
+            settle(exp, mine);
+          }
+        },
       },
-      projected({ iteration }) {
-        if (!session.isCurrent(mine)) return;
-        progress.measuring();
-        state.set({ job: { ...state.get().job, iteration, phase: "measuring" } });
-        projection = showProjected(iteration, mine);
-      },
-      async measured({ iteration }) {
-        if (!session.isCurrent(mine)) return;
-        await projection?.catch(() => null);
-        await session.refresh(mine);
-        if (session.isCurrent(mine)) await view.fillMetrics(iteration, mine);
-      },
-      async done({ iteration }) {
-        if (!session.isCurrent(mine)) return;
-        // Let the plots of "projected" finish first: they come before the tables.
-        await projection?.catch(() => null);
-        let exp = await session.refresh(mine);
-        // The iteration is stored before "done" is sent; still, never show a half-written one.
-        const exact = (e) => e.iterations[iteration]?.measured && !e.iterations[iteration]?.sampled;
-        for (let tries = 0; exp && !exact(exp) && tries < 5; tries++) {
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-          exp = await session.refresh(mine);
-        }
-        if (!exp || !session.isCurrent(mine)) return;
-        const it = exp.iterations[iteration];
-        const took = it && `${it.epochs} epochs in ${formatSeconds(it.train_seconds)}`;
-        progress.finish("done", it ? `done · ${took}, metrics in ${formatSeconds(it.metric_seconds)}` : "done");
-        await view.fillMetrics(iteration, mine);
-        if (session.isCurrent(mine)) state.set({ status: "ready", job: null });
-      },
-      async error({ message }) {
-        if (!session.isCurrent(mine)) return;
-        progress.finish("failed", `failed: ${message || "unknown error"}`);
-        errors.show(message || "unknown error", "Training failed");
-        await session.refresh(mine);
-        if (session.isCurrent(mine)) settleMetrics("failed");
-      },
-      async cancelled() {
-        if (!session.isCurrent(mine)) return;
-        progress.finish("cancelled", "cancelled");
-        await session.refresh(mine);
-        if (session.isCurrent(mine)) settleMetrics("cancelled");
-      },
-      async idle() {
-        // No job runs (it ended before we connected): take what the server has.
-        if (!session.isCurrent(mine)) return;
-        const exp = await session.refresh(mine);
-        if (exp && session.isCurrent(mine)) settle(exp, mine);
-      },
-      async disconnect() {
-        if (!session.isCurrent(mine)) return;
-        const exp = await session.refresh(mine);
-        if (!exp || !session.isCurrent(mine)) return;
-        if (exp.status === "training") setTimeout(() => session.isCurrent(mine) && follow(mine), RECONNECT_MS);
-        else settle(exp, mine);
-      },
-    });
+      { after },
+    );
   }
 
   /** Draw iteration k from its coordinates while the server measures it. */
@@ -96,9 +135,11 @@ export function createJobFollower({ state, session, progress, errors, view }) {
     const exp = await session.refresh(mine);
     if (!exp || !session.isCurrent(mine)) return;
     await view.show(k, mine, { fromJob: true });
+    // The plots are up: a Submit from them is possible while the tables are measured.
+    if (session.isCurrent(mine) && !training && state.get().status === "training") state.set({ status: "measuring" });
   }
 
-  /** The job ended without "done": a shown iteration that was being measured never will be. */
+  /** A job ended without a result: a shown iteration being measured never will be. */
   function settleMetrics(status) {
     state.set({ status, job: null });
     const k = state.get().currentIteration;
@@ -107,26 +148,29 @@ export function createJobFollower({ state, session, progress, errors, view }) {
 
   function settle(exp, mine) {
     const last = exp.iterations.length - 1;
-    if (exp.status === "failed" || exp.status === "cancelled") {
-      progress.finish(exp.status, exp.error ? `failed: ${exp.error}` : exp.status);
+    if (exp.status === "failed" || exp.status === "cancelled" || exp.status === "interrupted") {
+      progress.finish(exp.status === "interrupted" ? "failed" : exp.status, exp.error ? `failed: ${exp.error}` : exp.status);
       if (exp.error) errors.show(exp.error, "Training failed");
     } else {
       progress.finish("done");
     }
-    state.set({ status: exp.status === "training" ? "ready" : exp.status, job: null });
+    const busy = exp.status === "training" || exp.status === "measuring";
+    state.set({ status: busy ? "ready" : exp.status, job: null });
     if (last < 0) return;
     if (state.get().currentIteration !== last) view.show(last, mine, { fromJob: true });
     else if (!state.get().metricsReady) view.fillMetrics(last, mine);
   }
 
-  // Cancel stops training; the measuring phase cannot be cancelled (the progress panel hides
-  // the button then), so a click there is never left without effect.
+  // Cancel stops the job the panel shows, training or measuring, and only that one: the
+  // server refuses (409) a cancel of a job that already ended, so it cannot stop a newer one.
   progress.cancelButton.addEventListener("click", async () => {
+    let jobId = shown?.job_id || state.get().job?.id;
     const id = state.get().experimentId;
-    if (!id) return;
+    if (!jobId && id) jobId = (await api.experiment(id).catch(() => null))?.job?.id;
+    if (!jobId) return;
     progress.cancelButton.disabled = true;
     try {
-      await api.cancelJob(id);
+      await api.cancelJob(jobId);
     } catch (err) {
       errors.show(err, "Cancel");
       progress.cancelButton.disabled = false;

@@ -1,12 +1,13 @@
-// Training progress: a bar (epoch / epochs), a status line and a live loss curve, fed by the
-// Server-Sent Events of the running job. After the last epoch the job measures the projection
-// (seconds on large data sets): the bar stays full and moves, saying "computing quality
-// metrics…". The Cancel button belongs here; job-follower.js wires it.
+// Job progress: a bar (epoch / epochs), a status line and a live loss curve, fed by the
+// Server-Sent Events of the experiment's jobs. After training, a separate measure job computes
+// the exact quality metrics (a minute on 70,000 points): the bar then shows the time spent
+// against an estimate (the parent iteration's measuring time). The Cancel button cancels the
+// job shown, training or measuring; job-follower.js wires it.
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
 import { etaSeconds, etaText } from "./eta.js";
-import { formatLoss } from "./format.js";
+import { formatLoss, formatSeconds } from "./format.js";
 import { repetitionText } from "./repeat-control.js";
 
 const CHART = { width: 300, height: 74, margin: { top: 6, right: 8, bottom: 16, left: 40 } };
@@ -31,8 +32,13 @@ export function createProgressPanel(root) {
   let live = false; // a job is shown (start .. finish), not a stored history
   let clock = null; // {startMs, startDone}: the first progress event of the job shown (ETA)
 
+  let job = null; // {job_id, kind, iteration}: what Cancel stops
   const describe = (kind, iteration) =>
-    kind === "initial" ? "iteration 0 (all points)" : `iteration ${iteration ?? ""} on the selection`;
+    kind === "initial" || iteration === 0 ? "iteration 0 (all points)" : `iteration ${iteration ?? ""} on the selection`;
+
+  function showCancel(title) {
+    cancelButton.property("disabled", false).style("display", null).attr("title", title);
+  }
 
   function setBar(epoch, total) {
     const share = total > 0 ? Math.min(1, epoch / total) : 0;
@@ -91,8 +97,8 @@ export function createProgressPanel(root) {
       what = describe(kind, iteration);
       el.attr("data-state", "running");
       label.text(`Training ${what}`);
-      text.text("starting…");
-      cancelButton.property("disabled", false).style("display", null);
+      text.text("waiting for a worker…");
+      showCancel(`Stop training ${what}; earlier iterations are kept`);
       setBar(0, epochs);
       schedule();
     },
@@ -121,17 +127,37 @@ export function createProgressPanel(root) {
       schedule();
     },
 
-    /** Training is over; the server now measures the projection (no epochs to count). */
-    measuring() {
+    /** The job Cancel stops: {job_id, kind, iteration}. */
+    setJob(next) {
+      job = next;
+    },
+
+    /** Training is over; a measure job computes the metrics of `iteration`. */
+    measuring({ iteration } = {}) {
       root.hidden = false;
       el.attr("data-state", "measuring");
       if (live) label.text(`Trained ${what}`);
-      // Cancelling cannot stop the measuring; a button that does nothing would mislead.
-      cancelButton.property("disabled", true).style("display", "none");
+      const k = iteration ?? job?.iteration;
+      // Measuring is a job of its own and cancels like one; the plots stay.
+      showCancel(`Stop measuring iteration ${k ?? ""}; its plots stay, its tables stay empty`);
       setBar(epochs, epochs);
       fill.style("width", "100%"); // full even when no epoch was reported (a reload, 0 epochs)
       bar.attr("aria-valuetext", "computing quality metrics");
       text.text("computing quality metrics…");
+    },
+
+    /** A measure job's progress: {stage: "sampled" | "exact", eta_s, elapsed_s}. */
+    measureProgress({ stage, eta_s: eta, elapsed_s: elapsed, iteration }) {
+      if (el.attr("data-state") !== "measuring") this.measuring({ iteration });
+      const what = stage === "sampled" ? "metrics on a 2,000-point sample" : "exact quality metrics";
+      const left = eta ? ` · about ${formatSeconds(Math.max(1, eta - (elapsed || 0)))} left` : "";
+      bar.attr("aria-valuetext", `computing ${what}`);
+      text.text(`iteration ${iteration}: computing ${what}…${left}`);
+    },
+
+    /** A line of news about the job (e.g. it is run again after its worker stopped). */
+    note(message) {
+      text.text(message);
     },
 
     /** The job ended: state is "done", "failed" or "cancelled". */

@@ -1,0 +1,383 @@
+"""The zero-setup backend: a small pool of worker processes beside the web server.
+
+Workers are started with ``spawn`` (a clean interpreter each: no copy of the server's locks
+or threads, the same on Linux, macOS and Windows) and each runs one job at a time through
+:func:`~.execute.run_job`. The web process keeps only two threads here: a dispatcher (hands
+queued rows to idle workers, highest priority first, and watches the workers) and a reader
+of the one result queue (events, follow-up jobs, "idle"). So requests never share an
+interpreter with the model, and a worker that dies (out of memory, a native fault, SIGKILL)
+takes only its own job with it: the row goes back to ``queued`` once, else ends
+``interrupted``, and a fresh worker takes its place.
+
+Scheduling: at most one train job per experiment runs at a time (iterations are numbered in
+order); measure jobs may take every worker but one, so a Submit always finds a free worker
+while older iterations are measured; a worker that last ran the same experiment is
+preferred (its dataset and distance caches are warm).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing as mp
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .events import EventLog
+
+if TYPE_CHECKING:
+    from ..web.store import Store
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2  # the dispatcher's heartbeat: dead workers are noticed within this
+# Workers start on demand (an interpreter with torch takes a second or more to start): the
+# first with the first job, another when a job has waited this long for a free one.
+SPAWN_AFTER_S = 0.5
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """Everything a worker process needs, passed once at start (picklable)."""
+
+    state_dir: str
+    data_dir: str | None = None
+    device: str = "auto"
+    threads: int | None = 1  # torch threads per worker
+    wall_seconds: float = 3_600
+
+
+class _QueueEvents:
+    """The worker's EventLog: events travel to the web process, which numbers them."""
+
+    def __init__(self, results: Any) -> None:
+        self.results = results
+
+    def append(self, stream: str, name: str, data: dict[str, Any]) -> int:
+        self.results.put(("event", stream, name, data))
+        return 0
+
+    def flush(self) -> None:
+        """Wait until every event sent is in the pipe (before the worker exits on purpose)."""
+        self.results.close()
+        self.results.join_thread()
+
+    def read(self, stream: str, after: int, timeout: float) -> list[Any]:  # pragma: no cover
+        raise NotImplementedError("workers only write events")
+
+
+@contextlib.contextmanager
+def _without_main_path() -> Iterator[None]:
+    """Start a worker without re-running the caller's script: ``spawn`` executes a ``__main__``
+    given by path in the child, so a script without an ``if __name__ == "__main__":`` guard
+    (one that builds an app and trains) would run again in every worker. Workers need
+    nothing from it."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the server process dies (even by SIGKILL): an orphan would go on
+    writing to a store that a restarted server has already marked ``interrupted``."""
+    parent = mp.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> None:
+    """A worker process: take job ids until told to stop (None)."""
+    from ..core.training import set_threads
+    from ..web.store import Store
+    from .execute import DatasetSource, ExperimentCache, run_job
+
+    set_threads(config.threads)
+    _exit_with_parent()
+    store = Store(config.state_dir)
+    cache = ExperimentCache(
+        store, DatasetSource(config.data_dir, config.state_dir), device=config.device
+    )
+    events = _QueueEvents(results)
+    results.put(("ready", name, None))
+    while True:
+        job_id = tasks.get()
+        if job_id is None:
+            break
+        try:
+            run_job(
+                job_id,
+                store=store,
+                events=events,
+                submit=lambda jid: results.put(("submit", name, jid)),
+                experiments=cache,
+                worker=name,
+                wall_seconds=config.wall_seconds,
+                may_exit=True,
+            )
+        except Exception:  # noqa: BLE001 - keep the worker for the next job
+            log.exception("job %s", job_id)
+        results.put(("idle", name, job_id))
+    store.close()
+
+
+@dataclass
+class _Worker:
+    name: str
+    process: Any
+    tasks: Any
+    ready: bool = False
+    job: Any = None  # the Job it runs, or None
+    recent: list[str] = field(default_factory=list)  # experiments it ran lately
+
+
+class InProcessBackend:
+    """A pool of ``size`` worker processes. ``on_event(stream, name, data)`` is called in the
+    web process for every event (after it is in ``events``)."""
+
+    def __init__(
+        self,
+        store: Store,
+        events: EventLog,
+        config: WorkerConfig,
+        *,
+        size: int = 2,
+        on_event: Callable[[str, str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.store, self.events, self.config = store, events, config
+        self.size = max(1, size)
+        self.on_event = on_event
+        self._ctx = mp.get_context("spawn")
+        self._results: Any = None
+        self._workers: list[_Worker] = []
+        self._cond = threading.Condition()
+        self._started = False
+        self._closed = False
+        self._serial = 0
+        # The jobs submitted here: another server on the same state folder runs its own.
+        self._mine: set[str] = set()
+        # Rows left queued or running by a process that died belong to nobody now.
+        self.recovered = store.interrupt_unfinished()
+        for job in self.recovered:
+            self._publish(job.experiment_id, "interrupted",
+                          {"job_id": job.id, "kind": job.kind, "iteration": job.iteration})  # fmt: skip
+
+    # -- the interface ---------------------------------------------------------------------
+
+    def submit(self, job_id: str) -> None:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("the job backend is closed")
+            self._mine.add(job_id)
+            if not self._started:
+                self._start()
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        with self._cond:
+            if self._closed:
+                return
+            self._closed = True
+            workers = list(self._workers)
+            self._cond.notify_all()
+        for w in workers:
+            with contextlib.suppress(OSError, ValueError):
+                w.tasks.put(None)
+        for w in workers:
+            w.process.join(timeout=2.0)
+            if w.process.is_alive():
+                w.process.kill()
+                w.process.join(timeout=2.0)
+            if w.job is not None:
+                self._worker_lost(w.job, retry=False)
+        # Jobs still waiting here will not run either.
+        for job in self.store.queued_jobs():
+            if job.id in self._mine:
+                self._worker_lost(job, retry=False)
+        if self._results is not None:
+            self._results.put(("stop", "", None))
+
+    # -- for tests and benchmarks ----------------------------------------------------------
+
+    def worker_pids(self) -> dict[str, int | None]:
+        """Job id -> pid of the worker running it."""
+        with self._cond:
+            return {w.job.id: w.process.pid for w in self._workers if w.job is not None}
+
+    def wait_ready(self, timeout: float = 120.0) -> bool:
+        """Start the workers and wait until all have imported their modules."""
+        with self._cond:
+            if not self._started:
+                self._start()
+            while len(self._workers) < self.size:
+                self._workers.append(self._spawn())
+            return self._cond.wait_for(lambda: all(w.ready for w in self._workers), timeout)
+
+    # -- inside ----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._started = True
+        self._results = self._ctx.Queue()
+        self._workers.append(self._spawn())
+        threading.Thread(target=self._read_results, name="jobs-results", daemon=True).start()
+        threading.Thread(target=self._dispatch_loop, name="jobs-dispatch", daemon=True).start()
+
+    def _spawn(self) -> _Worker:
+        self._serial += 1
+        name = f"local-{self._serial}"
+        tasks = self._ctx.Queue()
+        process = self._ctx.Process(
+            target=_worker_main,
+            args=(name, self.config, tasks, self._results),
+            name=f"latent-explorer-{name}",
+            daemon=True,
+        )
+        with _without_main_path():
+            process.start()
+        return _Worker(name=name, process=process, tasks=tasks)
+
+    def _publish(self, stream: str, name: str, data: dict[str, Any]) -> None:
+        self.events.append(stream, name, data)
+        if self.on_event is not None:
+            try:
+                self.on_event(stream, name, data)
+            except Exception:  # noqa: BLE001 - a listener must not stop the event flow
+                log.exception("event listener")
+
+    def _read_results(self) -> None:
+        while True:
+            try:
+                kind, a, b = _three(self._results.get())
+            except (EOFError, OSError):
+                return
+            if kind == "stop":
+                return
+            if kind == "event":
+                stream, (name, data) = a, b
+                self._publish(stream, name, data)
+                continue
+            with self._cond:
+                worker = next((w for w in self._workers if w.name == a), None)
+                if kind == "submit":
+                    self._mine.add(b)
+                elif kind == "ready" and worker is not None:
+                    worker.ready = True
+                elif kind == "idle" and worker is not None:
+                    worker.job = None
+                self._cond.notify_all()
+
+    def _dispatch_loop(self) -> None:
+        while True:
+            with self._cond:
+                if self._closed:
+                    return
+                self._cond.wait(POLL_S)
+                if self._closed:
+                    return
+                lost = self._replace_dead()
+            for job in lost:
+                self._worker_lost(job, retry=True)
+            try:
+                self._dispatch()
+            except Exception:  # noqa: BLE001 - e.g. a locked database: try again next tick
+                log.exception("dispatching jobs")
+
+    def _replace_dead(self) -> list[Any]:
+        lost = []
+        for i, w in enumerate(self._workers):
+            if w.process.is_alive():
+                continue
+            log.warning("worker %s exited with %s", w.name, w.process.exitcode)
+            if w.job is not None:
+                lost.append(w.job)
+            self._workers[i] = self._spawn()
+        return lost
+
+    def _worker_lost(self, job: Any, *, retry: bool) -> None:
+        if retry:
+            state = self.store.requeue_or_interrupt(job.id)
+        else:
+            from .jobs import INTERRUPTED_MESSAGE
+
+            ended = self.store.finish_job(job.id, state="interrupted", error=INTERRUPTED_MESSAGE)
+            state = "interrupted" if ended else None
+        if state is None:
+            return  # it had ended (e.g. a cancelled measure job whose worker exited)
+        data = {"job_id": job.id, "kind": job.kind, "iteration": job.iteration}
+        self._publish(job.experiment_id, "requeued" if state == "queued" else "interrupted",
+                      {**data, "state": state})  # fmt: skip
+
+    def _waited_long(self) -> bool:
+        queued = [j for j in self.store.queued_jobs() if j.id in self._mine]
+        return bool(queued) and max(_age_s(j.created_at) for j in queued) > SPAWN_AFTER_S
+
+    def _dispatch(self) -> None:
+        with self._cond:
+            idle = [w for w in self._workers if w.ready and w.job is None]
+            starting = any(not w.ready for w in self._workers)
+            busy = [w.job for w in self._workers if w.job is not None]
+            room = len(self._workers) < self.size
+        if not idle:
+            if room and not starting and self._waited_long():
+                with self._cond:
+                    if not self._closed:
+                        self._workers.append(self._spawn())
+            return
+        training = {j.experiment_id for j in busy if j.kind == "train"}
+        measuring = sum(1 for j in busy if j.kind == "measure")
+        for job in self.store.queued_jobs():
+            if not idle:
+                break
+            if job.id not in self._mine:
+                continue
+            if job.kind == "train" and job.experiment_id in training:
+                continue
+            if job.kind == "measure" and self.size > 1 and measuring >= self.size - 1:
+                continue
+            worker = next((w for w in idle if job.experiment_id in w.recent), idle[0])
+            with self._cond:
+                if self._closed or not worker.process.is_alive():
+                    return
+                worker.job = job
+                worker.recent = [job.experiment_id, *[e for e in worker.recent
+                                                      if e != job.experiment_id]][:2]  # fmt: skip
+            worker.tasks.put(job.id)
+            idle.remove(worker)
+            if job.kind == "train":
+                training.add(job.experiment_id)
+            else:
+                measuring += 1
+
+
+def _age_s(created_at: str) -> float:
+    from datetime import datetime, timezone
+
+    return (datetime.now(timezone.utc) - datetime.fromisoformat(created_at)).total_seconds()
+
+
+def _three(message: Any) -> tuple[str, Any, Any]:
+    """("event", stream, name, data) -> ("event", stream, (name, data)); others as sent."""
+    if message[0] == "event":
+        return "event", message[1], (message[2], message[3])
+    return message[0], message[1], message[2]
+
+
+__all__ = ["InProcessBackend", "WorkerConfig"]
