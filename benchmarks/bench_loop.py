@@ -97,14 +97,15 @@ def mnist(base: str) -> dict:
     events = Follower(base, exp_id, answer["events_after"])
     events.wait(_projected(0))
     loops = []
+    t_plots = 0.0
     for k in range(1, 4):
         t_post, _ = _submit(base, exp_id, k - 1, 10_000, seed=k)
-        events.wait(_projected(k))
-        loops.append(round(time.perf_counter() - t_post, 2))  # the next Submit is possible now
+        t_plots = events.wait(_projected(k))
+        loops.append(round(t_plots - t_post, 2))  # the next Submit is possible now
     t_exact = events.wait(_exact(3), timeout=3600)
     return {
         "submit_until_next_possible_s": loops,
-        "last_metrics_after_last_plots_s": round(time.perf_counter() - t_exact, 2),
+        "last_metrics_after_last_plots_s": round(t_exact - t_plots, 2),
         "goal": "each under 3 s",
     }
 

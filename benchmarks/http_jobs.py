@@ -39,7 +39,11 @@ class Follower(threading.Thread):
         while True:  # reconnect after an idle end, resuming after the last id
             req = urllib.request.Request(self.url, headers={"Last-Event-ID": str(self.after)})
             name = None
-            with urllib.request.urlopen(req, timeout=900) as r:
+            try:
+                response = urllib.request.urlopen(req, timeout=900)
+            except OSError:
+                return  # the server stopped: the benchmark is over
+            with response as r:
                 for raw in r:
                     line = raw.decode().rstrip("\n")
                     if line.startswith("id: "):

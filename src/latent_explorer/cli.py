@@ -1,4 +1,4 @@
-"""Command line: ``latent-explorer serve | datasets | train | retrain``, and
+"""Command line: ``latent-explorer serve | worker | datasets | train | retrain``, and
 ``latent-explorer FILE`` (a .csv, .npy or .parquet file) to explore that file at once."""
 
 from __future__ import annotations
@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: LATENT_EXPLORER_MAX_WORKERS, else 2 to 4 by the cores)",
     )
     serve.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    _add_team_urls(serve)
+
+    _add_worker(sub)
 
     ds = sub.add_parser("datasets", help="list datasets with size and availability")
     ds.add_argument("--data-dir", default=None)
@@ -144,6 +147,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_team_urls(p: argparse.ArgumentParser) -> None:
+    """--broker, --database, --artifacts, --events: where a team server's state lives."""
+    p.add_argument(
+        "--broker",
+        default=None,
+        help="run jobs on Celery workers ('latent-explorer worker') through this Redis: "
+        "redis://HOST:6379/0 (also LATENT_EXPLORER_BROKER; default: worker processes here)",
+    )
+    p.add_argument(
+        "--database",
+        default=None,
+        help="the index: postgresql+psycopg://USER@HOST/DB (also LATENT_EXPLORER_DATABASE; "
+        "default: sqlite:///<state-dir>/store.sqlite)",
+    )
+    p.add_argument(
+        "--artifacts",
+        default=None,
+        help="arrays and weights: s3://BUCKET/PREFIX (S3 settings from AWS_* variables, e.g. "
+        "AWS_ENDPOINT_URL; also LATENT_EXPLORER_ARTIFACTS; default: the state folder)",
+    )
+    p.add_argument(
+        "--events",
+        default=None,
+        help="Redis URL of the progress streams (also LATENT_EXPLORER_EVENTS; default: --broker)",
+    )
+
+
+def _add_worker(sub: Any) -> None:
+    worker = sub.add_parser(
+        "worker", help="run jobs for a team server (a Celery worker on Redis; see README)"
+    )
+    _add_team_urls(worker)
+    worker.add_argument(
+        "--state-dir",
+        default=None,
+        help="uploaded datasets, shared with the server (also LATENT_EXPLORER_STATE)",
+    )
+    worker.add_argument(
+        "--data-dir", default=None, help="folder with dataset files (also LATENT_EXPLORER_DATA)"
+    )
+    worker.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    worker.add_argument(
+        "--concurrency",
+        type=int,
+        default=None,
+        help="jobs at once, one process each (default: one per GPU, else 1)",
+    )
+    worker.add_argument(
+        "--torch-threads",
+        type=int,
+        default=None,
+        help=f"torch threads per job (default: ${THREADS_ENV} or 1)",
+    )
+    worker.add_argument("--name", default=None, help="the worker's Celery node name")
+    worker.add_argument("--loglevel", default="INFO")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(_file_shortcut(sys.argv[1:] if argv is None else argv))
     from .core.datasets import DatasetError, DatasetUnavailable
@@ -190,6 +250,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "TORCH_THREADS": torch_threads,
         "MAX_WORKERS": args.workers,
         "MAX_STREAMS": max(1, args.threads - 16),
+        "BROKER": args.broker,
+        "DATABASE": args.database,
+        "ARTIFACTS": args.artifacts,
+        "EVENTS": args.events,
     }
     app = create_app(config)
     if args.file is not None:
@@ -220,6 +284,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         close_app(app)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A team worker: takes job ids from the broker and runs them against the shared store."""
+    from .runtime.celery_backend import TeamConfig, run_worker
+    from .web import resolve_state_dir
+
+    for flag in ("broker", "database"):
+        if not getattr(args, flag) and not os.environ.get(f"LATENT_EXPLORER_{flag.upper()}"):
+            raise ValueError(
+                f"--{flag} is required: a worker takes jobs from the team's Redis and shares "
+                "its index (e.g. --broker redis://HOST:6379/0 --database "
+                "postgresql+psycopg://USER@HOST/DB); see README, Team server"
+            )
+    if args.concurrency is not None and args.concurrency < 1:
+        raise ValueError(f"--concurrency ({args.concurrency}) must be at least 1")
+    threads = args.torch_threads
+    if threads is None:
+        threads = int(os.environ.get(THREADS_ENV) or 1)
+    env = os.environ.get
+    config = TeamConfig(
+        broker=args.broker or env("LATENT_EXPLORER_BROKER", ""),
+        database=args.database or env("LATENT_EXPLORER_DATABASE", ""),
+        artifacts=args.artifacts or env("LATENT_EXPLORER_ARTIFACTS") or None,
+        events=args.events or env("LATENT_EXPLORER_EVENTS") or None,
+        state_dir=str(resolve_state_dir(args.state_dir)),
+        data_dir=args.data_dir or os.environ.get("LATENT_EXPLORER_DATA"),
+        device=args.device,
+        threads=threads,
+    )
+    run_worker(config, concurrency=args.concurrency, name=args.name, loglevel=args.loglevel)
     return 0
 
 
@@ -586,6 +682,7 @@ COMMANDS = {
     "datasets": cmd_datasets,
     "train": cmd_train,
     "retrain": cmd_retrain,
+    "worker": cmd_worker,
 }
 
 

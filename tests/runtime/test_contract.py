@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from .conftest import events, job_state, registry, wait_until
 
 IRIS = {"dataset": "iris", "model": "ae", "config": {"epochs": 20}}
@@ -148,7 +150,9 @@ def test_queue_limit_answers_429(make_app):
     _wait(app, first["id"])
 
 
-def test_restart_marks_unfinished_jobs_interrupted(make_app, tmp_path):
+def test_restart_marks_unfinished_jobs_interrupted(make_app, tmp_path, backend_name):
+    if backend_name == "celery":
+        pytest.skip("team jobs run on the workers: see test_restart_leaves_team_jobs_running")
     old = make_app(state_dir=tmp_path / "state")
     client = old.test_client()
     ready = _create(client)
@@ -163,6 +167,27 @@ def test_restart_marks_unfinished_jobs_interrupted(make_app, tmp_path):
     body = client2.get(f"/api/experiments/{busy['id']}").get_json()
     assert body["status"] == "interrupted" and body["last_job"]["state"] == "interrupted"
     assert client2.get(f"/api/experiments/{ready['id']}").get_json()["status"] == "ready"
+
+
+def test_restart_leaves_team_jobs_running(make_app, tmp_path, backend_name):
+    """With the team backend a web server restart interrupts nothing: the job goes on on its
+    worker, and the new server follows and cancels it."""
+    if backend_name != "celery":
+        pytest.skip("in-process jobs die with their server: see the test above")
+    old = make_app(state_dir=tmp_path / "state")
+    client = old.test_client()
+    busy = _create(client, LONG)
+    job_id = busy["job"]["id"]
+    _progress_seen(client, busy["id"], job_id)
+    registry(old).close()
+    new = make_app(state_dir=tmp_path / "state")
+    client2 = new.test_client()
+    assert registry(new).interrupted == []
+    epoch = client2.get(f"/api/jobs/{job_id}").get_json()["progress"]["epoch"]
+    wait_until(lambda: client2.get(f"/api/jobs/{job_id}").get_json()["progress"]["epoch"] > epoch)
+    assert client2.get(f"/api/experiments/{busy['id']}").get_json()["status"] == "training"
+    assert client2.delete(f"/api/jobs/{job_id}").status_code == 200
+    assert _wait(new, busy["id"]).state == "cancelled"
 
 
 def test_worker_killed_reruns_once_then_interrupted(app, client):

@@ -36,6 +36,12 @@ def test_last_event_id_replays_only_what_came_after(log):
     assert log.read("exp", 5) == []
 
 
+def test_an_id_from_another_stream_generation_replays_from_the_start(log):
+    # A browser that saw event 40 of an earlier server's stream must not wait for event 41.
+    log.append("exp", "queued", {})
+    assert [e[0] for e in log.read("exp", 40)] == [1]
+
+
 def test_a_second_client_reads_what_the_first_wrote(redis_url, log):
     # A worker process publishes; the web server's own client reads.
     worker = RedisEventLog(redis_url)

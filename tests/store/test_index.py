@@ -88,8 +88,10 @@ def test_legacy_rows_survive_the_upgrade(index_url):
         assert current_version(conn) == LATEST
         exp = conn.execute(sa.select(ix.experiments)).one()
         assert exp.id == EXPERIMENT["id"] and exp.dataset_fingerprint is None
+        assert "status" not in exp._mapping  # derived from the jobs now
         it = conn.execute(sa.select(ix.iterations)).one()
         assert (it.idx, it.epochs, it.losses, it.train_seconds) == (0, 20, "[1.0, 0.5]", 1.5)
+        assert it.metrics_sampled is False
         jobs = conn.execute(sa.select(ix.jobs).order_by(ix.jobs.c.id)).all()
     engine.dispose()
     assert [j.id for j in jobs] == ["0" * 31 + "1", "0" * 31 + "2"]
@@ -192,16 +194,22 @@ INSERT INTO schema_version (version) VALUES (1);
 """
 
 
-def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path):
+@pytest.mark.parametrize("with_fingerprint", [False, True])
+def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path, with_fingerprint):
+    """Either form the sqlite3 store wrote: version 1, and version 1 with the fingerprint
+    column that it added outside its numbered versions."""
     import sqlite3
 
     path = tmp_path / "store.sqlite"
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(LEGACY_SQLITE_SCHEMA)
+    if with_fingerprint:
+        conn.execute("ALTER TABLE experiments ADD COLUMN dataset_fingerprint TEXT")
     conn.execute(
-        "INSERT INTO experiments VALUES (?, 'wine', 'Wine', 'vae', '{}', 'cpu', 10, 10, "
-        "'c', 'u', 'ready', NULL)",
+        "INSERT INTO experiments (id, dataset, dataset_title, model, config, device, n_samples, "
+        "metric_sample_size, created_at, updated_at, status) VALUES "
+        "(?, 'wine', 'Wine', 'vae', '{}', 'cpu', 10, 10, 'c', 'u', 'ready')",
         ("b" * 32,),
     )
     conn.execute(
@@ -216,7 +224,8 @@ def test_a_sqlite3_state_folder_from_before_opens_with_its_rows(tmp_path):
     engine = open_index(f"sqlite:///{path}")
     with engine.connect() as c:
         assert current_version(c) == LATEST
-        assert c.execute(sa.select(ix.experiments.c.status)).scalar() == "ready"
+        assert c.execute(sa.select(ix.experiments.c.dataset)).scalar() == "wine"
+        assert c.execute(sa.select(ix.experiments.c.dataset_fingerprint)).scalar() is None
         job = c.execute(sa.select(ix.jobs)).one()
     engine.dispose()
     assert (job.id, job.kind, job.state, job.error) == ("0" * 31 + "1", "train", "failed", "boom")

@@ -11,8 +11,9 @@ import torch
 
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.runtime.jobs import Job
+from latent_explorer.store import Store, StoreError
+from latent_explorer.store.migrations import LATEST as SCHEMA_VERSION
 from latent_explorer.web import create_app
-from latent_explorer.web.store import SCHEMA_VERSION, Store, StoreError
 from tests.web.conftest import wait_for_job
 
 
@@ -242,7 +243,9 @@ def test_projected_but_unmeasured_iteration_is_measured_on_restore(app, client):
     submit(app, client, exp_id, parent=0, ids=list(range(50)))
     before = snapshot(client, exp_id)
     store = registry(app).store
-    # As if the server died after saving iteration 1's coordinates, before its metrics.
+    # As if the server died after saving iteration 1's coordinates, before its metrics. It is
+    # gone: its workers must not take the new server's jobs with their stale experiments.
+    registry(app).close()
     with sqlite3.connect(store.path) as conn:
         conn.execute(
             "UPDATE iterations SET metrics = NULL, parent_metrics = NULL "

@@ -30,7 +30,7 @@ from .events import EventLog
 from .jobs import PRIORITY, Job
 
 if TYPE_CHECKING:
-    from ..web.store import Store
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 

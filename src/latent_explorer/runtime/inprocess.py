@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from .events import EventLog
 
 if TYPE_CHECKING:
-    from ..web.store import Store
+    from ..store import Store
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ class WorkerConfig:
     device: str = "auto"
     threads: int | None = 1  # torch threads per worker
     wall_seconds: float = 3_600
+    database: str | None = None  # the index URL; None: SQLite in state_dir
+    artifacts: str | None = None  # the artifacts root; None: state_dir
 
 
 class _QueueEvents:
@@ -107,12 +109,12 @@ def _exit_with_parent() -> None:
 def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> None:
     """A worker process: take job ids until told to stop (None)."""
     from ..core.training import set_threads
-    from ..web.store import Store
+    from ..store import Store
     from .execute import DatasetSource, ExperimentCache, run_job
 
     set_threads(config.threads)
     _exit_with_parent()
-    store = Store(config.state_dir)
+    store = Store(config.state_dir, database=config.database, artifacts=config.artifacts)
     cache = ExperimentCache(
         store, DatasetSource(config.data_dir, config.state_dir), device=config.device
     )

@@ -41,7 +41,7 @@ class Limits:
     steps: int = 500_000  # optimiser steps per train job (iris at batch 1 x 100,000 epochs: 15M)
     wall_seconds: int = 3_600  # per job, training or measuring
     experiments_in_memory: int = 8  # web process; older ones are restored lazily
-    streams_per_experiment: int = 8  # open event streams on one experiment
+    streams_per_experiment: int = 16  # open event streams on one experiment (tabs, viewers)
     streams: int = 32  # open event streams in total (each holds a request thread)
 
     @property

@@ -75,11 +75,15 @@ class RedisEventLog:
 
         Returns at once when there are some; else waits up to ``timeout`` seconds (None or 0:
         do not wait) and returns what arrived, possibly nothing. Events trimmed by ``maxlen``
-        are gone: a reader that fell that far behind resumes at the oldest one kept.
+        are gone: a reader that fell that far behind resumes at the oldest one kept. An
+        ``after`` beyond the stream's last id (a browser that saw another server's stream)
+        reads from the start of what is kept, as the in-memory log does.
         """
         key, _ = self._keys(stream)
         if isinstance(after, bool) or not isinstance(after, int) or after < 0:
             raise ValueError(f"after ({after!r}) must be a non-negative integer event id")
+        if after and after > self.last_id(stream):
+            after = 0
         block = None if not timeout or timeout <= 0 else max(1, int(timeout * 1000))
         # redis-py's stubs type every reply loosely; XREAD gives [[stream, [(id, fields)]]].
         reply: Any = self._redis.xread({key: f"0-{after}"}, block=block)

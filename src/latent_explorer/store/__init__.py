@@ -1,8 +1,18 @@
 """Persistence: the index (SQLAlchemy Core on SQLite or PostgreSQL, upgraded by migrations on
-start) and the artifacts (fsspec: a local folder or S3), each chosen by a URL."""
+start) and the artifacts (fsspec: a local folder or S3), each chosen by a URL; :class:`Store`
+keeps experiments, iterations and jobs on them."""
 
 from .artifacts import Artifacts
+from .experiments import ID_PATTERN, Store, check_id
 from .index import default_url, open_index
 from .migrations import StoreError
 
-__all__ = ["Artifacts", "StoreError", "default_url", "open_index"]
+__all__ = [
+    "ID_PATTERN",
+    "Artifacts",
+    "Store",
+    "StoreError",
+    "check_id",
+    "default_url",
+    "open_index",
+]

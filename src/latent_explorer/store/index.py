@@ -51,10 +51,8 @@ experiments = sa.Table(
     sa.Column("n_samples", sa.Integer, nullable=False),
     sa.Column("metric_sample_size", sa.Integer, nullable=False),
     sa.Column("created_at", sa.Text, nullable=False),
-    sa.Column("updated_at", sa.Text, nullable=False),
-    sa.Column("status", sa.Text, nullable=False),
-    sa.Column("error", sa.Text),
-    sa.Column("dataset_fingerprint", sa.String(64)),
+    sa.Column("updated_at", sa.Text, nullable=False),  # bumped by every change: its version
+    sa.Column("dataset_fingerprint", sa.String(64)),  # datasets.fingerprint
     sa.Index("experiments_by_update", "updated_at"),
 )
 
@@ -73,6 +71,7 @@ iterations = sa.Table(
     sa.Column("epochs", sa.Integer, nullable=False),
     sa.Column("selection", sa.Text),  # JSON {ids, method, params}; NULL for iteration 0
     sa.Column("metrics", sa.Text),  # JSON group report; NULL until measured
+    sa.Column("metrics_sampled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("parent_metrics", sa.Text),
     sa.Column("losses", sa.Text, nullable=False),
     sa.Column("train_seconds", sa.Float, nullable=False),
@@ -96,7 +95,7 @@ jobs = sa.Table(
     sa.Column("params", sa.JSON, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # see JOB_STATES
     sa.Column("progress", sa.JSON),
-    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("heartbeat_at", sa.Text),
@@ -106,7 +105,7 @@ jobs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("worker", sa.Text),
     sa.Index("jobs_by_experiment", "experiment_id", "created_at"),
-    sa.Index("jobs_by_state", "state", "priority"),
+    sa.Index("jobs_by_state", "state", "priority", "created_at"),
 )
 
 JOB_STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")

@@ -7,8 +7,8 @@ every step on SQLite and PostgreSQL) without an ini file, a script folder and an
 to keep in step with the package. Each step freezes the tables it creates: a step must never
 import the current table definitions, which change after it is written.
 
-The version lives in ``schema_version``. Version 1 is the schema of the first, sqlite3-only
-store (``web/store.py`` before the SQLAlchemy index), so a state folder written by it is
+The version lives in ``schema_version``. Versions 1 and 2 are the schemas of the sqlite3-only
+store that came before this index (``web/store.py``), so a state folder written by it is
 upgraded in place; a new database runs every step from 0.
 """
 
@@ -91,24 +91,11 @@ def _v1_legacy(conn: Connection) -> None:
     md.create_all(conn)
 
 
-def _v2_jobs_and_datasets(conn: Connection) -> None:
-    """Jobs become the single source of truth (uuid ids, queued state, progress, heartbeat,
-    cancel flag, priority, attempts); datasets are recorded with their fingerprint."""
-    md = sa.MetaData()
-    datasets = sa.Table(
-        "datasets",
-        md,
-        sa.Column("fingerprint", sa.String(64), primary_key=True),
-        sa.Column("name", sa.Text, nullable=False),
-        sa.Column("title", sa.Text, nullable=False),
-        sa.Column("kind", sa.Text, nullable=False),
-        sa.Column("n_samples", sa.Integer, nullable=False),
-        sa.Column("n_features", sa.Integer, nullable=False),
-        sa.Column("created_at", sa.Text, nullable=False),
-    )
-    datasets.create(conn)
-    conn.execute(sa.text("ALTER TABLE experiments ADD COLUMN dataset_fingerprint VARCHAR(64)"))
-
+def _v2_jobs(conn: Connection) -> None:
+    """Jobs become the single source of truth: uuid ids, kinds train | measure, a queued state,
+    progress, heartbeat, cancel flag, priority and attempts. The experiment's status copy goes
+    (it is derived from its jobs and iterations); an iteration can hold a sampled preview of
+    its metrics. This is the schema the sqlite3 store called version 2."""
     legacy = conn.execute(
         sa.text(
             "SELECT id, experiment_id, kind, iteration, state, error, started_at, ended_at "
@@ -117,6 +104,15 @@ def _v2_jobs_and_datasets(conn: Connection) -> None:
     ).all()
     conn.execute(sa.text("DROP INDEX jobs_by_experiment"))
     conn.execute(sa.text("DROP TABLE jobs"))
+    conn.execute(sa.text("ALTER TABLE experiments DROP COLUMN status"))
+    conn.execute(sa.text("ALTER TABLE experiments DROP COLUMN error"))
+    conn.execute(
+        sa.text(
+            "ALTER TABLE iterations ADD COLUMN metrics_sampled BOOLEAN NOT NULL DEFAULT "
+            + ("false" if conn.dialect.name == "postgresql" else "0")
+        )
+    )
+    md = sa.MetaData()
     sa.Table("experiments", md, sa.Column("id", sa.Text, primary_key=True))
     jobs = sa.Table(
         "jobs",
@@ -133,7 +129,7 @@ def _v2_jobs_and_datasets(conn: Connection) -> None:
         sa.Column("params", sa.JSON, nullable=False),
         sa.Column("state", sa.String(16), nullable=False),
         sa.Column("progress", sa.JSON),
-        sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("priority", sa.Integer, nullable=False),
         sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
         sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
         sa.Column("heartbeat_at", sa.Text),
@@ -143,7 +139,7 @@ def _v2_jobs_and_datasets(conn: Connection) -> None:
         sa.Column("error", sa.Text),
         sa.Column("worker", sa.Text),
         sa.Index("jobs_by_experiment", "experiment_id", "created_at"),
-        sa.Index("jobs_by_state", "state", "priority"),
+        sa.Index("jobs_by_state", "state", "priority", "created_at"),
     )
     jobs.create(conn)
     if legacy:
@@ -161,7 +157,7 @@ def _v2_jobs_and_datasets(conn: Connection) -> None:
                     "params": {"legacy_kind": row.kind},
                     "state": row.state,
                     "progress": None,
-                    "priority": 0,
+                    "priority": 10,
                     "attempts": 1,
                     "cancel_requested": False,
                     "heartbeat_at": None,
@@ -176,8 +172,29 @@ def _v2_jobs_and_datasets(conn: Connection) -> None:
         )
 
 
+def _v3_datasets(conn: Connection) -> None:
+    """Datasets are recorded with their fingerprint (sha256 of X); experiments name theirs."""
+    md = sa.MetaData()
+    sa.Table(
+        "datasets",
+        md,
+        sa.Column("fingerprint", sa.String(64), primary_key=True),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("title", sa.Text, nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("n_samples", sa.Integer, nullable=False),
+        sa.Column("n_features", sa.Integer, nullable=False),
+        sa.Column("created_at", sa.Text, nullable=False),
+    ).create(conn)
+    # The sqlite3 store added this column on its own (an idempotent step beside its versions),
+    # so a state folder may have it already.
+    columns = {c["name"] for c in sa.inspect(conn).get_columns("experiments")}
+    if "dataset_fingerprint" not in columns:
+        conn.execute(sa.text("ALTER TABLE experiments ADD COLUMN dataset_fingerprint VARCHAR(64)"))
+
+
 # Append only: step i brings the index from version i - 1 to version i.
-STEPS: list[Callable[[Connection], None]] = [_v1_legacy, _v2_jobs_and_datasets]
+STEPS: list[Callable[[Connection], None]] = [_v1_legacy, _v2_jobs, _v3_datasets]
 LATEST = len(STEPS)
 
 

@@ -181,7 +181,7 @@ def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
     return jsonify(_experiment_json(current_registry().get(experiment_id)))
 
 
-# -- stored experiments: list and delete (persistence, see web/store.py) -----------------------
+# -- stored experiments: list and delete (persistence, see store/) -----------------------
 
 
 @bp.get("/experiments")

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,8 +30,8 @@ from ..runtime.backend import Backend
 from ..runtime.events import EventLog, MemoryEventLog
 from ..runtime.jobs import PRIORITY, TERMINAL, Job
 from ..runtime.limits import LimitExceeded, Limits
+from ..store import ID_PATTERN, Store
 from .errors import ApiError
-from .store import ID_PATTERN, Store
 
 log = logging.getLogger(__name__)
 
@@ -428,24 +428,44 @@ class SessionRegistry:
 
 
 def registry_for_app(config: Any) -> SessionRegistry:
-    """The registry of an app: a store in ``config["STATE_DIR"]``, datasets from
-    ``config["DATA_DIR"]``, experiments on ``config["DEVICE"]`` and the in-process backend
-    (``config["WORKERS"]`` processes; 0: sized for the machine)."""
+    """The registry of an app: a store in ``config["STATE_DIR"]`` (or at the ``DATABASE`` and
+    ``ARTIFACTS`` URLs), datasets from ``config["DATA_DIR"]``, experiments on
+    ``config["DEVICE"]``, and the backend: Celery workers when ``BROKER`` names one (see
+    :mod:`..runtime.celery_backend`), else the in-process pool (``config["WORKERS"]``
+    processes; 0: sized for the machine)."""
+    from ..runtime.celery_backend import store_urls, team_config
     from ..runtime.execute import DatasetSource
-    from ..runtime.inprocess import InProcessBackend, WorkerConfig
 
     limits = Limits.from_config(config)
-    store = Store(config["STATE_DIR"])
+    database, artifacts = store_urls(config)
+    store = Store(config["STATE_DIR"], database=database, artifacts=artifacts)
     store.remove_orphans()
-    events = MemoryEventLog()
-    worker_config = WorkerConfig(
-        state_dir=str(config["STATE_DIR"]),
-        data_dir=config.get("DATA_DIR"),
-        device=config.get("DEVICE", "auto"),
-        threads=config.get("TORCH_THREADS"),
-        wall_seconds=limits.wall_seconds,
-    )
-    backend = InProcessBackend(store, events, worker_config, size=limits.running)
+    team = team_config(config)
+    events: EventLog
+    backend: Backend
+    if team is not None:
+        from ..runtime.celery_backend import CeleryBackend
+        from ..runtime.redis_events import RedisEventLog
+
+        events = RedisEventLog(team.events_url)
+        team = replace(team, wall_seconds=limits.wall_seconds)
+        backend = CeleryBackend(
+            store, events, team, stale_s=float(config.get("STALE_SECONDS") or 60.0)
+        )
+    else:
+        from ..runtime.inprocess import InProcessBackend, WorkerConfig
+
+        events = MemoryEventLog()
+        worker_config = WorkerConfig(
+            state_dir=str(config["STATE_DIR"]),
+            data_dir=config.get("DATA_DIR"),
+            device=config.get("DEVICE", "auto"),
+            threads=config.get("TORCH_THREADS"),
+            wall_seconds=limits.wall_seconds,
+            database=database,
+            artifacts=artifacts,
+        )
+        backend = InProcessBackend(store, events, worker_config, size=limits.running)
     source = DatasetSource(config.get("DATA_DIR"), str(config["STATE_DIR"]))
     return SessionRegistry(
         store,
