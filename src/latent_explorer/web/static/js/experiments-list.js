@@ -175,7 +175,8 @@ export function createJobNote(el) {
       el.hidden = !interrupted;
       note.attr("data-state", interrupted ? "interrupted" : null);
       if (!interrupted) return;
-      const what = job?.kind === "initial" || !job ? "the first training" : `iteration ${job.iteration}`;
+      const first = !job || job.kind === "initial" || (job.kind === "train" && job.iteration === 0);
+      const what = first ? "the first training" : `iteration ${job.iteration}`;
       const when = job?.started_at ? ` (started ${formatDate(job.started_at)})` : "";
       const n = exp.iterations?.length || 0;
       const kept =

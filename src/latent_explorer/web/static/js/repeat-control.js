@@ -2,31 +2,17 @@
 // selection, the original system's "ten training repetitions". The server runs them as one
 // cancellable sequence and stores every repetition as an iteration.
 //
-// The field is added next to the Submit button by this module, so the form's markup stays
-// the UX layer's; submit-form.js knows nothing of it.
+// submit-form.js knows nothing of it; the field's markup sits beside the Submit button.
 
 import { d3 } from "./d3.js";
 
 export const MAX_REPEAT = 20;
 
-export function createRepeatControl({ button = "#submit-button", mode = "#train-mode" } = {}) {
-  const submit = d3.select(button);
+export function createRepeatControl({ input: field = "#retrain-repeat", mode = "#train-mode" } = {}) {
+  // The field is in the page's markup (index.html), not inserted here: content added after
+  // the first paint would shift the Submit form.
   const modeSelect = d3.select(mode);
-  const label = d3
-    .select(submit.node().parentNode)
-    .insert("label", () => submit.node())
-    .attr("class", "repeat-control")
-    .attr("title", `Repeat the Submit: N fine-tunes in a row on the same selection (1 to ${MAX_REPEAT}); each is stored as an iteration`);
-  label.append("span").attr("aria-hidden", "true").text("×");
-  const input = label
-    .append("input")
-    .attr("id", "retrain-repeat")
-    .attr("type", "number")
-    .attr("min", 1)
-    .attr("max", MAX_REPEAT)
-    .attr("step", 1)
-    .attr("value", 1)
-    .attr("aria-label", `Repetitions (1 to ${MAX_REPEAT})`);
+  const input = d3.select(field);
 
   // Chaining only makes sense for fine-tunes: a model from scratch forgets its parent anyway.
   function syncMode() {
