@@ -216,6 +216,8 @@ def default_config(n_samples: int, n_features: int, *, data_kind: str, model: st
         # Small sets need many passes to settle.
         target_steps = 3_000
         lr = 2e-3 if data_kind == "tabular" else 1e-3
+    # A batch never holds more than the data: the job limits refuse batch_size > n.
+    batch = min(batch, max(1, n_samples))
     steps_per_epoch = max(1, math.ceil(n_samples / batch))
     epochs = int(min(500, max(1, round(target_steps / steps_per_epoch))))
     # The KL term is weighed against a squared error summed over features. On a handful of
