@@ -11,7 +11,6 @@ STAMP_DEV := $(VENV)/.stamp-dev
 NODE_STAMP := node_modules/.stamp
 VENDOR := src/latent_explorer/web/static/vendor
 D3 := $(VENDOR)/d3.min.js
-HEXBIN := $(VENDOR)/d3-hexbin.min.js
 CHROMIUM ?= /usr/bin/chromium
 
 # Tests and CI read the real dataset files from ../shared/datasets when it is there.
@@ -30,12 +29,12 @@ PYTEST_ARGS ?=
 
 .PHONY: run test check lint types lint-js test-js bench system-deps clean
 
-run: $(STAMP_RUN) $(D3) $(HEXBIN)
+run: $(STAMP_RUN) $(D3)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
 # Everything CI checks, fastest first: ruff, mypy, Biome, the front end's node tests, then
 # pytest (browser and wheel tests included). `make check` is the same command.
-test: lint types lint-js test-js $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
+test: lint types lint-js test-js $(STAMP_DEV) $(D3) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: test
@@ -55,7 +54,7 @@ test-js: $(NODE_STAMP)
 types: $(STAMP_DEV)
 	$(BIN)/mypy src
 
-bench: $(STAMP_DEV) $(D3) $(HEXBIN) system-deps
+bench: $(STAMP_DEV) $(D3) system-deps
 	$(BIN)/python benchmarks/run_all.py
 
 $(VENV)/bin/python:
@@ -79,11 +78,6 @@ $(NODE_STAMP): package.json package-lock.json
 $(D3): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/d3/dist/d3.min.js $(D3)
-
-# d3-hexbin (the density mode's hexagons) is a UMD script too; it adds d3.hexbin to window.d3.
-$(HEXBIN): $(NODE_STAMP)
-	mkdir -p $(VENDOR)
-	cp node_modules/d3-hexbin/build/d3-hexbin.min.js $(HEXBIN)
 
 # System packages the tests need: Chromium for the browser tests, Debian's Fashion-MNIST
 # (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests, and redis-server

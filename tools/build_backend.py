@@ -15,7 +15,7 @@ from setuptools.build_meta import *  # noqa: F403  (every hook this module does 
 
 VENDOR = Path("src/latent_explorer/web/static/vendor")
 # Every script index.html loads from vendor/ (the Makefile copies each from node_modules).
-REQUIRED = ("d3.min.js", "d3-hexbin.min.js")
+REQUIRED = ("d3.min.js",)
 
 
 def _check_vendor() -> None:

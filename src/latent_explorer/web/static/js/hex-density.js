@@ -3,7 +3,7 @@
 //   overlapShare(...)  how crowded the picture is: the share of points that land on a spot
 //                      (one point diameter across) that an earlier point already covers.
 //   binHexes(...)      counts and the summed colour of the points per hexagon of a pointy-top
-//                      grid (the layout of d3-hexbin: columns dx = r * sqrt(3) apart, rows
+//                      grid (the layout d3-hexbin uses: columns dx = r * sqrt(3) apart, rows
 //                      1.5 r apart, odd rows shifted by dx / 2), in device pixels.
 //   rasterHexes(...)   paints the hexagons into a 32-bit pixel buffer: each hexagon in the mean
 //                      colour of its points (so classes that share a place mix, whichever came
