@@ -19,6 +19,7 @@ seeds Hypothesis. The summary (cases, status histogram, accepted invalid input) 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -42,6 +43,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from latent_explorer.web.errors import ApiError
 from tests.web.conftest import wait_for_job
 
 DEFAULT_EXAMPLES = 72
@@ -284,13 +286,17 @@ class Fuzzer:
 
     def settle(self, timeout: float = 120) -> None:
         """Let the jobs that the cases started end (cancel what still runs after ``timeout``)."""
-        jobs = self.app.extensions["latent_explorer.sessions"].jobs
+        registry = self.app.extensions["latent_explorer.sessions"]
         started = time.perf_counter()
         deadline = time.time() + timeout
         for exp_id in list(self.experiments):
-            if jobs.running(exp_id) is not None and time.time() > deadline:
-                jobs.cancel(exp_id)
-            jobs.wait(exp_id, timeout=max(1.0, deadline - time.time()))
+            registry.wait(exp_id, timeout=max(1.0, deadline - time.time()))
+            # Past the deadline: cancel, by its id, every job of the experiment still active.
+            for job in registry.store.jobs_for(exp_id, limit=50):
+                if job.active:
+                    with contextlib.suppress(ApiError):  # it ended meanwhile
+                        registry.cancel(job.id)
+            registry.wait(exp_id, timeout=30)
         self.seconds["settle"] += time.perf_counter() - started
 
     def summary(self) -> str:

@@ -213,8 +213,12 @@ def test_pca_route(app, client, trained):
 
 def test_pca_metrics_wait_for_a_running_job(app, client, data_dir, monkeypatch):
     exp_id = untrained(app, "iris", data_dir)
-    jobs = app.extensions["latent_explorer.sessions"].jobs
-    monkeypatch.setattr(jobs, "running", lambda _id: object())
+    # While a job of the experiment is queued or running, the route skips PCA's metrics.
+    store = app.extensions["latent_explorer.sessions"].store
+    real = store.jobs_for
+    monkeypatch.setattr(
+        store, "jobs_for", lambda *a, active=False, **k: [object()] if active else real(*a, **k)
+    )
     body = client.get(f"/api/experiments/{exp_id}/pca").get_json()
     assert body["metrics"] is None and len(body["x"]) == 150
     monkeypatch.undo()

@@ -200,6 +200,15 @@ P_EXPERIMENT: Schema = {
     "description": "experiment id, as returned by POST /api/experiments",
     "schema": EXPERIMENT_ID,
 }
+P_JOB: Schema = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "description": "job id, as returned with each POST that starts one",
+    "schema": EXPERIMENT_ID,
+}
+JOB_BAD_ID = "`bad_job_id`: the id is not 32 hexadecimal characters"
+JOB_NOT_FOUND = "`job_not_found`: no job with this id"
 P_ITERATION: Schema = {
     "name": "k",
     "in": "path",
@@ -302,17 +311,36 @@ def _schemas() -> dict[str, Schema]:
                 "created_at": TIMESTAMP,
             },
         ),
+        # A row of the jobs table (runtime/jobs.py) as GET /api/jobs/{job_id} shows it.
         "Job": _obj(
             {
-                "kind": {"type": "string", "enum": ["initial", "retrain", "measure"]},
+                "id": EXPERIMENT_ID,
+                "experiment_id": EXPERIMENT_ID,
+                "kind": {"type": "string", "enum": ["train", "measure"]},
                 "iteration": NON_NEG,
-                "state": {"type": "string", "description": "running, done, failed or cancelled"},
-                "phase": {"type": "string", "description": "training, then measuring"},
+                "state": {
+                    "type": "string",
+                    "enum": ["queued", "running", "done", "failed", "cancelled", "interrupted"],
+                },
+                "phase": {"type": "string", "enum": ["training", "measuring"]},
+            },
+            {
+                "params": {"type": "object"},
+                "progress": {"type": ["object", "null"]},
+                "priority": INT,
+                "attempts": NON_NEG,
+                "cancel_requested": {"type": "boolean"},
+                "heartbeat_at": _nullable(STR),
+                "created_at": STR,
+                "started_at": _nullable(STR),
+                "finished_at": _nullable(STR),
+                "error": _nullable(STR),
+                "worker": _nullable(STR),
                 "epoch": NON_NEG,
                 "epochs": _nullable(NON_NEG),
                 "loss": {"type": ["number", "null"]},
-                "elapsed_s": NUM,
-            }
+                "queue_position": _nullable(NON_NEG),
+            },
         ),
         "Experiment": _obj(
             {
@@ -600,6 +628,34 @@ def _experiment_paths() -> dict[str, Any]:
                 },
                 parameters=one,
             )
+        },
+        "/api/jobs/{job_id}": {
+            "get": _op(
+                "getJob",
+                "One job (train or measure): state, progress, queue position",
+                "experiments",
+                {
+                    "200": _json(_ref("Job"), "the job"),
+                    **_errors({400: JOB_BAD_ID, 404: JOB_NOT_FOUND}),
+                },
+                parameters=[P_JOB],
+            ),
+            "delete": _op(
+                "cancelJobById",
+                "Cancel this job and only it (train or measure)",
+                "experiments",
+                {
+                    "200": _json(
+                        _obj({"cancelled": {"type": "boolean", "const": True}, "job": _ref("Job")}),
+                        "cancelling: a queued job at once, a running one within a second",
+                    ),
+                    **_with(
+                        {400: JOB_BAD_ID, 404: JOB_NOT_FOUND},
+                        {409: "`job_finished`: the job already ended; nothing to cancel"},
+                    ),
+                },
+                parameters=[P_JOB],
+            ),
         },
         "/api/experiments/{experiment_id}/iterations": {
             "post": _op(
