@@ -88,7 +88,9 @@ def test_events_reach_the_reader_while_the_job_runs(server):
             seen.append(_next_event(reader))
         # Each event arrived while the job was still training: nothing waited for its end.
         _, _, job = _json(f"{server}/api/jobs/{job_id}")
-        assert job["state"] == "running" and job["progress"]["epoch"] < 20_000
+        assert job["state"] == "running", job
+        # The row's progress snapshot is written with the heartbeat, so it may lag the stream.
+        assert job["progress"] is None or job["progress"]["epoch"] < 20_000, job
         assert [name for name, _ in seen[:2]] == ["queued", "started"]
         # One stream per experiment here (MAX_STREAMS_PER_EXPERIMENT=1): a second is refused.
         status, headers, body = _json(f"{server}/api/experiments/{exp_id}/events")
