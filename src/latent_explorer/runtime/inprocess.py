@@ -4,10 +4,15 @@ Workers are started with ``spawn`` (a clean interpreter each: no copy of the ser
 or threads, the same on Linux, macOS and Windows) and each runs one job at a time through
 :func:`~.execute.run_job`. The web process keeps only two threads here: a dispatcher (hands
 queued rows to idle workers, highest priority first, and watches the workers) and a reader
-of the one result queue (events, follow-up jobs, "idle"). So requests never share an
+of the workers' result pipes (events, follow-up jobs, "idle"). So requests never share an
 interpreter with the model, and a worker that dies (out of memory, a native fault, SIGKILL)
 takes only its own job with it: the row goes back to ``queued`` once, else ends
 ``interrupted``, and a fresh worker takes its place.
+
+Each worker has its own two pipes (job ids in, messages out), never a queue shared between
+processes: a ``multiprocessing.Queue`` written by several processes guards the pipe with one
+lock, and a worker killed while holding it (SIGKILL mid-event) leaves that lock taken for
+good, so every other worker, and the server's own exit, would hang on it.
 
 Scheduling: at most one train job per experiment runs at a time (iterations are numbered in
 order); measure jobs may take every worker but one, so a Submit always finds a free worker
@@ -53,20 +58,29 @@ class WorkerConfig:
     artifacts: str | None = None  # the artifacts root; None: state_dir
 
 
-class _QueueEvents:
-    """The worker's EventLog: events travel to the web process, which numbers them."""
+class _PipeEvents:
+    """The worker's EventLog: events travel to the web process, which numbers them.
+
+    One lock per worker: the job's thread and its watch thread both send, and a message
+    must not interleave with another. The watch thread exits the process while holding it
+    (see :meth:`hold`), so no message is ever cut off mid-write."""
 
     def __init__(self, results: Any) -> None:
         self.results = results
+        self._lock = threading.Lock()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.results.send(message)
 
     def append(self, stream: str, name: str, data: dict[str, Any]) -> int:
-        self.results.put(("event", stream, name, data))
+        self.send(("event", stream, name, data))
         return 0
 
     def flush(self) -> None:
-        """Wait until every event sent is in the pipe (before the worker exits on purpose)."""
-        self.results.close()
-        self.results.join_thread()
+        """Before the worker exits on purpose: take the lock and keep it, so no other thread
+        is mid-message when the process ends (a sent message is in the pipe already)."""
+        self._lock.acquire()
 
     def read(self, stream: str, after: int, timeout: float) -> list[Any]:  # pragma: no cover
         raise NotImplementedError("workers only write events")
@@ -107,7 +121,8 @@ def _exit_with_parent() -> None:
 
 
 def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> None:
-    """A worker process: take job ids until told to stop (None)."""
+    """A worker process: take job ids from ``tasks`` until told to stop (None) or the
+    server closes the pipe; send events and "idle" on ``results``."""
     from ..core.training import set_threads
     from ..store import Store
     from .execute import DatasetSource, ExperimentCache, run_job
@@ -118,10 +133,13 @@ def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> N
     cache = ExperimentCache(
         store, DatasetSource(config.data_dir, config.state_dir), device=config.device
     )
-    events = _QueueEvents(results)
-    results.put(("ready", name, None))
+    events = _PipeEvents(results)
+    events.send(("ready", name, None))
     while True:
-        job_id = tasks.get()
+        try:
+            job_id = tasks.recv()
+        except (EOFError, OSError):
+            break
         if job_id is None:
             break
         try:
@@ -129,7 +147,7 @@ def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> N
                 job_id,
                 store=store,
                 events=events,
-                submit=lambda jid: results.put(("submit", name, jid)),
+                submit=lambda jid: events.send(("submit", name, jid)),
                 experiments=cache,
                 worker=name,
                 wall_seconds=config.wall_seconds,
@@ -137,7 +155,7 @@ def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> N
             )
         except Exception:  # noqa: BLE001 - keep the worker for the next job
             log.exception("job %s", job_id)
-        results.put(("idle", name, job_id))
+        events.send(("idle", name, job_id))
     store.close()
 
 
@@ -145,7 +163,8 @@ def _worker_main(name: str, config: WorkerConfig, tasks: Any, results: Any) -> N
 class _Worker:
     name: str
     process: Any
-    tasks: Any
+    tasks: Any  # the server's end of the job-id pipe
+    results: Any  # the server's end of the message pipe
     ready: bool = False
     job: Any = None  # the Job it runs, or None
     recent: list[str] = field(default_factory=list)  # experiments it ran lately
@@ -168,8 +187,10 @@ class InProcessBackend:
         self.size = max(1, size)
         self.on_event = on_event
         self._ctx = mp.get_context("spawn")
-        self._results: Any = None
         self._workers: list[_Worker] = []
+        # Workers that died with messages maybe still in their pipe (a measure job's
+        # "cancelled" is sent just before its worker exits): read until end of file.
+        self._draining: list[_Worker] = []
         self._cond = threading.Condition()
         self._started = False
         self._closed = False
@@ -201,8 +222,7 @@ class InProcessBackend:
             workers = list(self._workers)
             self._cond.notify_all()
         for w in workers:
-            with contextlib.suppress(OSError, ValueError):
-                w.tasks.put(None)
+            _send(w.tasks, None)
         for w in workers:
             w.process.join(timeout=2.0)
             if w.process.is_alive():
@@ -210,12 +230,11 @@ class InProcessBackend:
                 w.process.join(timeout=2.0)
             if w.job is not None:
                 self._worker_lost(w.job, retry=False)
+            _close(w.tasks)
         # Jobs still waiting here will not run either.
         for job in self.store.queued_jobs():
             if job.id in self._mine:
                 self._worker_lost(job, retry=False)
-        if self._results is not None:
-            self._results.put(("stop", "", None))
 
     # -- for tests and benchmarks ----------------------------------------------------------
 
@@ -237,7 +256,6 @@ class InProcessBackend:
 
     def _start(self) -> None:
         self._started = True
-        self._results = self._ctx.Queue()
         self._workers.append(self._spawn())
         threading.Thread(target=self._read_results, name="jobs-results", daemon=True).start()
         threading.Thread(target=self._dispatch_loop, name="jobs-dispatch", daemon=True).start()
@@ -245,16 +263,21 @@ class InProcessBackend:
     def _spawn(self) -> _Worker:
         self._serial += 1
         name = f"local-{self._serial}"
-        tasks = self._ctx.Queue()
+        tasks_in, tasks_out = self._ctx.Pipe(duplex=False)
+        results_in, results_out = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(
             target=_worker_main,
-            args=(name, self.config, tasks, self._results),
+            args=(name, self.config, tasks_in, results_out),
             name=f"latent-explorer-{name}",
             daemon=True,
         )
         with _without_main_path():
             process.start()
-        return _Worker(name=name, process=process, tasks=tasks)
+        # The worker's ends live in the worker now: closing ours here means a dead worker
+        # reads as end-of-file on its results pipe and a broken pipe on its task pipe.
+        tasks_in.close()
+        results_out.close()
+        return _Worker(name=name, process=process, tasks=tasks_out, results=results_in)
 
     def _publish(self, stream: str, name: str, data: dict[str, Any]) -> None:
         self.events.append(stream, name, data)
@@ -265,26 +288,50 @@ class InProcessBackend:
                 log.exception("event listener")
 
     def _read_results(self) -> None:
+        """Read every worker's messages. The set of pipes is taken afresh each round (workers
+        come and go), so a new worker is heard within ``POLL_S``."""
+        from multiprocessing.connection import wait
+
+        pipes: dict[Any, _Worker] = {}
         while True:
-            try:
-                kind, a, b = _three(self._results.get())
-            except (EOFError, OSError):
-                return
-            if kind == "stop":
-                return
-            if kind == "event":
-                stream, (name, data) = a, b
-                self._publish(stream, name, data)
-                continue
             with self._cond:
-                worker = next((w for w in self._workers if w.name == a), None)
-                if kind == "submit":
-                    self._mine.add(b)
-                elif kind == "ready" and worker is not None:
-                    worker.ready = True
-                elif kind == "idle" and worker is not None:
-                    worker.job = None
-                self._cond.notify_all()
+                if self._closed:
+                    break
+                everyone = [*self._workers, *self._draining]
+                pipes = {w.results: w for w in everyone if w.results is not None}
+            try:
+                ready = wait(list(pipes), timeout=POLL_S)
+            except OSError:
+                continue
+            for conn in ready:
+                worker = pipes[conn]
+                try:
+                    message: Any = worker.results.recv()
+                except Exception:  # noqa: BLE001 - a dead worker: end of file or a cut message
+                    with self._cond:
+                        worker.results = None
+                        if worker in self._draining:
+                            self._draining.remove(worker)
+                    _close(conn)
+                    continue
+                self._handle(worker, message)
+        for conn in pipes:
+            _close(conn)
+
+    def _handle(self, worker: _Worker, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "event":
+            _, stream, name, data = message
+            self._publish(stream, name, data)
+            return
+        with self._cond:
+            if kind == "submit":
+                self._mine.add(message[2])
+            elif kind == "ready":
+                worker.ready = True
+            elif kind == "idle":
+                worker.job = None
+            self._cond.notify_all()
 
     def _dispatch_loop(self) -> None:
         while True:
@@ -310,6 +357,9 @@ class InProcessBackend:
             log.warning("worker %s exited with %s", w.name, w.process.exitcode)
             if w.job is not None:
                 lost.append(w.job)
+            if w.results is not None:
+                self._draining.append(w)
+            _close(w.tasks)
             self._workers[i] = self._spawn()
         return lost
 
@@ -361,7 +411,9 @@ class InProcessBackend:
                 worker.job = job
                 worker.recent = [job.experiment_id, *[e for e in worker.recent
                                                       if e != job.experiment_id]][:2]  # fmt: skip
-            worker.tasks.put(job.id)
+            # A worker that died since it was seen idle: the next round finds it dead and
+            # gives its job back to the queue.
+            _send(worker.tasks, job.id)
             idle.remove(worker)
             if job.kind == "train":
                 training.add(job.experiment_id)
@@ -375,11 +427,14 @@ def _age_s(created_at: str) -> float:
     return (datetime.now(timezone.utc) - datetime.fromisoformat(created_at)).total_seconds()
 
 
-def _three(message: Any) -> tuple[str, Any, Any]:
-    """("event", stream, name, data) -> ("event", stream, (name, data)); others as sent."""
-    if message[0] == "event":
-        return "event", message[1], (message[2], message[3])
-    return message[0], message[1], message[2]
+def _send(conn: Any, message: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        conn.send(message)
+
+
+def _close(conn: Any) -> None:
+    with contextlib.suppress(OSError):
+        conn.close()
 
 
 __all__ = ["InProcessBackend", "WorkerConfig"]

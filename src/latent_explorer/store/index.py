@@ -140,10 +140,10 @@ def create_engine(url: str) -> Engine:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # we BEGIN ourselves (see above)
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            _switch_to_wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -159,6 +159,24 @@ def create_engine(url: str) -> Engine:
         f"database URL {url!r} is not supported; use sqlite:///PATH (the default) or "
         "postgresql+psycopg://USER@HOST/DB"
     )
+
+
+def _switch_to_wal(cur: Any, wait_s: float = 30.0) -> None:
+    """``PRAGMA journal_mode=WAL``, retried: the switch needs the file to itself, and SQLite
+    answers "database is locked" at once, without its busy handler, while another process
+    opening the same new file holds it (four servers starting on one empty state folder)."""
+    import sqlite3
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def open_index(url: str) -> Engine:
