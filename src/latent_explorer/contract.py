@@ -1,7 +1,7 @@
 """The API's contract, declared once: request bodies, query strings and their limits.
 
 Each request the server accepts is a pydantic v2 model here. The web layer validates with
-them (unknown keys are rejected, types are strict), ``web/openapi.py`` builds the OpenAPI
+them (unknown keys are rejected, types are strict), ``web/openapi/`` builds the OpenAPI
 document from their ``model_json_schema()``, and ``GET /api/models`` serves the page its
 training-settings form (:func:`ui_parameters`) from the same fields. The training settings
 themselves are declared in ``core/training.py`` (``TrainConfig``'s field metadata) and only
