@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from latent_explorer import __version__, cli
+from latent_explorer.cli import serve
 from tests.local_server import REPO, free_port, stop_server
 
 
@@ -83,10 +84,10 @@ def test_free_port_when_the_default_is_taken(monkeypatch):
         held.bind(("127.0.0.1", 0))
         held.listen()
         taken = held.getsockname()[1]
-        monkeypatch.setattr(cli, "DEFAULT_PORT", taken)
-        port = cli._port("127.0.0.1", None)
+        monkeypatch.setattr(serve, "DEFAULT_PORT", taken)
+        port = serve._port("127.0.0.1", None)
         assert port != taken and port > 0
-    assert cli._port("127.0.0.1", 6123) == 6123  # an explicit --port is kept as given
+    assert serve._port("127.0.0.1", 6123) == 6123  # an explicit --port is kept as given
 
 
 def test_open_a_csv_file(tmp_path, data_dir):
@@ -133,7 +134,7 @@ def test_npy_and_parquet_files_become_datasets(tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))
     np.save(tmp_path / "points.npy", X)
-    ds = cli._file_dataset(tmp_path / "points.npy")
+    ds = serve._file_dataset(tmp_path / "points.npy")
     assert ds.n_samples == 40 and ds.n_features == 3
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(kind=["u", "v"] * 20)
@@ -141,9 +142,9 @@ def test_npy_and_parquet_files_become_datasets(tmp_path):
         frame.to_parquet(tmp_path / "table.parquet")
     except ImportError:  # no Parquet engine: the CLI names the fix instead
         with pytest.raises(ValueError, match="pyarrow"):
-            cli._file_dataset(tmp_path / "table.parquet")
+            serve._file_dataset(tmp_path / "table.parquet")
         return
-    ds = cli._file_dataset(tmp_path / "table.parquet")
+    ds = serve._file_dataset(tmp_path / "table.parquet")
     assert ds.n_samples == 40 and list(ds.feature_names) == ["a", "b", "c"]
     assert list(ds.class_names) == ["u", "v"]
 

@@ -11,7 +11,7 @@ from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.neighbours import neighbour_report
 from latent_explorer.core.quality import PCA_KEYS
 from latent_explorer.web.insight import _catalogue
-from latent_explorer.web.openapi import _insight_paths as openapi_paths
+from latent_explorer.web.openapi.insight import insight_paths as openapi_paths
 from tests.web.conftest import wait_for_job
 
 
@@ -260,7 +260,7 @@ def test_feature_stats_of_images_have_no_scaling(app, client, data_dir):
     assert stats["feature_mean"] is None and stats["feature_scale"] is None
 
 
-# -- OpenAPI fragment (for web/openapi.py's build_spec) -------------------------------------------
+# -- OpenAPI fragment (for web/openapi's build_spec) ---------------------------------------------
 
 
 def test_openapi_fragment_documents_exactly_these_routes(app):

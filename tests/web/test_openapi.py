@@ -74,7 +74,7 @@ def test_every_flask_route_is_documented_and_nothing_else(app, spec):
     extra = sorted(in_spec - in_app)
     lines = []
     if missing:
-        lines.append("routes in the app but not in the spec (document them in web/openapi.py):")
+        lines.append("routes in the app but not in the spec (document them in web/openapi/):")
         lines += [f"  {m} {p}" for m, p in missing]
     if extra:
         lines.append("routes in the spec but not in the app (not merged yet, or renamed?):")

@@ -128,95 +128,89 @@ def get_strip(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
 
 
 def openapi_paths() -> dict[str, Any]:
-    """This blueprint's entries for ``web/openapi.py``'s ``build_spec()["paths"]``."""
-    # Imported here: openapi.py imports this module for these paths.
-    from .openapi import (
-        INT,
-        NON_NEG,
-        NUM,
+    """This blueprint's entries for ``web/openapi``'s ``build_spec()["paths"]``."""
+    # Imported here: the openapi package imports this module for these paths.
+    from .openapi.operations import (
         P_EXPERIMENT,
         P_ITERATION,
-        STR,
-        _array,
-        _download,
-        _iteration_errors,
-        _json,
-        _nullable,
-        _obj,
-        _op,
+        download,
+        iteration_errors,
+        json_response,
+        operation,
     )
+    from .openapi.schema import INT, NON_NEG, NUM, STR, array, nullable, obj
 
-    stat = _nullable(_obj({"mean": NUM, "lo": NUM, "hi": NUM, "n": NUM}))
-    stats = _array(stat)
+    stat = nullable(obj({"mean": NUM, "lo": NUM, "hi": NUM, "n": NUM}))
+    stats = array(stat)
     role = {
         "type": "string",
         "enum": ["selected", "not selected", "partly selected", "no selection"],
     }
-    cls = _obj(
+    cls = obj(
         {
             "index": NON_NEG,
             "name": STR,
             "n": NON_NEG,
-            "n_selected": _nullable(NON_NEG),
-            "share_selected": _nullable(NUM),
+            "n_selected": nullable(NON_NEG),
+            "share_selected": nullable(NUM),
             "role": role,
             "reconstruction_error": stats,
             "selected": stats,
             "not_selected": stats,
             "trustworthiness": stats,
             "neighborhood_hit": stats,
-            "change": _obj(
+            "change": obj(
                 {
-                    "relative": _nullable(NUM),
-                    "exceeds_interval": _nullable({"type": "boolean"}),
+                    "relative": nullable(NUM),
+                    "exceeds_interval": nullable({"type": "boolean"}),
                     "text": STR,
                 }
             ),
         }
     )
-    report = _obj(
+    report = obj(
         {
-            "iteration": _nullable(NON_NEG),
-            "iterations": _array(NON_NEG),
-            "n_selected": _nullable(NON_NEG),
+            "iteration": nullable(NON_NEG),
+            "iterations": array(NON_NEG),
+            "n_selected": nullable(NON_NEG),
             "interval": STR,
             "local": STR,
-            "classes": _array(cls),
+            "classes": array(cls),
         }
     )
-    pixels = _array(_array({"type": "integer", "minimum": 0, "maximum": 255}))
-    matrix = _array(_array(_nullable(NUM)))
+    pixels = array(array({"type": "integer", "minimum": 0, "maximum": 255}))
+    matrix = array(array(nullable(NUM)))
     strip = {
         "oneOf": [
-            _obj(
+            obj(
                 {
                     "kind": {"const": "image"},
-                    "iterations": _array(NON_NEG),
-                    "shape": _array(INT),
-                    "rows": _array(
-                        _obj(
+                    "iterations": array(NON_NEG),
+                    "shape": array(INT),
+                    "rows": array(
+                        obj(
                             {
                                 "class": STR,
-                                "ids": _array(NON_NEG),
+                                "ids": array(NON_NEG),
                                 "selected": {"type": "boolean"},
                                 "original": pixels,
-                                "columns": _array(pixels),
+                                "columns": array(pixels),
                             }
                         )
                     ),
                 }
             ),
-            _obj(
+            obj(
                 {
                     "kind": {"const": "tabular"},
                     "iteration": NON_NEG,
-                    "iterations": _array(NON_NEG),
-                    "classes": _array(STR),
-                    "features": _array(STR),
+                    "iterations": array(NON_NEG),
+                    "classes": array(STR),
+                    "features": array(STR),
                     "before": matrix,
                     "after": matrix,
                     "relative": matrix,
-                    "selected": _array({"type": "boolean"}),
+                    "selected": array({"type": "boolean"}),
                 }
             ),
         ]
@@ -236,44 +230,44 @@ def openapi_paths() -> dict[str, Any]:
     )
     return {
         f"{it}/forgetting": {
-            "get": _op(
+            "get": operation(
                 "getForgetting",
                 summary,
                 "iterations",
-                {"200": _json(report, "the forgetting report"), **_iteration_errors()},
+                {"200": json_response(report, "the forgetting report"), **iteration_errors()},
                 parameters=both,
             )
         },
         f"{it}/forgetting.json": {
-            "get": _op(
+            "get": operation(
                 "getForgettingFile",
                 "The forgetting report as a downloadable JSON document",
                 "iterations",
                 {
-                    "200": _download("application/json", report, "the report"),
-                    **_iteration_errors(),
+                    "200": download("application/json", report, "the report"),
+                    **iteration_errors(),
                 },
                 parameters=both,
             )
         },
         f"{it}/forgetting.csv": {
-            "get": _op(
+            "get": operation(
                 "getForgettingCsv",
                 "The forgetting report as CSV: one row per class and iteration",
                 "iterations",
-                {"200": _download("text/csv", STR, "the rows"), **_iteration_errors()},
+                {"200": download("text/csv", STR, "the rows"), **iteration_errors()},
                 parameters=both,
             )
         },
         f"{it}/strip": {
-            "get": _op(
+            "get": operation(
                 "getReconstructionStrip",
                 "A fixed seeded sample per class reconstructed by every iteration from 0 to k "
                 "(image data), or the error change per class and feature (tabular data)",
                 "iterations",
                 {
-                    "200": _json(strip, "the strip or the heat map"),
-                    **_iteration_errors({400: "`bad_per_class`: per_class is out of range"}),
+                    "200": json_response(strip, "the strip or the heat map"),
+                    **iteration_errors({400: "`bad_per_class`: per_class is out of range"}),
                 },
                 parameters=[*both, per_class],
             )

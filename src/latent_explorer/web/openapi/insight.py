@@ -1,0 +1,183 @@
+"""Paths of the insight blueprint (``web/insight.py``): neighbours, per-point values, attributes, PCA."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...contract import PER_POINT_KEYS, NeighboursQuery, PerPointQuery
+from ...core.neighbours import SPACES
+from .operations import (
+    P_EXPERIMENT,
+    P_ITERATION,
+    experiment_errors,
+    iteration_errors,
+    json_response,
+    operation,
+)
+from .schema import INT, NON_NEG, NUM, STR, array, nullable, obj, query_parameters, ref
+
+
+def insight_paths() -> dict[str, Any]:
+    """Paths of the insight blueprint (neighbours, per-point values, attributes, PCA)."""
+
+    nums, maybe_nums, maybe_num = (
+        array(nullable(NUM)),
+        nullable(array(nullable(NUM))),
+        nullable(NUM),
+    )
+    kind = {"type": "string", "enum": ["numeric", "categorical"]}
+    it = "/api/experiments/{experiment_id}/iterations/{k}"
+    exp = "/api/experiments/{experiment_id}"
+    both = [P_EXPERIMENT, P_ITERATION]
+    neighbours = obj(
+        {
+            "id": NON_NEG,
+            "k": INT,
+            "space": {"type": "string", "enum": list(SPACES)},
+            "neighbors": array(NON_NEG),
+            "distances_original": nums,
+            "distances_latent": nums,
+            "rank_in_other_space": array({"type": "integer", "minimum": 1}),
+        }
+    )
+    per_point = obj(
+        {
+            "key": {"type": "string", "enum": list(PER_POINT_KEYS)},
+            "n": NON_NEG,
+            "values": nums,
+            "min": maybe_num,
+            "max": maybe_num,
+        }
+    )
+    attribute = {
+        "oneOf": [
+            obj(
+                {
+                    "name": STR,
+                    "kind": {"const": "numeric"},
+                    "values": nums,
+                    "min": maybe_num,
+                    "max": maybe_num,
+                }
+            ),
+            obj(
+                {
+                    "name": STR,
+                    "kind": {"const": "categorical"},
+                    "categories": array(STR),
+                    "codes": array(NON_NEG),
+                }
+            ),
+        ]
+    }
+    source = {"type": "string", "enum": ["label", "attribute", "feature"]}
+    listed = obj({"attributes": array(obj({"name": STR, "kind": kind, "source": source}))})
+    pca = obj(
+        {
+            "x": nums,
+            "y": nums,
+            "metrics": nullable(ref("MetricsRow")),
+            "explained_variance_ratio": nums,
+        }
+    )
+    stats = obj(
+        {
+            "feature_names": array(STR),
+            "mean_raw": nums,
+            "std_raw": nums,
+            "mean_scaled": nums,
+            "feature_mean": maybe_nums,
+            "feature_scale": maybe_nums,
+        }
+    )
+    bad = "`bad_id`, `bad_k` or `bad_space`: the parameter named in the message is invalid"
+    f32 = {"type": "string", "format": "binary"}
+    return {
+        f"{it}/neighbors": {
+            "get": operation(
+                "getNeighbors",
+                "A point's k nearest neighbours in one space, with their rank in the other",
+                "iterations",
+                {
+                    "200": json_response(neighbours, "neighbours, nearest first"),
+                    **iteration_errors({400: bad}),
+                },
+                parameters=[*both, *query_parameters(NeighboursQuery)],
+            )
+        },
+        f"{it}/per_point": {
+            "get": operation(
+                "getPerPoint",
+                "One value per point (local quality, errors) for colouring",
+                "iterations",
+                {
+                    "200": {
+                        "description": "values[i] is point i's; format=f32: n little-endian float32 values with X-Points, X-Iteration, X-Key, X-Min, X-Max headers",
+                        "content": {
+                            "application/json": {"schema": per_point},
+                            "application/octet-stream": {"schema": f32},
+                        },
+                    },
+                    **iteration_errors(
+                        {
+                            400: "`bad_key` or `bad_format`",
+                            404: "`not_available`: no such values for this model (kl of an AE)",
+                            409: "`not_measured`: the iteration is still being measured",
+                        }
+                    ),
+                },
+                parameters=[*both, *query_parameters(PerPointQuery)],
+            )
+        },
+        f"{exp}/attributes": {
+            "get": operation(
+                "listAttributes",
+                "What points can be coloured by: the label, attributes and raw features",
+                "experiments",
+                {
+                    "200": json_response(listed, "attribute names, kinds and sources"),
+                    **experiment_errors(),
+                },
+                parameters=[P_EXPERIMENT],
+            )
+        },
+        f"{exp}/attributes/{{name}}": {
+            "get": operation(
+                "getAttribute",
+                "One attribute's value for every point",
+                "experiments",
+                {
+                    "200": json_response(attribute, "numeric values or categorical codes"),
+                    **experiment_errors({404: "`attribute_not_found`: not in the list"}),
+                },
+                parameters=[
+                    P_EXPERIMENT,
+                    {
+                        "name": "name",
+                        "in": "path",
+                        "required": True,
+                        "description": "a name from the list",
+                        "schema": STR,
+                    },
+                ],
+            )
+        },
+        f"{exp}/pca": {
+            "get": operation(
+                "getPca",
+                "The 2-D PCA of all points and its metrics (null while a job computes them)",
+                "experiments",
+                {"200": json_response(pca, "x[i], y[i] is point i"), **experiment_errors()},
+                parameters=[P_EXPERIMENT],
+            )
+        },
+        f"{exp}/feature_stats": {
+            "get": operation(
+                "getFeatureStats",
+                "Feature means for decoded profiles; raw = scaled * feature_scale + feature_mean",
+                "experiments",
+                {"200": json_response(stats, "one entry per feature"), **experiment_errors()},
+                parameters=[P_EXPERIMENT],
+            )
+        },
+    }

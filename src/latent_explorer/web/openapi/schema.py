@@ -1,0 +1,103 @@
+"""JSON Schema building blocks of the OpenAPI document, and the schemas generated from the contract.
+
+Hand-written schemas (the answers the contract does not declare yet) are assembled from the
+small constants and helpers here, so that an id or a count reads the same everywhere. Every
+schema the contract declares as a pydantic model (request bodies, query strings, errors, events,
+training settings) comes from its ``model_json_schema()`` instead, so it is never restated.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from ...contract import REQUEST_MODELS, RESPONSE_MODELS, TrainConfigOutput
+
+Schema = dict[str, Any]
+
+ID_PATTERN = "^[0-9a-f]{32}$"
+
+# -- schema helpers -----------------------------------------------------------------------------
+
+STR: Schema = {"type": "string"}
+INT: Schema = {"type": "integer"}
+NUM: Schema = {"type": "number"}
+BOOL: Schema = {"type": "boolean"}
+ANY_OBJ: Schema = {"type": "object"}
+NON_NEG: Schema = {"type": "integer", "minimum": 0}
+EXPERIMENT_ID: Schema = {"type": "string", "pattern": ID_PATTERN, "example": "0" * 32}
+TIMESTAMP: Schema = {"type": "string", "description": "ISO 8601 time in UTC"}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def nullable(schema: Schema, **extra: Any) -> Schema:
+    return {"anyOf": [schema, {"type": "null"}], **extra}
+
+
+def array(items: Schema, **extra: Any) -> Schema:
+    return {"type": "array", "items": items, **extra}
+
+
+def obj(
+    required: dict[str, Schema], optional: dict[str, Schema] | None = None, **extra: Any
+) -> Schema:
+    """An object schema: ``required`` keys must be present, ``optional`` ones may be."""
+    schema: Schema = {"type": "object", "properties": {**required, **(optional or {})}}
+    if required:
+        schema["required"] = list(required)
+    schema.update(extra)
+    return schema
+
+
+# -- generated from the contract (latent_explorer/contract.py) ----------------------------------
+
+REF_TEMPLATE = "#/components/schemas/{model}"
+
+
+def model_schema(model: type[BaseModel]) -> Schema:
+    """``model``'s JSON Schema with nested models as component references."""
+    schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+    schema.pop("$defs", None)
+    return schema
+
+
+def contract_schemas() -> dict[str, Schema]:
+    """Components for every request model of the contract (and the models they nest)."""
+    out: dict[str, Schema] = {}
+    for model in (*REQUEST_MODELS, *RESPONSE_MODELS):
+        schema = model.model_json_schema(ref_template=REF_TEMPLATE)
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    full = TrainConfigOutput.model_json_schema(ref_template=REF_TEMPLATE)
+    full["description"] = "training settings; hidden null means sized from the data"
+    out["TrainConfig"] = full
+    return out
+
+
+def query_parameters(model: type[BaseModel]) -> list[Schema]:
+    """The query parameters of a route, one per field of its contract model."""
+    params = []
+    for name, field in model.model_fields.items():
+        schema = model_schema(model)["properties"][name]
+        schema.pop("title", None)
+        # A query value is text or absent, never null: "str | None" documents as a string.
+        options = [o for o in schema.pop("anyOf", []) if o.get("type") != "null"]
+        if options:
+            schema.update(options[0])
+        if schema.get("default", 0) is None:
+            del schema["default"]
+        description = schema.pop("description", None) or field.description or name
+        params.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": field.is_required(),
+                "description": description,
+                "schema": schema,
+            }
+        )
+    return params
