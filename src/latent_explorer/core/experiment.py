@@ -329,17 +329,25 @@ class Experiment:
         return Projection(coords, per_point)
 
     def measure(
-        self, iteration: Iteration, *, on_progress: MeasureProgress | None = None
+        self,
+        iteration: Iteration,
+        *,
+        on_progress: MeasureProgress | None = None,
+        block_size: int | None = None,
     ) -> Iteration:
         """Fill in the per-point values and exact quality tables of ``iteration``
         (idempotent; replaces a :meth:`preview`). `on_progress` follows the exact T/C pass
-        over all points: see :meth:`QualityMeter.per_point`."""
+        over all points, reporting every `block_size` rows: see :meth:`QualityMeter.per_point`."""
         if iteration.metrics is not None and not iteration.metrics_sampled:
             return iteration
         start = time.perf_counter()
         pp = iteration.per_point
         per_point = self.quality.per_point(
-            iteration.coords, pp["reconstruction_error"], pp.get("kl"), on_progress=on_progress
+            iteration.coords,
+            pp["reconstruction_error"],
+            pp.get("kl"),
+            on_progress=on_progress,
+            block_size=block_size,
         )
         base = self.iterations[iteration.parent] if iteration.parent is not None else None
         if base is not None:

@@ -20,6 +20,11 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
     # Points behind Shepard/stress; with more points than this, a sampled table comes first.
     "METRIC_SAMPLE_SIZE": 2_000,
+    # Rows per block of a measure job's exact T/C pass (it reports estimates after each
+    # block); None: sized by memory (256 MiB of distances per block).
+    "MEASURE_BLOCK_ROWS": None,
+    # Fewest seconds between two "estimates" events of a measure job (0: one per block).
+    "MEASURE_ESTIMATES_EVERY_S": 0.5,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
     # Torch threads of each job worker: None reads LATENT_EXPLORER_THREADS, else 1.

@@ -464,6 +464,8 @@ def registry_for_app(config: Any) -> SessionRegistry:
             wall_seconds=limits.wall_seconds,
             database=database,
             artifacts=artifacts,
+            block_rows=config.get("MEASURE_BLOCK_ROWS"),
+            estimates_every_s=float(config.get("MEASURE_ESTIMATES_EVERY_S", 0.5)),
         )
         backend = InProcessBackend(store, events, worker_config, size=limits.running)
     source = DatasetSource(config.get("DATA_DIR"), str(config["STATE_DIR"]))
