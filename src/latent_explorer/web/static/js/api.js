@@ -31,11 +31,11 @@ async function failure(response, method, path) {
   } catch {
     // A proxy or a crash may answer with HTML; fall through to a generic message.
   }
-  const error = payload && payload.error;
+  const error = payload?.error;
   return new ApiError(
     response.status,
-    (error && error.code) || `http_${response.status}`,
-    (error && error.message) || `${method} ${path} failed with HTTP ${response.status}`,
+    error?.code || `http_${response.status}`,
+    error?.message || `${method} ${path} failed with HTTP ${response.status}`,
   );
 }
 

@@ -92,7 +92,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
           if (state.get().currentIteration === iteration) await view.fillMetrics(iteration, mine);
           if (!sampled && !training && current()) {
             const it = exp.iterations[iteration];
-            const took = it && `${it.epochs} epochs in ${formatSeconds(it.train_seconds)}`;
+            const took = it && `${it.epochs} epoch${it.epochs === 1 ? "" : "s"} in ${formatSeconds(it.train_seconds)}`;
             progress.finish("done", it ? `done · ${took}, metrics in ${formatSeconds(it.metric_seconds)}` : "done");
             if (state.get().currentIteration === iteration) state.set({ status: "ready", job: null });
           }

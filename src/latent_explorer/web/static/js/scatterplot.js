@@ -41,6 +41,7 @@
 
 import { d3 } from "./d3.js";
 import { createEmitter } from "./emitter.js";
+import { createPlotHeader } from "./plot-header.js";
 import { createBrush } from "./brush.js";
 import { createLasso, thinPolygon } from "./lasso.js";
 import { UNKNOWN_COLOR } from "./colors.js";
@@ -70,25 +71,8 @@ export function createScatterplot(root, opts = {}) {
   container.selectAll("*").remove();
 
   // ---- DOM -----------------------------------------------------------------------------------
-  const header = container.append("header").attr("class", "plot-header");
-  const titleEl = header.append("h2").attr("class", "plot-title").attr("title", opts.title || null).text(opts.title || "");
-  const countEl = header.append("span").attr("class", "plot-count");
-  const resetButton = header
-    .append("button")
-    .attr("type", "button")
-    .attr("class", "button small reset-zoom")
-    .attr("title", "Show all points of this plot again")
-    .text("Reset zoom");
-  // Enlarge to the whole work area and back (Esc); the page decides the layout (plot-enlarge.js).
-  const enlargeButton = opts.enlargeable
-    ? header
-        .append("button")
-        .attr("type", "button")
-        .attr("class", "button small enlarge")
-        .attr("aria-pressed", "false")
-        .attr("title", "Enlarge this plot to the whole work area (Esc: back)")
-        .text("Enlarge")
-    : null;
+  const header = createPlotHeader(container, { title: opts.title || "", enlargeable: opts.enlargeable });
+  const { resetButton, enlargeButton } = header;
 
   const body = container.append("div").attr("class", "plot-body");
   const canvas = body.append("canvas").attr("class", "plot-canvas");
@@ -524,7 +508,7 @@ export function createScatterplot(root, opts = {}) {
 
     stats = { iteration: data ? data.iteration : null, pointsDrawn: n, visiblePoints: visible, gesture, density: dense };
     container.attr("data-points", n).attr("data-visible", visible).attr("data-density", dense ? "on" : "off");
-    countEl.text(n ? `${formatCount(n)} points` : "");
+    header.setCount(n ? `${formatCount(n)} points` : "");
     emitter.emit("draw", stats);
     return stats;
   }
@@ -573,7 +557,7 @@ export function createScatterplot(root, opts = {}) {
     on: emitter.on,
 
     setTitle(text) {
-      titleEl.text(text).attr("title", text); // cut off in a narrow plot: the title says it all
+      header.setTitle(text);
       return api;
     },
 
@@ -698,7 +682,7 @@ export function createScatterplot(root, opts = {}) {
     /** Mark the plot as enlarged (the button's state; the page does the layout). */
     setEnlarged(on) {
       container.classed("is-enlarged", Boolean(on));
-      enlargeButton?.attr("aria-pressed", String(Boolean(on))).text(on ? "Back" : "Enlarge");
+      header.setEnlarged(on);
       return api;
     },
 
