@@ -3,6 +3,8 @@ exact values replace them (real Chromium, real server, iris)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.browser.test_explorer import HOOK, api, start_training, wait_until
@@ -43,7 +45,13 @@ def test_estimates_shown_then_replaced_by_exact_values(page, server_url):
         timeout=120_000,
     )
     exp_id = page.evaluate(f"{HOOK}.experimentId")
-    exact = api(server_url, f"/api/experiments/{exp_id}/iterations/0/metrics")["metrics"]["all"]
+    # The last estimate leaves the pass before the job stores its tables: ask until it has.
+    path = f"/api/experiments/{exp_id}/iterations/0/metrics"
+    deadline = time.monotonic() + 60
+    while not (answer := api(server_url, path))["measured"]:
+        assert time.monotonic() < deadline, "the measure job did not store its tables"
+        page.wait_for_timeout(100)
+    exact = answer["metrics"]["all"]
     for selector, key in ((t_cell, "trustworthiness"), (c_cell, "continuity")):
         cell = page.locator(selector)
         assert "is-estimate" in cell.get_attribute("class")
