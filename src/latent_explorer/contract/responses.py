@@ -117,7 +117,7 @@ class Event(BaseModel):
     id: str | None = Field(default=None, pattern="^[0-9]+$")
 
 
-#: Answers declared here too (the rest of the document still writes its response schemas).
+#: The answers every route shares, as components of the OpenAPI document.
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (Error, Event, EventData)
 
 
