@@ -67,3 +67,17 @@ def test_measure_job_streams_estimates_that_end_exact(data_dir, tmp_path):
             assert est.half_width is not None and est.half_width > 0, (key, e)
             assert abs(est.value - all_row[key]) <= est.half_width, (key, e, all_row[key])
         assert first.eta_s is not None and first.eta_s > 0
+
+
+def test_measure_settings_from_the_environment(data_dir, tmp_path, monkeypatch):
+    # `serve` has no flags for them: the environment sets them, an explicit config wins.
+    monkeypatch.setenv("LATENT_EXPLORER_MEASURE_BLOCK_ROWS", "64")
+    monkeypatch.setenv("LATENT_EXPLORER_MEASURE_ESTIMATES_EVERY_S", "0.25")
+    app = create_app(
+        {"DATA_DIR": str(data_dir), "STATE_DIR": str(tmp_path), "MEASURE_BLOCK_ROWS": 32}
+    )
+    try:
+        assert app.config["MEASURE_BLOCK_ROWS"] == 32
+        assert app.config["MEASURE_ESTIMATES_EVERY_S"] == 0.25
+    finally:
+        close_app(app)

@@ -6,6 +6,7 @@
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
+import { measuredText } from "./estimate-text.js";
 import { etaSeconds, etaText } from "./eta.js";
 import { formatLoss, formatSeconds } from "./format.js";
 import { repetitionText } from "./repeat-control.js";
@@ -167,6 +168,14 @@ export function createProgressPanel(root) {
       const left = eta ? ` · about ${formatSeconds(Math.max(1, eta - (elapsed || 0)))} left` : "";
       bar.attr("aria-valuetext", `computing ${what}`);
       say(`iteration ${iteration}: computing ${what}…${left}`);
+    },
+
+    /** A measure job's estimates event: how much of the exact pass is done, and how long is left. */
+    measureEstimates({ iteration, rows_done: done, rows_total: total, eta_s: eta, exact }) {
+      if (el.attr("data-state") !== "measuring") this.measuring({ iteration });
+      const left = !exact && Number.isFinite(eta) ? ` · ${etaText(eta)}` : "";
+      bar.attr("aria-valuetext", `exact quality metrics, ${measuredText(done, total)}`);
+      say(`iteration ${iteration}: exact quality metrics, ${measuredText(done, total)}${left}`);
     },
 
     /** A line of news about the job (e.g. it is run again after its worker stopped). */
