@@ -273,7 +273,10 @@ exportsMenu.on("plot", async ({ name, format }) => {
     await exportPlot(plots[name], {
       format,
       filename,
-      title: [title, Number.isInteger(k) ? `iteration ${k}` : ""].filter(Boolean).join(" · "),
+      // The iteration once: plot titles mostly name it already ("All points, iteration 11").
+      title: [title, Number.isInteger(k) && !new RegExp(`\\biteration ${k}\\b`, "i").test(title) ? `iteration ${k}` : ""]
+        .filter(Boolean)
+        .join(" · "),
       selection: selection.set,
       // The class legend while points wear class colours; another colouring is named instead.
       // With "Shapes" on, each entry shows its class's shape as the plot draws it.
