@@ -137,6 +137,8 @@ def test_exported_figures_have_title_axes_legend_and_caption(browser, server_url
     ns = "{http://www.w3.org/2000/svg}"
     texts = [t.text or "" for t in svg.iter(f"{ns}text")]
     assert any("Iris" in t and "AE" in t and f"iteration {k}" in t for t in texts), texts[:3]
+    # The iteration once (it was "All points, iteration 1 · Iris · AE · iteration 1").
+    assert texts[0].count(f"iteration {k}") == 1, texts[0]
     assert "latent 1" in texts and "latent 2" in texts
     assert {"setosa", "versicolor", "virginica"} <= set(texts)
     caption = " ".join(

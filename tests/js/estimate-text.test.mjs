@@ -25,6 +25,7 @@ test("how much is measured, and what the title promises", () => {
   assert.match(estimateTitle({ rows_done: 150, rows_total: 150, exact: true }), /^Exact value over all 150 points/);
   assert.equal(
     estimateNote({ rows_done: 57, rows_total: 150, eta_s: 3, exact: false }),
-    "Estimates while measuring (≈ value ± 95% interval): 38% measured · about 3 s left. Exact values follow.",
+    "Trustworthiness and continuity of all 150 points, estimated while measuring (≈ value ± 95% interval): " +
+      "38% measured · about 3 s left. Exact values follow.",
   );
 });

@@ -49,10 +49,19 @@ export function estimateTitle(data) {
   );
 }
 
-/** One line for the panel's note: "Estimates while measuring: 38% measured · about 12 s left". */
+/**
+ * One line for the panel's note, naming what the estimates are of (a sampled table beside them
+ * counts fewer points): "Trustworthiness and continuity of all 10,000 points, estimated while
+ * measuring (≈ value ± 95% interval): 38% measured · about 12 s left. Exact values follow."
+ */
 export function estimateNote(data) {
-  if (data?.exact) return "All points measured: the exact table follows in a moment.";
+  const total = Number(data?.rows_total) || 0;
+  const all = `all ${total.toLocaleString("en-US")} points`;
+  if (data?.exact) return `Trustworthiness and continuity of ${all} are measured: the exact table follows in a moment.`;
   const left = etaText(data?.eta_s ?? null);
-  const parts = [measuredText(data?.rows_done, data?.rows_total), left].filter(Boolean);
-  return `Estimates while measuring (≈ value ± 95% interval): ${parts.join(" · ")}. Exact values follow.`;
+  const parts = [measuredText(data?.rows_done, total), left].filter(Boolean);
+  return (
+    `Trustworthiness and continuity of ${all}, estimated while measuring (≈ value ± 95% interval): ` +
+    `${parts.join(" · ")}. Exact values follow.`
+  );
 }

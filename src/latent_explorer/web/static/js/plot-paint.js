@@ -11,7 +11,7 @@ const DIM_ALPHA = 0.2;
 const BASE_ALPHA = 0.8;
 const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on top
 const OUTLINE_MAX = 500; // outline selected points only while they are few
-const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
+export const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
 export const SHAPES = ["disc", "square", "diamond", "ring"];
 
 /** One shape per palette slot, cycling; the last slot ("unknown") is a disc. */

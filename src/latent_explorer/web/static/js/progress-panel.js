@@ -175,7 +175,7 @@ export function createProgressPanel(root) {
       if (el.attr("data-state") !== "measuring") this.measuring({ iteration });
       const left = !exact && Number.isFinite(eta) ? ` · ${etaText(eta)}` : "";
       bar.attr("aria-valuetext", `exact quality metrics, ${measuredText(done, total)}`);
-      text.text(`iteration ${iteration}: exact quality metrics, ${measuredText(done, total)}${left}`);
+      say(`iteration ${iteration}: exact quality metrics, ${measuredText(done, total)}${left}`);
     },
 
     /** A line of news about the job (e.g. it is run again after its worker stopped). */

@@ -378,7 +378,12 @@ export function createScatterplot(root, opts = {}) {
     node: () => root,
 
     // geometry (plot-export.js, benchmarks), drawNow and idsInFraction (scale-hook.js).
-    ...createPlotSnapshotApi({ render, interaction, canvas, shown: () => ({ data, colors }) }),
+    ...createPlotSnapshotApi({
+      render,
+      interaction,
+      canvas,
+      shown: () => ({ data, colors, coloring, shapes, found: found && data ? foundRows() : null }),
+    }),
   };
 
   api.setMode("pan");
