@@ -185,6 +185,9 @@ export function createProgressPanel(root) {
 
     /** The job ended: state is "done", "failed" or "cancelled". */
     finish(state, message) {
+      // The stream's "idle" settles on "done" after the last "measured" already said how the
+      // job went: keep that line ("done · 3 epochs in 0.2 s, metrics in 0.3 s").
+      if (state === "done" && !message && !live && el.attr("data-state") === "done") return;
       el.attr("data-state", state);
       bar.attr("aria-valuetext", null);
       const verb = { done: "Trained", failed: "Failed:", cancelled: "Cancelled:" }[state] || "";
