@@ -14,14 +14,12 @@ The baselines are the original system's figures measured on the same kind of mac
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-from common import default_data_dir, emit, machine, parser
+from common import emit, machine, parser, start_benchmark_server
 
-from tests.local_server import start_server, stop_server
+from tests.local_server import stop_server
 
 ORIGINAL_S = {
     ("wine_quality", "train"): 6.5,  # "5 to 8 s to the first plot": the midpoint
@@ -120,14 +118,7 @@ def run_case(base: str, dataset: str, model: str, n_select: int) -> dict:
 def main() -> None:
     args = parser(__doc__ or "").parse_args()
     info = machine(args.threads, args.device)
-    state = tempfile.mkdtemp(prefix="bench-api-")
-    server, base = start_server(
-        data_dir=default_data_dir(),
-        state_dir=Path(state) / "state",
-        log_path=Path(state) / "server.log",
-        threads=args.threads,
-        device=args.device,
-    )
+    server, base = start_benchmark_server("api", args)
     try:
         cases = [("iris", "ae", 150), ("wine_quality", "ae", 1000), ("wine_quality", "vae", 1000)]
         if not args.quick:

@@ -18,14 +18,12 @@ the repeat measured (class 6 and 8 against the selected classes).
 from __future__ import annotations
 
 import json
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-from common import default_data_dir, emit, machine, parser
+from common import emit, machine, parser, start_benchmark_server
 
-from tests.local_server import start_server, stop_server
+from tests.local_server import stop_server
 
 LEFT_OUT = ("6", "8")
 
@@ -62,14 +60,7 @@ def main() -> None:
     args = p.parse_args()
     n_rep = 3 if args.quick else args.repeat
     info = machine(args.threads, args.device)
-    state = tempfile.mkdtemp(prefix="bench-repeat-")
-    server, base = start_server(
-        data_dir=default_data_dir(),
-        state_dir=Path(state) / "state",
-        log_path=Path(state) / "server.log",
-        threads=args.threads,
-        device=args.device,
-    )
+    server, base = start_benchmark_server("repeat", args)
     try:
         exp_id = _call(f"{base}/api/experiments", {"dataset": "mnist", "model": "ae"})["id"]
         _follow(base, exp_id)

@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,22 @@ for _path in (REPO / "src", REPO):
 
 def default_data_dir() -> str:
     return os.environ.get("LATENT_EXPLORER_DATA", str(REPO.parent / "shared" / "datasets"))
+
+
+def start_benchmark_server(name: str, args: argparse.Namespace) -> tuple[Any, str]:
+    """The server as the tests start it (tests/local_server.py), on a fresh state folder
+    ``bench-<name>-*`` in the temporary folder with its log beside it, with ``--threads`` and
+    ``--device`` from ``args``; returns the process and the base URL."""
+    from tests.local_server import start_server
+
+    state = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+    return start_server(
+        data_dir=default_data_dir(),
+        state_dir=state / "state",
+        log_path=state / "server.log",
+        threads=args.threads,
+        device=args.device,
+    )
 
 
 def parser(description: str) -> argparse.ArgumentParser:

@@ -44,8 +44,9 @@ def test_iris_tooltips_keys_labels_short_runs_and_history_undo(page, server_url)
     assert "changed" in page.inner_text("#recent-list li:first-child")
     page.click("#recent-menu > summary")
 
-    # A one-epoch Submit: the loss chart has a real range and a dot, and the page says why so
-    # short (blank epochs are capped by compute) when the epochs were left to the server.
+    # A one-epoch Submit: the loss chart has a real range and a dot. One epoch was asked for,
+    # so the page does not blame the cap on blank epochs (tests/js/progress-text.test.mjs
+    # covers the note when the epochs were left to the server).
     page.locator("#legend .legend-item[data-class='0']").click()
     k = submit(page, epochs=1)
     ticks = page.evaluate(
@@ -54,7 +55,7 @@ def test_iris_tooltips_keys_labels_short_runs_and_history_undo(page, server_url)
     )
     assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks  # was "317 317"
     assert page.locator("#progress-panel .loss-dots circle").count() == 1
-    assert "capped by compute" in page.inner_text("#progress-panel .progress-text")
+    assert "capped" not in page.inner_text("#progress-panel .progress-text")
 
     # Names cut off by a narrow plot or drop-down carry their full text as a title.
     assert page.get_attribute("#plot-all .plot-title", "title") == page.inner_text(
@@ -136,6 +137,8 @@ def test_exported_figures_have_title_axes_legend_and_caption(browser, server_url
     ns = "{http://www.w3.org/2000/svg}"
     texts = [t.text or "" for t in svg.iter(f"{ns}text")]
     assert any("Iris" in t and "AE" in t and f"iteration {k}" in t for t in texts), texts[:3]
+    # The iteration once (it was "All points, iteration 1 · Iris · AE · iteration 1").
+    assert texts[0].count(f"iteration {k}") == 1, texts[0]
     assert "latent 1" in texts and "latent 2" in texts
     assert {"setosa", "versicolor", "virginica"} <= set(texts)
     caption = " ".join(

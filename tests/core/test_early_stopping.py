@@ -10,11 +10,11 @@ from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.training import (
     Progress,
     TrainConfig,
-    _split_holdout,
     encode,
     fit,
     new_model,
 )
+from latent_explorer.core.training.loop import _split_holdout
 
 
 @pytest.fixture(scope="module")

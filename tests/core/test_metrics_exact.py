@@ -200,6 +200,10 @@ def test_progress_estimates_cover_and_end_exact():
         assert est.trustworthiness.half_width >= 0.0 and est.eta_seconds is not None
     last = calls[-1][2]
     assert last.trustworthiness.half_width == 0.0 and last.eta_seconds == 0.0
+    # The last estimate is the mean of the per-point values in point order (what the
+    # quality tables show), not a mean in visiting order that may differ in the last place.
+    assert last.trustworthiness.value == got.local_trustworthiness.mean()
+    assert last.continuity.value == got.local_continuity.mean()
     assert last.trustworthiness.value == pytest.approx(got.trustworthiness, abs=1e-12)
     first = calls[0][2]
     # The estimate from the first sixth of the rows: the interval holds the exact value

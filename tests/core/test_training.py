@@ -152,16 +152,16 @@ def test_precision_must_be_known():
 
 
 def test_auto_precision_uses_bf16_only_for_big_nets_on_native_bf16_cpus(monkeypatch):
-    from latent_explorer.core import training
+    from latent_explorer.core.training import compute
 
     small = new_model("ae", 6, config=TrainConfig())
     big = new_model("ae", 784, config=TrainConfig(), data_kind="image")
     cpu = torch.device("cpu")
-    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: True)
+    monkeypatch.setattr(compute, "cpu_has_native_bf16", lambda: True)
     assert resolve_precision("auto", big, cpu) == "bf16"
     assert resolve_precision("auto", small, cpu) == "fp32"  # casts would cost more than they save
     assert resolve_precision("fp32", big, cpu) == "fp32"
-    monkeypatch.setattr(training, "cpu_has_native_bf16", lambda: False)
+    monkeypatch.setattr(compute, "cpu_has_native_bf16", lambda: False)
     assert resolve_precision("auto", big, cpu) == "fp32"
     assert resolve_precision("bf16", small, cpu) == "bf16"  # asked for explicitly
 

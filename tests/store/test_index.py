@@ -40,6 +40,29 @@ def test_a_new_index_has_the_latest_schema(index_url):
         engine.dispose()
 
 
+def test_the_migrations_build_the_tables_the_index_declares(index_url):
+    """The migration steps restate their DDL on purpose (each step is frozen history and must
+    not import today's tables), so this keeps the two in step: every table that index.py
+    declares exists after the migrations with the same columns, nullability and indexes."""
+    engine = open_index(index_url)
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            for table in ix.metadata.sorted_tables:
+                found = {c["name"]: c for c in inspector.get_columns(table.name)}
+                assert set(found) == {c.name for c in table.columns}, table.name
+                for column in table.columns:
+                    if not column.primary_key:
+                        assert found[column.name]["nullable"] == column.nullable, (
+                            table.name,
+                            column.name,
+                        )
+                indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+                assert {i.name for i in table.indexes} <= indexes, table.name
+    finally:
+        engine.dispose()
+
+
 def test_opening_again_changes_nothing(index_url):
     open_index(index_url).dispose()
     engine = open_index(index_url)

@@ -16,7 +16,8 @@ from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.training import TrainConfig
 from latent_explorer.runtime.jobs import PRIORITY, Job
-from latent_explorer.store.experiments import Store, dataset_fingerprint
+from latent_explorer.store.experiments import Store
+from latent_explorer.store.restore import dataset_fingerprint
 
 
 @pytest.fixture(scope="module")

@@ -311,3 +311,20 @@ def test_upload_and_dataset_answers_fit_their_schemas(client, schema):
         r = client.delete(f"/api/datasets/{gone}")
         assert 400 <= r.status_code < 500
         conforms(schema, "/api/datasets/{name}", "DELETE", r)
+
+
+def test_component_schemas_are_generated_from_the_contract(spec):
+    """Every component schema (requests, errors, events, the resources the answers describe)
+    is declared once, as a pydantic model in latent_explorer.contract, never restated."""
+    from latent_explorer import contract
+
+    declared = {}
+    models = (*contract.REQUEST_MODELS, *contract.RESPONSE_MODELS, *contract.RESOURCE_MODELS)
+    for model in models:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        declared.update(schema.pop("$defs", {}))
+        declared[model.__name__] = schema
+    for name, schema in spec["components"]["schemas"].items():
+        assert name in declared, f"{name} is written in the document, not declared in the contract"
+        if name != "TrainConfig":  # the document adds a description to the settings
+            assert schema == declared[name], name

@@ -8,8 +8,8 @@ themselves are declared in ``core/training.py`` (``TrainConfig``'s field metadat
 translated here, so a limit is never written twice.
 
 One module per concept: ``limits``, ``base`` (strict bodies, lax query strings),
-``settings`` (training settings), ``requests``, ``responses`` (errors, events) and
-``validation``. Import from the package: ``from latent_explorer.contract import ...``.
+``settings`` (training settings), ``requests``, ``resources`` (what the answers describe),
+``responses`` (errors, events) and ``validation``. Import from the package: ``from latent_explorer.contract import ...``.
 
 Errors: :class:`InvalidRequest` carries a code and one sentence per problem that names the
 field, the rule, the value and the fix; ``web/errors.py`` turns it into a 400.
@@ -50,6 +50,17 @@ from .requests import (
     PointId,
     SelectionInput,
 )
+from .resources import (
+    ID_PATTERN,
+    RESOURCE_MODELS,
+    DatasetInfo,
+    Experiment,
+    ExperimentSummary,
+    Iteration,
+    Job,
+    Metrics,
+    Upload,
+)
 from .responses import (
     EVENT_NAMES,
     RESPONSE_MODELS,
@@ -69,6 +80,15 @@ from .settings import (
 from .validation import IGNORED_QUERY_KEYS, invalid, parse_body, parse_query
 
 __all__ = [
+    "ID_PATTERN",
+    "RESOURCE_MODELS",
+    "DatasetInfo",
+    "Experiment",
+    "ExperimentSummary",
+    "Iteration",
+    "Job",
+    "Metrics",
+    "Upload",
     "Body",
     "Coordinate",
     "CreateDataset",

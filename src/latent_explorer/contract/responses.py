@@ -30,6 +30,7 @@ EVENT_NAMES = (
     "queued",
     "started",
     "progress",
+    "estimates",
     "projected",
     "measured",
     "trained",
@@ -42,12 +43,25 @@ EVENT_NAMES = (
 )
 
 
+class EstimateData(BaseModel):
+    """An estimate over all points and its 95 % interval ``value +/- half_width``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: float | None = Field(description="the estimate (null before any row is done)")
+    half_width: float | None = Field(
+        ge=0, description="half-width of the 95 % interval; 0 when exact, null while unknown"
+    )
+
+
 class EventData(BaseModel):
     """The JSON ``data`` of an event. Every job event has job_id, kind (train | measure) and
     iteration. progress: a train job's {epoch, epochs, loss, parts, elapsed_s, repetition?,
-    repetitions?} or a measure job's {stage (sampled | exact), eta_s, elapsed_s}; measured
-    {sampled} (sampled: the quick table on a sample came first); a job's end {state,
-    message?}; idle {last_event_id}."""
+    repetitions?} or a measure job's {stage (sampled | exact), eta_s, elapsed_s}; estimates
+    (a measure job's exact pass, at most about 2 a second, the last one exact): {projection
+    (model), group (all), rows_done, rows_total, trustworthiness, continuity, eta_s,
+    elapsed_s, exact}; measured {sampled} (sampled: the quick table on a sample came
+    first); a job's end {state, message?}; idle {last_event_id}."""
 
     job_id: str | None = Field(default=None, pattern="^[0-9a-f]{32}$")
     kind: Literal["train", "measure"] | None = None
@@ -64,13 +78,35 @@ class EventData(BaseModel):
     loss: float | None = None
     parts: dict[str, float] | None = None
     sampled: bool | None = None
+    projection: Literal["model"] | None = None
+    group: Literal["all", "selected", "rest"] | None = None
+    rows_done: int | None = Field(default=None, ge=0)
+    rows_total: int | None = Field(default=None, ge=0)
+    trustworthiness: EstimateData | None = None
+    continuity: EstimateData | None = None
+    exact: bool | None = None
     message: str | None = None
     status: str | None = None
 
 
 def _json_content(schema: dict[str, Any], model: type[BaseModel]) -> None:
     # A string holding JSON: OpenAPI 3.1's contentSchema says which (inlined, no $ref).
-    schema.update(contentMediaType="application/json", contentSchema=model.model_json_schema())
+    full = model.model_json_schema()
+    defs = full.pop("$defs", {})
+    schema.update(contentMediaType="application/json", contentSchema=_inline(full, defs))
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with each ``{"$ref": "#/$defs/Name"}`` replaced by that definition: a
+    ``$ref`` inside contentSchema would resolve against the whole OpenAPI document."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {key: _inline(value, defs) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_inline(value, defs) for value in node]
+    return node
 
 
 class Event(BaseModel):
@@ -81,7 +117,7 @@ class Event(BaseModel):
     id: str | None = Field(default=None, pattern="^[0-9]+$")
 
 
-#: Answers declared here too (the rest of the document still writes its response schemas).
+#: The answers every route shares, as components of the OpenAPI document.
 RESPONSE_MODELS: tuple[type[BaseModel], ...] = (Error, Event, EventData)
 
 

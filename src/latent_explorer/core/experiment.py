@@ -23,7 +23,7 @@ from .forgetting import check_repeat
 from .metrics import ProgressCallback as MeasureProgress
 from .models import LatentModel
 from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
-from .selection import Selection, validate_ids
+from .selection import Selection, as_selection
 from .training import (
     CancelToken,
     Progress,
@@ -194,8 +194,7 @@ class Experiment:
             )
         if not self.iterations:
             raise RuntimeError("train the initial iteration first")
-        if not isinstance(selection, Selection):
-            selection = Selection(validate_ids(selection, n_samples=self.dataset.n_samples))
+        selection = as_selection(selection, n_samples=self.dataset.n_samples)
         base = self.iteration(len(self.iterations) - 1 if parent is None else parent)
         n_epochs = (
             epochs
@@ -329,17 +328,25 @@ class Experiment:
         return Projection(coords, per_point)
 
     def measure(
-        self, iteration: Iteration, *, on_progress: MeasureProgress | None = None
+        self,
+        iteration: Iteration,
+        *,
+        on_progress: MeasureProgress | None = None,
+        block_size: int | None = None,
     ) -> Iteration:
         """Fill in the per-point values and exact quality tables of ``iteration``
         (idempotent; replaces a :meth:`preview`). `on_progress` follows the exact T/C pass
-        over all points: see :meth:`QualityMeter.per_point`."""
+        over all points, reporting every `block_size` rows: see :meth:`QualityMeter.per_point`."""
         if iteration.metrics is not None and not iteration.metrics_sampled:
             return iteration
         start = time.perf_counter()
         pp = iteration.per_point
         per_point = self.quality.per_point(
-            iteration.coords, pp["reconstruction_error"], pp.get("kl"), on_progress=on_progress
+            iteration.coords,
+            pp["reconstruction_error"],
+            pp.get("kl"),
+            on_progress=on_progress,
+            block_size=block_size,
         )
         base = self.iterations[iteration.parent] if iteration.parent is not None else None
         if base is not None:

@@ -120,18 +120,20 @@ class QualityMeter:
         kl: np.ndarray | None,
         *,
         on_progress: metrics.ProgressCallback | None = None,
+        block_size: int | None = None,
     ) -> dict[str, np.ndarray]:
         """Local T and C (for colouring points), neighbourhood hit, reconstruction error, KL.
 
         `on_progress` follows the exact T/C pass over all points (the long part):
         ``on_progress(rows_done, rows_total, estimates)`` with the projection's
-        :class:`~latent_explorer.core.metrics.TCEstimates`.
+        :class:`~latent_explorer.core.metrics.TCEstimates`, after every `block_size` rows
+        (default: automatic, see :func:`~latent_explorer.core.metrics.trustworthiness_continuity`).
         """
         n = self.X.shape[0]
         out: dict[str, np.ndarray] = {}
         k = tc_neighbors(n)
         if k is not None:
-            tc = self._tc_with_pca(coords, k, on_progress)
+            tc = self._tc_with_pca(coords, k, on_progress, block_size)
             out["trustworthiness"] = np.asarray(tc.local_trustworthiness, dtype=np.float64)
             out["continuity"] = np.asarray(tc.local_continuity, dtype=np.float64)
         if n > 1:
@@ -293,7 +295,11 @@ class QualityMeter:
         return self._pca_row
 
     def _tc_with_pca(
-        self, coords: np.ndarray, k: int, on_progress: metrics.ProgressCallback | None = None
+        self,
+        coords: np.ndarray,
+        k: int,
+        on_progress: metrics.ProgressCallback | None = None,
+        block_size: int | None = None,
     ) -> metrics.TCResult:
         """Per-point T and C of ``coords``; the full-data PCA's T and C join the first pass."""
         with self._row_lock:
@@ -311,6 +317,7 @@ class QualityMeter:
                     per_point=True,
                     device=self.device,
                     on_progress=first,
+                    block_size=block_size,
                 )
                 return tc
         return metrics.trustworthiness_continuity(
@@ -320,6 +327,7 @@ class QualityMeter:
             per_point=True,
             device=self.device,
             on_progress=on_progress,
+            block_size=block_size,
         )
 
     def _group_pca(self, ids: np.ndarray) -> Projection | None:

@@ -5,8 +5,9 @@ that reconnects misses nothing the log still holds. :class:`MemoryEventLog` live
 process and is fed by the in-process workers' queue; the team backend implements the same
 two methods on Redis Streams.
 
-Event names: ``queued``, ``started``, ``progress``, ``projected`` (an iteration's coordinates
-are stored), ``measured`` (its metrics are stored; ``sampled`` marks a preview), ``trained``
+Event names: ``queued``, ``started``, ``progress``, ``estimates`` (a measure job's estimates
+of T and C while its exact pass runs: runtime/estimates.py), ``projected`` (an iteration's
+coordinates are stored), ``measured`` (its metrics are stored; ``sampled`` marks a preview), ``trained``
 (a train job ended well; its measure job follows), ``done`` (a measure job ended well: the
 iteration is complete), ``error``, ``cancelled``, ``interrupted``, ``requeued``. Each
 carries ``job_id``, ``kind`` and ``iteration``.

@@ -26,6 +26,8 @@ from ..core.datasets import Dataset
 from ..core.experiment import Experiment
 from ..core.selection import Selection
 from ..core.training import Progress, TrainingCancelled
+from .estimates import EVERY_S as ESTIMATES_EVERY_S
+from .estimates import EstimateEvents
 from .events import EventLog
 from .jobs import PRIORITY, Job
 
@@ -167,9 +169,15 @@ def run_job(
     worker: str,
     wall_seconds: float = 3_600,
     may_exit: bool = False,
+    block_rows: int | None = None,
+    estimates_every_s: float = ESTIMATES_EVERY_S,
 ) -> str | None:
     """Run one job to its end; return its final state, or None when the claim failed (the
-    job was already taken, cancelled or finished: nothing is done)."""
+    job was already taken, cancelled or finished: nothing is done).
+
+    ``block_rows``: rows per block of a measure job's exact pass, hence how often it
+    reports estimates (None: the core's automatic size, by memory); ``estimates_every_s``:
+    the fewest seconds between two of its estimates events."""
     job = store.claim_job(job_id, worker=worker)
     if job is None:
         return None
@@ -187,7 +195,15 @@ def run_job(
             _train(job, exp, store=store, events=events, submit=submit, watch=watch)
             state = "done"
         else:
-            _measure(job, exp, store=store, events=events, watch=watch)
+            _measure(
+                job,
+                exp,
+                store=store,
+                events=events,
+                watch=watch,
+                block_rows=block_rows,
+                estimates_every_s=estimates_every_s,
+            )
             state = "done"
     except TrainingCancelled:
         state, error = _stopped(watch)
@@ -296,7 +312,16 @@ def _queue_measure(
     submit(measure.id)
 
 
-def _measure(job: Job, exp: Experiment, *, store: Store, events: EventLog, watch: _Watch) -> None:
+def _measure(
+    job: Job,
+    exp: Experiment,
+    *,
+    store: Store,
+    events: EventLog,
+    watch: _Watch,
+    block_rows: int | None = None,
+    estimates_every_s: float = ESTIMATES_EVERY_S,
+) -> None:
     stream = job.experiment_id
     it = exp.iterations[job.iteration]
     if it.metrics is not None and not it.metrics_sampled:
@@ -323,7 +348,14 @@ def _measure(job: Job, exp: Experiment, *, store: Store, events: EventLog, watch
                                            "sampled": True})  # fmt: skip
     snapshot("exact")
     unmeasured = {i.index for i in exp.iterations if i.metrics is None or i.metrics_sampled}
-    exp.measure(it)  # measures its parent first when that is still unmeasured
+    # While the pass over all points runs: estimates with 95 % intervals and an ETA.
+    estimates = EstimateEvents(
+        lambda data: events.append(stream, "estimates", data),
+        {"job_id": job.id, "kind": "measure", "iteration": it.index},
+        every_s=estimates_every_s,
+    )
+    # Measures its parent first when that is still unmeasured (without estimates).
+    exp.measure(it, on_progress=estimates, block_size=block_rows)
     for other in exp.iterations:
         if other.index in unmeasured and other.metrics is not None and not other.metrics_sampled:
             store.save_metrics(job.experiment_id, other)

@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .estimates import EVERY_S as ESTIMATES_EVERY_S
 from .events import EventLog
 
 if TYPE_CHECKING:
@@ -73,6 +74,10 @@ class WorkerConfig:
     wall_seconds: float = 3_600
     database: str | None = None  # the index URL; None: SQLite in state_dir
     artifacts: str | None = None  # the artifacts root; None: state_dir
+    block_rows: int | None = None  # rows per block of the exact metrics pass; None: automatic
+    estimates_every_s: float = (
+        ESTIMATES_EVERY_S  # fewest seconds between two estimates events of a job
+    )
 
 
 class _PipeEvents:
@@ -177,6 +182,8 @@ def _worker_main(
                 worker=name,
                 wall_seconds=config.wall_seconds,
                 may_exit=True,
+                block_rows=config.block_rows,
+                estimates_every_s=config.estimates_every_s,
             )
         except Exception:  # noqa: BLE001 - keep the worker for the next job
             log.exception("job %s", job_id)

@@ -3,8 +3,9 @@ start) and the artifacts (fsspec: a local folder or S3), each chosen by a URL; :
 keeps experiments, iterations and jobs on them."""
 
 from .artifacts import Artifacts
-from .experiments import ID_PATTERN, Store, check_id
+from .experiments import Store
 from .index import default_url, open_index
+from .layout import ID_PATTERN, check_id
 from .migrations import StoreError
 
 __all__ = [

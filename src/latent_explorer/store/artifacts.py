@@ -14,13 +14,13 @@ validated ids, never from user text; :func:`check_key` refuses anything else.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import fsspec
+
+from ..core.files import atomic_write_bytes
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
 
@@ -67,7 +67,7 @@ class Artifacts:
     def write_bytes(self, key: str, data: bytes) -> None:
         target = self.path(key)
         if self.local:
-            _atomic_local_write(Path(target), data)
+            atomic_write_bytes(Path(target), data)
         else:
             self.fs.pipe_file(target, data)
 
@@ -101,24 +101,3 @@ class Artifacts:
 def _protocols(fs: Any) -> tuple[str, ...]:
     proto = fs.protocol
     return (proto,) if isinstance(proto, str) else tuple(proto)
-
-
-def _atomic_local_write(path: Path, data: bytes) -> None:
-    """A temporary file in the same folder, fsync, rename over ``path``, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    # The rename is durable only once the folder's entry is on disk too.
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask, render_template
 
+from .backends import registry_for_app
 from .errors import register_error_handlers
 from .security import init_security
-from .sessions import registry_for_app
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,  # None: LATENT_EXPLORER_DATA, then the user cache folder
@@ -20,6 +20,12 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
     # Points behind Shepard/stress; with more points than this, a sampled table comes first.
     "METRIC_SAMPLE_SIZE": 2_000,
+    # Rows per block of a measure job's exact T/C pass (it reports estimates after each
+    # block); None: sized by memory (256 MiB of distances per block). These two also read
+    # LATENT_EXPLORER_MEASURE_BLOCK_ROWS and LATENT_EXPLORER_MEASURE_ESTIMATES_EVERY_S.
+    "MEASURE_BLOCK_ROWS": None,
+    # Fewest seconds between two "estimates" events of a measure job (0: one per block).
+    "MEASURE_ESTIMATES_EVERY_S": 0.5,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
     # Torch threads of each job worker: None reads LATENT_EXPLORER_THREADS, else 1.
@@ -53,6 +59,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     if os.environ.get("LATENT_EXPLORER_DATA"):
         app.config["DATA_DIR"] = os.environ["LATENT_EXPLORER_DATA"]
+    # The measure pass's tuning, for `serve` too: LATENT_EXPLORER_MEASURE_BLOCK_ROWS, ...
+    for key, cast in (("MEASURE_BLOCK_ROWS", int), ("MEASURE_ESTIMATES_EVERY_S", float)):
+        raw = os.environ.get(f"LATENT_EXPLORER_{key}")
+        if raw:
+            app.config[key] = cast(raw)
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
     app.config["STATE_DIR"] = str(resolve_state_dir(app.config["STATE_DIR"]))
     if app.config["TORCH_THREADS"] is None:
@@ -67,6 +78,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_security(app)  # Host, Origin, token, CSP, body limits
 
+    # These add their routes to api_bp, so they are imported before it is registered.
+    from . import experiments, iterations, jobs  # noqa: F401
     from .api import bp as api_bp
     from .exports import bp as exports_bp
     from .forgetting import bp as forgetting_bp

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 import threading
 import unicodedata
 import zipfile
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..files import atomic_write_bytes
 from .csv_table import CsvError, _clip
 from .dataset import Dataset, DatasetInfo
 from .errors import DatasetError
@@ -55,17 +55,6 @@ def is_user_dataset(name: str) -> bool:
 # --------------------------------------------------------------------------- store
 
 _store_lock = threading.Lock()  # a name check and the write that follows it are one step
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class UserDatasetStore:
@@ -114,8 +103,8 @@ class UserDatasetStore:
                 raise FileExistsError(f"dataset {dataset.name!r} exists")
             self.folder.mkdir(parents=True, exist_ok=True)
             # Arrays first: the metadata file is what makes a dataset exist.
-            _atomic_write(npz, buf.getvalue())
-            _atomic_write(meta, json.dumps(info, indent=2).encode())
+            atomic_write_bytes(npz, buf.getvalue())
+            atomic_write_bytes(meta, json.dumps(info, indent=2).encode())
         return self.info(dataset.name)
 
     def names(self) -> list[str]:

@@ -38,7 +38,7 @@ from numpy.typing import ArrayLike, NDArray
 from .counting import dense_knn, dense_penalties
 from .distances import ExplicitSpace, FloatSpace, IntegerSpace, eight_bit_codes
 from .plane import PlaneSpace
-from .progress import ProgressCallback, TCEstimates, estimate_mean
+from .progress import Estimate, ProgressCallback, TCEstimates, estimate_mean
 from .validation import (
     _as_matrix,
     _check_int,
@@ -169,7 +169,6 @@ def _tc_penalties_many(
         for s in dense
     }
     started = time.perf_counter()
-    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
     with torch.inference_mode():
         for start in range(0, n, bs):
             rows = np.sort(order[start : start + bs])
@@ -194,7 +193,7 @@ def _tc_penalties_many(
                 done = order[: start + rows.size]
                 elapsed = time.perf_counter() - started
                 estimates = [
-                    _estimates(pen[(0, s)], pen[(s, 0)], done, rows, n, scale, elapsed)
+                    _estimates(pen[(0, s)], pen[(s, 0)], done, rows, n, k, elapsed)
                     for s in range(1, len(spaces))
                 ]
                 on_progress(done.size, n, estimates[0] if single else estimates)
@@ -212,13 +211,22 @@ def _estimates(
     done: NDArray[np.intp],
     rows: NDArray[np.intp],
     n: int,
-    scale: float,
+    k: int,
     elapsed: float,
 ) -> TCEstimates:
     m = done.size
+    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+    t = estimate_mean(_local(pen_t[done], scale), n)
+    c = estimate_mean(_local(pen_c[done], scale), n)
+    if m >= n:
+        # All rows done: the mean of the per-point values in point order, as the quality
+        # tables compute their "all" row, so the last estimate equals the value shown
+        # after it bit for bit (the mean in visiting order can differ in the last place).
+        t = Estimate(float(_local(pen_t, scale).mean()), 0.0)
+        c = Estimate(float(_local(pen_c, scale).mean()), 0.0)
     return TCEstimates(
-        trustworthiness=estimate_mean(_local(pen_t[done], scale), n),
-        continuity=estimate_mean(_local(pen_c[done], scale), n),
+        trustworthiness=t,
+        continuity=c,
         rows_done=m,
         rows_total=n,
         elapsed_seconds=elapsed,

@@ -1,9 +1,10 @@
 """OpenAPI 3.1 description of every /api route, served at ``GET /api/openapi.json``.
 
 The document is plain Python data built by :func:`build_spec` from one module per concept:
-``schema`` (JSON Schema building blocks, and the schemas generated from the pydantic contract),
-``operations`` (an operation's parameters, body and the error answers every route shares),
-``components`` (the answers' schemas) and one module of paths per group of routes.
+``schema`` (JSON Schema building blocks, and the component schemas, all generated from the
+pydantic contract: requests, errors, events, resources), ``operations`` (an operation's
+parameters, body and the error answers every route shares) and one module of paths per group
+of routes.
 ``tests/web/test_openapi.py`` keeps it true: every Flask rule under /api must appear here with
 the same methods (and nothing else may), and real responses must validate against it.
 """
@@ -17,13 +18,12 @@ from flask import jsonify
 
 from ... import __version__
 from ..api import bp
-from .components import component_schemas
 from .datasets import dataset_paths, model_paths
 from .experiments import experiment_paths
 from .insight import insight_paths
 from .iterations import iteration_paths
 from .operations import error, json_response, operation
-from .schema import ANY_OBJ
+from .schema import ANY_OBJ, contract_schemas
 
 
 def _meta_paths() -> dict[str, Any]:
@@ -71,7 +71,7 @@ def build_spec() -> dict[str, Any]:
             **insight_paths(),
             **forgetting_paths(),
         },
-        "components": {"schemas": component_schemas()},
+        "components": {"schemas": contract_schemas()},
     }
     return copy.deepcopy(spec)  # the helpers' constants (STR, NON_NEG, ...) stay untouched
 

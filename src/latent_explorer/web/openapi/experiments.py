@@ -103,7 +103,7 @@ def experiment_paths() -> dict[str, Any]:
         "/api/experiments/{experiment_id}/events": {
             "get": operation(
                 "experimentEvents",
-                "Server-Sent Events: progress, projected, done, error, cancelled (or idle)",
+                "Server-Sent Events: progress, estimates, projected, done, error, cancelled (or idle)",
                 "experiments",
                 {
                     "200": {

@@ -1,9 +1,10 @@
 """JSON Schema building blocks of the OpenAPI document, and the schemas generated from the contract.
 
-Hand-written schemas (the answers the contract does not declare yet) are assembled from the
-small constants and helpers here, so that an id or a count reads the same everywhere. Every
-schema the contract declares as a pydantic model (request bodies, query strings, errors, events,
-training settings) comes from its ``model_json_schema()`` instead, so it is never restated.
+Every schema the contract declares as a pydantic model (request bodies, query strings, errors,
+events, training settings, the resources the answers describe) comes from its
+``model_json_schema()``, so it is never restated. The small answers that are one route's own
+(an embedding's columns, a download) are assembled from the constants and helpers here, so
+that an id or a count reads the same everywhere.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ...contract import REQUEST_MODELS, RESPONSE_MODELS, TrainConfigOutput
+from ...contract import (
+    ID_PATTERN,
+    REQUEST_MODELS,
+    RESOURCE_MODELS,
+    RESPONSE_MODELS,
+    TrainConfigOutput,
+)
 
 Schema = dict[str, Any]
-
-ID_PATTERN = "^[0-9a-f]{32}$"
 
 # -- schema helpers -----------------------------------------------------------------------------
 
@@ -66,9 +71,9 @@ def model_schema(model: type[BaseModel]) -> Schema:
 
 
 def contract_schemas() -> dict[str, Schema]:
-    """Components for every request model of the contract (and the models they nest)."""
+    """The component schemas: every model of the contract (and the models they nest)."""
     out: dict[str, Schema] = {}
-    for model in (*REQUEST_MODELS, *RESPONSE_MODELS):
+    for model in (*REQUEST_MODELS, *RESPONSE_MODELS, *RESOURCE_MODELS):
         schema = model.model_json_schema(ref_template=REF_TEMPLATE)
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema

@@ -31,11 +31,11 @@ async function failure(response, method, path) {
   } catch {
     // A proxy or a crash may answer with HTML; fall through to a generic message.
   }
-  const error = payload && payload.error;
+  const error = payload?.error;
   return new ApiError(
     response.status,
-    (error && error.code) || `http_${response.status}`,
-    (error && error.message) || `${method} ${path} failed with HTTP ${response.status}`,
+    error?.code || `http_${response.status}`,
+    error?.message || `${method} ${path} failed with HTTP ${response.status}`,
   );
 }
 
@@ -163,7 +163,7 @@ export const api = {
 
   /**
    * Follow an experiment's job events (Server-Sent Events). handlers: {queued, started,
-   * progress, projected, measured, trained, done, error, cancelled, interrupted, requeued,
+   * progress, estimates, projected, measured, trained, done, error, cancelled, interrupted, requeued,
    * idle, disconnect}; each gets the parsed data, which names its job_id, kind and iteration.
    * One stream carries every job of the experiment (a train job, then its measure job, ...);
    * the server ends it with "idle" once no job is queued or running, and only then is it
@@ -186,7 +186,7 @@ export const api = {
         return {};
       }
     };
-    const names = ["queued", "started", "progress", "projected", "measured", "trained", "done", "cancelled", "interrupted", "requeued"];
+    const names = ["queued", "started", "progress", "estimates", "projected", "measured", "trained", "done", "cancelled", "interrupted", "requeued"];
     for (const name of names) {
       source.addEventListener(name, (e) => {
         if (!closed) handlers[name]?.(parse(e));

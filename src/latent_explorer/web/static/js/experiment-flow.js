@@ -98,7 +98,13 @@ export function createExperimentFlow(deps) {
     if (!session.isCurrent(mine)) return;
     errors.clear();
     state.set({ job: { kind: "retrain", iteration: answer.iteration, epochs: read.epochs } });
-    progress.start({ kind: "retrain", iteration: answer.iteration, epochs: read.epochs || 0 });
+    progress.start({
+      kind: "retrain",
+      iteration: answer.iteration,
+      epochs: read.epochs || 0,
+      repetitions: repeated.repeat,
+      auto: !read.epochs,
+    });
     follower.follow(mine, { after: answer.events_after });
   }
 

@@ -197,7 +197,7 @@ export function createForgettingChart(root, { colors = () => d3.schemeTableau10 
 
     /** report: the forgetting answer, or null to hide the panel. */
     render(answer) {
-      report = answer && answer.classes?.length && answer.iterations?.length > 1 ? answer : null;
+      report = answer?.classes?.length && answer.iterations?.length > 1 ? answer : null;
       root.hidden = !report;
       if (report) draw();
     },

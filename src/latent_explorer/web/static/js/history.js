@@ -72,6 +72,19 @@ export function createHistory(root) {
       .text((d) => `Iteration ${d.it.index}: ${d.s.label} = ${formatScore(d.it.metrics.all[d.s.key])}`);
   }
 
+  // The chips' box scrolls (layout.css): keep the chip of the iteration shown in view, without
+  // scrollIntoView, which would scroll the side column and the page too.
+  function revealCurrent() {
+    const box = chips.node();
+    const chip = chips.select("button.chip.is-current").node();
+    if (!box || !chip) return;
+    const outer = box.getBoundingClientRect();
+    const inner = chip.getBoundingClientRect();
+    if (!outer.height) return; // its tab is hidden
+    if (inner.top < outer.top) box.scrollTop -= outer.top - inner.top + 2;
+    else if (inner.bottom > outer.bottom) box.scrollTop += inner.bottom - outer.bottom + 2;
+  }
+
   return {
     on: emitter.on,
 
@@ -96,6 +109,7 @@ export function createHistory(root) {
         chips.append("span").attr("class", "note history-empty").text("No iterations yet.");
       }
       renderChart(iterations, current);
+      revealCurrent();
     },
   };
 }

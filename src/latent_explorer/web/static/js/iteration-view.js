@@ -140,7 +140,12 @@ export function createIterationView({ state, session, selection, plots, metricsP
   // Synthetic data of any size for the scale test and the browser benchmark (no training).
   installScaleHook({ plots, selection, session, clear });
 
-  return { show, fillMetrics, clear };
+  /** A measure job's estimates of T and C: the panel shows them for the iteration they are of. */
+  function showEstimates(data) {
+    metricsPanel.showEstimates(data);
+  }
+
+  return { show, fillMetrics, clear, showEstimates, clearEstimates: () => metricsPanel.clearEstimates() };
 }
 
 /** The points `rows` of an embedding, as typed columns for a plot. */

@@ -3,6 +3,8 @@
 // queues a measure job for that iteration, at lower priority:
 //   queued / started  -> which job the panel (and its Cancel button) shows
 //   progress          -> train: the bar and the live loss curve; measure: stage, ETA
+//   estimates         -> measure: T and C estimated from the points measured so far (with
+//                        95% intervals) in the tables, until the exact ones replace them
 //   projected         -> K's coordinates are stored: draw the plots now; Submit is usable
 //                        again (status "measuring") while the tables say "computing…"
 //   measured          -> K's tables are stored (sampled first on large sets, then exact)
@@ -65,6 +67,11 @@ export function createJobFollower({ state, session, progress, errors, view }) {
             progress.update(p);
           }
         },
+        estimates(d) {
+          if (!current()) return;
+          view.showEstimates(d);
+          if (!training) progress.measureEstimates(d);
+        },
         projected({ iteration, repetition, repetitions }) {
           if (!current()) return;
           // A repeated Submit ("× N") projects each repetition; the job trains on after all
@@ -85,7 +92,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
           if (state.get().currentIteration === iteration) await view.fillMetrics(iteration, mine);
           if (!sampled && !training && current()) {
             const it = exp.iterations[iteration];
-            const took = it && `${it.epochs} epochs in ${formatSeconds(it.train_seconds)}`;
+            const took = it && `${it.epochs} epoch${it.epochs === 1 ? "" : "s"} in ${formatSeconds(it.train_seconds)}`;
             progress.finish("done", it ? `done · ${took}, metrics in ${formatSeconds(it.metric_seconds)}` : "done");
             if (state.get().currentIteration === iteration) state.set({ status: "ready", job: null });
           }
@@ -93,6 +100,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
         async error(d) {
           if (!current()) return;
           if (d.kind === "train") training = false;
+          else view.clearEstimates();
           const message = d.message || "unknown error";
           progress.finish("failed", `failed: ${message}`);
           errors.show(message, d.kind === "measure" ? "Measuring failed" : "Training failed");
@@ -102,12 +110,14 @@ export function createJobFollower({ state, session, progress, errors, view }) {
         cancelled(d) {
           if (!current()) return;
           if (d.kind === "train") training = false;
+          else view.clearEstimates();
           progress.finish("cancelled", d.kind === "measure" ? `measuring iteration ${d.iteration} cancelled` : "cancelled");
           if (!training) settleMetrics("cancelled");
         },
         interrupted(d) {
           if (!current()) return;
           if (d.kind === "train") training = false;
+          else view.clearEstimates();
           progress.finish("failed", "interrupted: the worker running it stopped");
           errors.show(`The ${d.kind} job of iteration ${d.iteration} was interrupted (its worker stopped).`, "Job interrupted");
         },

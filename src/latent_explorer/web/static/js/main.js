@@ -12,7 +12,7 @@
 import { api } from "./api.js";
 import { createState } from "./state.js";
 import { createSelection } from "./selection.js";
-import { createScatterplot } from "./scatterplot.js";
+import { createScatterplot, SHAPES } from "./scatterplot.js";
 import { createLegend } from "./legend.js";
 import { createTooltip } from "./tooltip.js";
 import { createProgressPanel } from "./progress-panel.js";
@@ -273,10 +273,17 @@ exportsMenu.on("plot", async ({ name, format }) => {
     await exportPlot(plots[name], {
       format,
       filename,
-      title: [title, Number.isInteger(k) ? `iteration ${k}` : ""].filter(Boolean).join(" · "),
+      // The iteration once: plot titles mostly name it already ("All points, iteration 11").
+      title: [title, Number.isInteger(k) && !new RegExp(`\\biteration ${k}\\b`, "i").test(title) ? `iteration ${k}` : ""]
+        .filter(Boolean)
+        .join(" · "),
       selection: selection.set,
       // The class legend while points wear class colours; another colouring is named instead.
-      legend: colourBy === "class" ? classNames.map((n, c) => ({ name: n, color: colors[c] })) : [],
+      // With "Shapes" on, each entry shows its class's shape as the plot draws it.
+      legend:
+        colourBy === "class"
+          ? classNames.map((n, c) => ({ name: n, color: colors[c], shape: shapesToggle.checked ? SHAPES[c % SHAPES.length] : null }))
+          : [],
       caption: figureCaption({
         iteration: k,
         nPoints: plots[name].stats().pointsDrawn,

@@ -6,8 +6,12 @@
 // measures the shown iteration, the panel says "computing…" instead of showing empty tables.
 // Under each group a muted "PCA" row gives the same measures for the data's own 2-D PCA of
 // the same points (the `pca_*` keys of each row): the reference any autoencoder has to beat.
+// While a measure job's exact pass runs, its estimates of T and C over all points ("estimates"
+// events) fill the All row of that iteration's table, muted and marked "≈ 0.912 ± 0.004",
+// until the exact table replaces them.
 
 import { d3 } from "./d3.js";
+import { estimateNote, estimateText, estimateTitle } from "./estimate-text.js";
 import { formatCount, formatDelta, formatError, formatScore } from "./format.js";
 
 // direction: +1 higher is better, -1 lower is better, 0 neutral.
@@ -105,8 +109,18 @@ const GROUPS = [
   { key: "rest", label: "Rest" },
 ];
 
+const ESTIMATED = ["trustworthiness", "continuity"];
+
+/** The iteration whose own metrics a view shows (its All row is where estimates go). */
+function measuredIteration(view) {
+  if (view?.pending) return view.pending.iteration;
+  return view?.after ? view.after.iteration : (view?.before?.iteration ?? null);
+}
+
 export function createMetricsPanel(root) {
   const el = d3.select(root);
+  let shown = null; // the view last rendered
+  let estimate = null; // the last "estimates" event's data, until exact tables arrive
 
   function table(parent, { name, title, groups, compare, columns }) {
     const wrap = parent.append("div").attr("class", "metrics-table-wrap");
@@ -196,7 +210,10 @@ export function createMetricsPanel(root) {
     return head.append("p").attr("class", "note");
   }
 
-  function renderPending({ iteration, parent, measuring }) {
+  function renderPending({ iteration, parent, measuring: jobSaysMeasuring }) {
+    // Estimates arriving are news of a measure job too (the page's job state may lag).
+    const estimating = estimate?.iteration === iteration;
+    const measuring = jobSaysMeasuring || estimating;
     el.attr("data-state", measuring ? "computing" : "missing");
     heading().text(`Iteration ${iteration}${iteration ? ` (from iteration ${parent})` : ""}`);
     const p = el.append("p").attr("class", "metrics-pending").attr("role", "status");
@@ -209,6 +226,40 @@ export function createMetricsPanel(root) {
     } else {
       p.text(`Quality metrics of iteration ${iteration} were not computed: its job stopped before measuring.`);
     }
+    if (estimating) {
+      // Only T and C are estimated while the pass runs; the rest of the table comes with them.
+      const columns = METRICS.filter((m) => ESTIMATED.includes(m.key));
+      const groups = { all: { n_points: estimate.rows_total } };
+      const name = iteration === 0 ? "before" : "after";
+      table(el.append("div").attr("class", "metrics-tables"), { name, title: `Iteration ${iteration}`, groups, compare: null, columns });
+    }
+  }
+
+  /** Mark the All row's T and C of the measured iteration with the estimates (in place). */
+  function applyEstimate() {
+    const k = measuredIteration(shown);
+    const sampled = shown?.pending || [shown?.before?.groups, shown?.after?.groups].some((g) => g?.all?.sampled);
+    if (!estimate || estimate.iteration !== k || !sampled) return;
+    const name = k === 0 ? "before" : "after";
+    el.attr("data-estimates", estimate.exact ? "exact" : "estimating");
+    el.select(".metrics-estimate-note").remove();
+    el.select(".panel-head")
+      .append("p")
+      .attr("class", "note metrics-estimate-note")
+      .text(estimateNote(estimate));
+    for (const key of ESTIMATED) {
+      const td = el.select(`td[data-table="${name}"][data-group="all"][data-metric="${key}"]`);
+      if (td.empty()) continue;
+      const value = estimate[key]?.value;
+      td.selectAll("*").remove(); // a sampled value and its change give way to the estimate
+      td.classed("is-missing", false)
+        .classed("is-estimate", true)
+        .attr("data-value", "")
+        .attr("data-estimate", Number.isFinite(value) ? value : "")
+        .attr("data-half-width", estimate[key]?.half_width ?? "")
+        .attr("title", estimateTitle(estimate));
+      td.append("span").attr("class", "value").text(estimateText(estimate[key], { exact: estimate.exact }));
+    }
   }
 
   return {
@@ -220,7 +271,16 @@ export function createMetricsPanel(root) {
      */
     render(view) {
       el.selectAll("*").remove();
-      if (view?.pending) return renderPending(view.pending);
+      el.attr("data-estimates", null);
+      shown = view;
+      // Exact tables (or none) end the estimates; so does a job that stopped (clearEstimates).
+      const exact = view?.before?.groups && ![view.before.groups, view.after?.groups].some((g) => g?.all?.sampled);
+      if (!view || exact) estimate = null;
+      if (view?.pending) {
+        renderPending(view.pending);
+        applyEstimate();
+        return;
+      }
       if (!view?.before?.groups) {
         el.attr("data-state", "empty");
         el.append("p").attr("class", "note").text("Metrics appear once a model is trained.");
@@ -257,6 +317,31 @@ export function createMetricsPanel(root) {
       fold.append("summary").text(`Before (iteration ${view.before.iteration}) and the PCA reference`);
       table(fold, before);
       el.append("p").attr("class", "note metrics-groups-note").text(GROUPS_NOTE);
+      applyEstimate();
+    },
+
+    /**
+     * An "estimates" event's data ({iteration, rows_done, rows_total, trustworthiness,
+     * continuity: {value, half_width}, eta_s, exact}): shown in the All row of that
+     * iteration's table while it has no exact one; kept for it if it is drawn later.
+     */
+    /** The measure job ended without exact tables (failed, cancelled): forget its estimates. */
+    clearEstimates() {
+      if (!estimate) return;
+      estimate = null;
+      this.render(shown);
+    },
+
+    showEstimates(data) {
+      if (data?.group !== "all") return;
+      estimate = data;
+      const k = measuredIteration(shown);
+      if (k !== data.iteration) return;
+      if (shown?.pending) {
+        this.render(shown); // the pending view has no table yet: draw it with the estimates
+      } else {
+        applyEstimate();
+      }
     },
   };
 }

@@ -7,11 +7,13 @@
 //        computed styles written as attributes (the page's CSS stays home).
 //   PNG: the same SVG figure rasterised at twice its size (PNG_SCALE), so text, axes and the
 //        circles stay sharp when printed.
-// Interactive layers (zoom surface, hover ring, brush, lasso) are left out of both.
+// The points wear the plot's colours and, when the plot tells classes apart by shape, its
+// shapes; Find's rings come along. Interactive layers (zoom surface, hover ring, brush,
+// lasso) are left out of both.
 // Every text (titles, tick labels) is set with textContent and serialised by XMLSerializer,
 // so a dataset or class name cannot become markup in the file.
 //
-//   await exportPlot(plot, {format: "png", filename, title, selection, legend: [{name, color}],
+//   await exportPlot(plot, {format: "png", filename, title, selection, legend: [{name, color, shape?}],
 //                           caption, axisLabels: ["latent 1", "latent 2"]});
 
 import { shuffledOrder } from "./plot-geometry.js";
@@ -143,9 +145,10 @@ function figure(plot, parts, { title, selection, legend, caption, axisLabels }) 
     const defs = el("defs");
     defs.append(clip);
     body.append(defs);
-    const points = el("g", { "clip-path": "url(#plot-area)", transform: `translate(${round(area.x)},${round(area.y)})` });
-    circles(points, g, selection, area);
-    body.append(points);
+    const layer = el("g", { "clip-path": "url(#plot-area)", transform: `translate(${round(area.x)},${round(area.y)})` });
+    points(layer, g, selection, area);
+    foundRings(layer, g, area);
+    body.append(layer);
   } else if (g.n > 0) {
     body.append(el("image", { x: round(area.x), y: round(area.y), width: round(area.width), height: round(area.height), href: pointsDataUrl(parts) }));
   }
@@ -161,7 +164,9 @@ function figure(plot, parts, { title, selection, legend, caption, axisLabels }) 
   const key = el("g", { class: "figure-legend", transform: `translate(8,${round(legendTop)})` });
   for (const e of placed) {
     const item = el("g", { transform: `translate(${round(e.x)},${e.row * LINE})` });
-    item.append(el("rect", { x: 0, y: LINE / 2 - 7, width: 10, height: 10, rx: 2, fill: e.color }));
+    // The class's shape when the plot draws shapes, else a swatch.
+    if (e.shape) item.append(mark(e.shape, 5, LINE / 2 - 2, 5, e.color));
+    else item.append(el("rect", { x: 0, y: LINE / 2 - 7, width: 10, height: 10, rx: 2, fill: e.color }));
     item.append(text(e.name, { x: 14, y: LINE / 2 - 2 }));
     key.append(item);
   }
@@ -211,16 +216,15 @@ async function svgImage(svg) {
 
 // The rest, then the selection on top, as on screen; within each, the plot's seeded random
 // order (plot-geometry.js), so no class is painted over all others just for coming last. The
-// colour is an attribute per circle for that reason (a group per colour would stack classes).
-function circles(parent, g, selection, area) {
+// colour is an attribute per mark for that reason (a group per colour would stack classes).
+// Colours are the plot's own (its palette slot per row: class colours or a colour-by scale),
+// and so are the shapes when the plot tells classes apart by shape (colour-blind readers,
+// grey-scale print).
+function points(parent, g, selection, area) {
   const mask = selection && selection.size > 0 ? selection.mask : null;
   const r = g.radius;
   const rest = el("g", { "fill-opacity": mask ? DIM_ALPHA : BASE_ALPHA });
   const chosen = el("g", { "fill-opacity": 1, "data-selected": "true" });
-  const colorOf = (row) => {
-    const c = g.labels[row];
-    return (c >= 0 && g.colors[c]) || g.unknownColor;
-  };
   const order = shuffledOrder(g.n, g.n);
   for (const row of order) {
     const cx = g.x[row] * g.ax + g.bx;
@@ -228,11 +232,57 @@ function circles(parent, g, selection, area) {
     if (cx < -r || cy < -r || cx > area.width + r || cy > area.height + r) continue; // zoomed out of view
     const id = g.ids ? g.ids[row] : row;
     const selected = Boolean(mask && mask[id] === 1);
-    (selected ? chosen : rest).append(
-      el("circle", { cx: round(cx), cy: round(cy), r: round(selected ? r * SELECTED_SCALE : r), fill: colorOf(row) }),
-    );
+    const slot = g.color[row];
+    const shape = g.shapes ? g.shapes[slot] : "disc";
+    (selected ? chosen : rest).append(mark(shape, round(cx), round(cy), selected ? r * SELECTED_SCALE : r, g.slotColors[slot] || g.unknownColor));
   }
   parent.append(rest, chosen);
+}
+
+/**
+ * One point as an SVG element, of the same area as on the canvas (point-layer.js): a disc, a
+ * square, a diamond, or a ring (an annulus from 0.6 r to r).
+ */
+export function markAttributes(shape, cx, cy, r, fill) {
+  switch (shape) {
+    case "square": {
+      const h = 0.886 * r;
+      return ["rect", { x: round(cx - h), y: round(cy - h), width: round(2 * h), height: round(2 * h), fill, "data-shape": shape }];
+    }
+    case "diamond": {
+      const h = 1.25 * r;
+      const points = [[cx, cy - h], [cx + h, cy], [cx, cy + h], [cx - h, cy]].map(([x, y]) => `${round(x)},${round(y)}`).join(" ");
+      return ["polygon", { points, fill, "data-shape": shape }];
+    }
+    case "ring":
+      return ["circle", { cx, cy, r: round(0.8 * r), fill: "none", stroke: fill, "stroke-width": round(0.4 * r), "data-shape": shape }];
+    default:
+      return ["circle", { cx, cy, r: round(r), fill }];
+  }
+}
+
+function mark(shape, cx, cy, r, fill) {
+  const [name, attrs] = markAttributes(shape, cx, cy, r, fill);
+  return el(name, attrs);
+}
+
+// Find's matches as on screen (plot-marks.js drawFound): a white ring under a magenta one,
+// readable on any class colour. The first FOUND_RINGS_MAX only, as the plot draws them.
+function foundRings(parent, g, area) {
+  const rows = g.found;
+  if (!rows?.length) return;
+  const ring = g.radius + 3;
+  const under = el("g", { class: "found-rings", fill: "none", stroke: "#ffffff", "stroke-width": 3 });
+  const over = el("g", { class: "found-rings", fill: "none", stroke: "#d10069", "stroke-width": 1.5 });
+  for (const row of rows) {
+    const cx = g.x[row] * g.ax + g.bx;
+    const cy = g.y[row] * g.ay + g.by;
+    if (cx < -ring || cy < -ring || cx > area.width + ring || cy > area.height + ring) continue;
+    const attrs = { cx: round(cx), cy: round(cy), r: round(ring), "data-found": "" };
+    under.append(el("circle", attrs));
+    over.append(el("circle", attrs));
+  }
+  parent.append(under, over);
 }
 
 function pointsDataUrl(parts) {

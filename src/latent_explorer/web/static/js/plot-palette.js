@@ -35,7 +35,7 @@ export function recolorRows(data, coloring) {
     for (let i = 0; i < n; i++) {
       const id = ids ? ids[i] : i;
       const c = id < codes.length ? codes[id] : NO_CODE;
-      color[i] = c < unknown ? c : unknown;
+      color[i] = Math.min(c, unknown);
     }
     return;
   }

@@ -21,7 +21,7 @@ export function createUnderlayLayer() {
       return underlay;
     },
     set(next) {
-      underlay = next && next.image ? { ...next, version: ++version } : null;
+      underlay = next?.image ? { ...next, version: ++version } : null;
       key = "";
       pixels = null;
     },

@@ -6,6 +6,7 @@
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
+import { measuredText } from "./estimate-text.js";
 import { etaSeconds, etaText } from "./eta.js";
 import { formatLoss, formatSeconds } from "./format.js";
 import { repetitionText } from "./repeat-control.js";
@@ -32,9 +33,14 @@ export function createProgressPanel(root) {
   let live = false; // a job is shown (start .. finish), not a stored history
   let clock = null; // {startMs, startDone}: the first progress event of the job shown (ETA)
 
+  let auto = false; // the epochs were left to the server (a short run then says why)
   let job = null; // {job_id, kind, iteration}: what Cancel stops
-  const describe = (kind, iteration) =>
-    kind === "initial" || iteration === 0 ? "iteration 0 (all points)" : `iteration ${iteration ?? ""} on the selection`;
+
+  // The status line holds three lines at most (its height is reserved); its title keeps the
+  // whole text in case a narrow column still cuts it.
+  function say(message) {
+    text.text(message).attr("title", message || null);
+  }
 
   function showCancel(title) {
     cancelButton.property("disabled", false).style("display", null).attr("title", title);
@@ -88,16 +94,18 @@ export function createProgressPanel(root) {
     cancelButton: cancelButton.node(),
 
     /** A job starts (or a page reload joins one): clears the curve. */
-    start({ kind, iteration, epochs: total }) {
+    /** repetitions: a "× N" Submit (iterations K .. K+N-1); auto: the epochs were left blank. */
+    start({ kind, iteration, epochs: total, repetitions = 1, auto: blank = false }) {
       losses = [];
       clock = null;
       epochs = total || 0;
+      auto = blank;
       root.hidden = false;
       live = true;
-      what = describe(kind, iteration);
+      what = describeJob(kind, iteration, repetitions);
       el.attr("data-state", "running");
       label.text(`Training ${what}`);
-      text.text("waiting for a worker…");
+      say("waiting for a worker…");
       showCancel(`Stop training ${what}; earlier iterations are kept`);
       setBar(0, epochs);
       schedule();
@@ -106,7 +114,14 @@ export function createProgressPanel(root) {
     /** One SSE progress event: {iteration, epoch, epochs, loss, parts, repetition?, repetitions?}. */
     update(p) {
       epochs = p.epochs || epochs;
-      if (p.repetitions > 1) el.attr("data-repetition", p.repetition).attr("data-repetitions", p.repetitions);
+      if (p.repetitions > 1) {
+        el.attr("data-repetition", p.repetition).attr("data-repetitions", p.repetitions);
+        // Name the whole range (a reload joins the sequence knowing only the job's first iteration).
+        if (live && Number.isInteger(p.iteration)) {
+          what = describeJob("retrain", p.iteration - (p.repetition - 1), p.repetitions);
+          label.text(`Training ${what}`);
+        }
+      }
       // Events are replayed from the first epoch after a reconnect: index by epoch.
       if (p.epoch >= 1) losses[p.epoch - 1] = p.loss;
       setBar(p.epoch, epochs);
@@ -121,7 +136,7 @@ export function createProgressPanel(root) {
       const now = performance.now();
       if (!clock || done < clock.startDone) clock = { startMs: now, startDone: done };
       const left = etaText(etaSeconds({ ...clock, nowMs: now, done, total }));
-      text.text(
+      say(
         `${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}${left ? ` · ${left}` : ""}`,
       );
       schedule();
@@ -143,7 +158,7 @@ export function createProgressPanel(root) {
       setBar(epochs, epochs);
       fill.style("width", "100%"); // full even when no epoch was reported (a reload, 0 epochs)
       bar.attr("aria-valuetext", "computing quality metrics");
-      text.text("computing quality metrics…");
+      say("computing quality metrics…");
     },
 
     /** A measure job's progress: {stage: "sampled" | "exact", eta_s, elapsed_s}. */
@@ -152,16 +167,27 @@ export function createProgressPanel(root) {
       const what = stage === "sampled" ? "metrics on a 2,000-point sample" : "exact quality metrics";
       const left = eta ? ` · about ${formatSeconds(Math.max(1, eta - (elapsed || 0)))} left` : "";
       bar.attr("aria-valuetext", `computing ${what}`);
-      text.text(`iteration ${iteration}: computing ${what}…${left}`);
+      say(`iteration ${iteration}: computing ${what}…${left}`);
+    },
+
+    /** A measure job's estimates event: how much of the exact pass is done, and how long is left. */
+    measureEstimates({ iteration, rows_done: done, rows_total: total, eta_s: eta, exact }) {
+      if (el.attr("data-state") !== "measuring") this.measuring({ iteration });
+      const left = !exact && Number.isFinite(eta) ? ` · ${etaText(eta)}` : "";
+      bar.attr("aria-valuetext", `exact quality metrics, ${measuredText(done, total)}`);
+      say(`iteration ${iteration}: exact quality metrics, ${measuredText(done, total)}${left}`);
     },
 
     /** A line of news about the job (e.g. it is run again after its worker stopped). */
     note(message) {
-      text.text(message);
+      say(message);
     },
 
     /** The job ended: state is "done", "failed" or "cancelled". */
     finish(state, message) {
+      // The stream's "idle" settles on "done" after the last "measured" already said how the
+      // job went: keep that line ("done · 3 epochs in 0.2 s, metrics in 0.3 s").
+      if (state === "done" && !message && !live && el.attr("data-state") === "done") return;
       el.attr("data-state", state);
       bar.attr("aria-valuetext", null);
       const verb = { done: "Trained", failed: "Failed:", cancelled: "Cancelled:" }[state] || "";
@@ -170,9 +196,9 @@ export function createProgressPanel(root) {
       cancelButton.property("disabled", true).style("display", "none");
       if (state === "done") {
         setBar(epochs, epochs);
-        text.text(`${message || "done"}${what.includes("selection") ? shortRunNote(epochs) : ""}`);
+        say(`${message || "done"}${what.startsWith("iteration 0") ? "" : shortRunNote(epochs, { auto })}`);
       } else {
-        text.text(message || state);
+        say(message || state);
       }
     },
 
@@ -188,7 +214,7 @@ export function createProgressPanel(root) {
       cancelButton.property("disabled", true).style("display", "none");
       setBar(epochs, epochs);
       const short = kind === "initial" ? "" : shortRunNote(epochs);
-      text.text(note || `${epochs} epoch${epochs === 1 ? "" : "s"} · final loss ${formatLoss(losses[losses.length - 1])}${short}`);
+      say(note || `${epochs} epoch${epochs === 1 ? "" : "s"} · final loss ${formatLoss(losses[losses.length - 1])}${short}`);
       schedule();
     },
 
@@ -208,11 +234,27 @@ export function epochTicks([lo, hi], count = 4) {
 }
 
 /**
+ * What a job trains, for the panel's head: "iteration 0 (all points)", "iteration 4 on the
+ * selection", or for a "× 10" Submit from iteration 2 "iterations 2–11 (× 10)".
+ */
+export function describeJob(kind, iteration, repetitions = 1) {
+  if (kind === "initial" || iteration === 0) return "iteration 0 (all points)";
+  if (repetitions > 1 && Number.isInteger(iteration)) {
+    // Short enough for the 300 px column: "Training iterations 12–31 (× 20)".
+    return `iterations ${iteration}–${iteration + repetitions - 1} (× ${repetitions})`;
+  }
+  return Number.isInteger(iteration) ? `iteration ${iteration} on the selection` : "a new iteration on the selection";
+}
+
+/**
  * Why a Submit trained so briefly: without an epochs value the server gives a Submit at most
  * 600 optimiser steps, fewer on big networks so that it takes about two seconds
  * (core/training.py default_retrain_epochs); on a large selection that is one or two epochs.
+ * auto: true when the epochs were left blank (the cap is the reason), false when the analyst
+ * entered them (nothing to explain), undefined when not known (a stored iteration).
  */
-export function shortRunNote(epochs) {
-  if (!(epochs >= 1 && epochs <= 3)) return "";
-  return ` · only ${epochs} epoch${epochs === 1 ? "" : "s"}: a Submit without an epochs value is capped by compute (≤ 600 steps, about 2 s); enter epochs to train longer`;
+export function shortRunNote(epochs, { auto } = {}) {
+  if (!(epochs >= 1 && epochs <= 3) || auto === false) return "";
+  const only = ` · only ${epochs} epoch${epochs === 1 ? "" : "s"}`;
+  return auto ? `${only}: blank epochs are capped by compute (about 2 s); enter epochs to train longer` : only;
 }
