@@ -179,6 +179,51 @@ class Upload(BaseModel):
     suggested_label: str | None
 
 
+# -- points, decoding, model kinds ---------------------------------------------------------
+
+Pixel = Annotated[int, Field(ge=0, le=255)]
+
+
+class Points(BaseModel):
+    ids: list[NonNegative]
+    labels: list[int]
+    attributes: dict[str, list[Any]] = Field(description="extra per-point columns, e.g. wine type")
+    feature_names: list[str] = _may_be_absent()
+    values: list[list[float | None]] = _may_be_absent()
+    shape: list[int] = _may_be_absent()
+    pixels: list[list[Pixel]] = _may_be_absent()
+
+
+class Decoded(BaseModel):
+    feature_names: list[str] = _may_be_absent()
+    values: list[list[float]] = _may_be_absent()
+    shape: list[int] = _may_be_absent()
+    images: list[list[Pixel]] = _may_be_absent()
+
+
+class ModelKindInfo(BaseModel):
+    kind: ModelKind
+    title: str
+
+
+class SettingInfo(BaseModel):
+    name: str
+    type: Literal["int", "float", "int_list"]
+    min: float
+    max: float
+    help: str
+    models: list[str] = _may_be_absent()
+
+
+class ModelsInfo(BaseModel):
+    models: list[ModelKindInfo]
+    parameters: list[SettingInfo]
+    defaults: dict[str, TrainConfigOutput] = Field(  # type: ignore[valid-type]
+        description="model kind -> default training settings"
+    )
+    dataset: str
+
+
 # -- one iteration's data --------------------------------------------------------------------
 
 
@@ -235,6 +280,9 @@ RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     Experiment,
     ExperimentSummary,
     Upload,
+    Points,
+    Decoded,
+    ModelsInfo,
     Embedding,
     IterationMetrics,
     Reconstructions,
