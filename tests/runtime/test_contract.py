@@ -105,7 +105,7 @@ def test_submit_while_measuring_and_cancel_mid_measure(app, client):
     submit_job = sub.get_json()["job"]
     # Cancelling the measure job leaves the new train job alone.
     assert client.delete(f"/api/jobs/{measure['id']}").status_code == 200
-    wait_until(lambda: job_state(client, measure["id"]) == "cancelled", timeout=30)
+    wait_until(lambda: job_state(client, measure["id"]) == "cancelled", timeout=120)
     assert job_state(client, submit_job["id"]) in ("queued", "running", "done")
     _wait(app, exp_id)
     assert job_state(client, submit_job["id"]) == "done"

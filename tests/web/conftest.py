@@ -3,11 +3,13 @@ import pytest
 from latent_explorer.web import close_app, create_app
 
 
+def _new_app(data_dir, state_dir):
+    return create_app({"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(state_dir)})
+
+
 @pytest.fixture
 def app(data_dir, tmp_path):
-    app = create_app(
-        {"DATA_DIR": str(data_dir), "DEVICE": "cpu", "STATE_DIR": str(tmp_path / "state")}
-    )
+    app = _new_app(data_dir, tmp_path / "state")
     yield app
     close_app(app)  # its job worker processes
 
@@ -25,13 +27,39 @@ def wait_for_job(app, experiment_id, timeout=120):
     return job
 
 
-@pytest.fixture
-def trained(app, client):
-    """An iris AE experiment with iteration 0 done (few epochs: the API is under test here)."""
-    r = client.post(
+def _train_iris(app):
+    r = app.test_client().post(
         "/api/experiments", json={"dataset": "iris", "model": "ae", "config": {"epochs": 20}}
     )
     assert r.status_code == 202, r.get_json()
     exp_id = r.get_json()["id"]
     assert wait_for_job(app, exp_id).state == "done"
     return exp_id
+
+
+@pytest.fixture
+def trained(app, client):
+    """An iris AE experiment with iteration 0 done (few epochs: the API is under test here)."""
+    return _train_iris(app)
+
+
+# For the cases of a parametrised test that only reads or is refused (validation, 4xx): one
+# app and one trained experiment per module instead of one per case. A test that changes
+# the experiment must use ``app`` and ``trained``.
+
+
+@pytest.fixture(scope="module")
+def shared_app(data_dir, tmp_path_factory):
+    app = _new_app(data_dir, tmp_path_factory.mktemp("shared-state"))
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def shared_client(shared_app):
+    return shared_app.test_client()
+
+
+@pytest.fixture(scope="module")
+def shared_trained(shared_app):
+    return _train_iris(shared_app)

@@ -173,8 +173,8 @@ def test_events_resume_after_last_event_id(client, trained):
         ({"selected_ids": [1], "selection": {"method": "telepathy"}}, "bad_selection"),
     ],
 )
-def test_submit_rejects_bad_input(client, trained, body, code):
-    r = client.post(f"/api/experiments/{trained}/iterations", json=body)
+def test_submit_rejects_bad_input(shared_client, shared_trained, body, code):
+    r = shared_client.post(f"/api/experiments/{shared_trained}/iterations", json=body)
     assert r.status_code == 400, r.get_json()
     err = error_of(r)
     assert err["code"] == code

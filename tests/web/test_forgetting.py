@@ -97,8 +97,8 @@ def test_image_strip_has_a_row_per_class_and_a_column_per_iteration(app, client,
 
 
 @pytest.mark.parametrize("value", ["0", "9", "x"])
-def test_strip_per_class_out_of_range(client, trained, value):
-    r = client.get(f"/api/experiments/{trained}/iterations/0/strip?per_class={value}")
+def test_strip_per_class_out_of_range(shared_client, shared_trained, value):
+    r = shared_client.get(f"/api/experiments/{shared_trained}/iterations/0/strip?per_class={value}")
     assert r.status_code == 400
     error = r.get_json()["error"]
     assert error["code"] == "bad_per_class" and f"per_class ({value!r})" in error["message"]

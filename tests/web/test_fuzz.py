@@ -417,9 +417,13 @@ FOUND = [
 
 
 @pytest.mark.parametrize(("what", "method", "url", "body"), FOUND, ids=[f[0] for f in FOUND])
-def test_fuzz_findings_are_client_errors(app, client, trained, what, method, url, body):
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
-    r = client.open(url.format(exp=f"/api/experiments/{trained}"), method=method, json=body)
+def test_fuzz_findings_are_client_errors(
+    shared_app, shared_client, shared_trained, what, method, url, body
+):
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", shared_app)
+    r = shared_client.open(
+        url.format(exp=f"/api/experiments/{shared_trained}"), method=method, json=body
+    )
     assert r.status_code < 500, (what, r.get_json())
     path = "/api/experiments/{experiment_id}" + url.split("{exp}")[1].split("?")[0]
     path = path.replace("/iterations/0/", "/iterations/{k}/")
@@ -453,10 +457,14 @@ ISSUE_INPUTS = [
 @pytest.mark.parametrize(
     ("method", "url", "raw", "path"), ISSUE_INPUTS, ids=range(len(ISSUE_INPUTS))
 )
-def test_issue_inputs_are_documented_client_errors(app, client, trained, method, url, raw, path):
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
-    exp = f"/api/experiments/{trained}"
-    r = client.open(url.format(exp=exp), method=method, data=raw, content_type="application/json")
+def test_issue_inputs_are_documented_client_errors(
+    shared_app, shared_client, shared_trained, method, url, raw, path
+):
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", shared_app)
+    exp = f"/api/experiments/{shared_trained}"
+    r = shared_client.open(
+        url.format(exp=exp), method=method, data=raw, content_type="application/json"
+    )
     assert 400 <= r.status_code < 500, r.get_data()[:200]
     documented = path.format(exp="/api/experiments/{experiment_id}", k="{k}")
     schema[documented][method].validate_response(r)

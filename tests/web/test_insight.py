@@ -36,11 +36,13 @@ def untrained(app, name, data_dir):
 
 
 @pytest.mark.parametrize("space", ["original", "latent"])
-def test_neighbours_match_the_core(app, client, trained, space):
-    r = client.get(f"/api/experiments/{trained}/iterations/0/neighbors?id=7&k=5&space={space}")
+def test_neighbours_match_the_core(shared_app, shared_client, shared_trained, space):
+    r = shared_client.get(
+        f"/api/experiments/{shared_trained}/iterations/0/neighbors?id=7&k=5&space={space}"
+    )
     assert r.status_code == 200
     body = r.get_json()
-    exp = experiment(app, trained)
+    exp = experiment(shared_app, shared_trained)
     want = neighbour_report(exp.dataset.X, exp.iterations[0].coords, 7, k=5, space=space)
     assert set(body) == {
         "id",
@@ -76,8 +78,8 @@ def test_neighbours_defaults(client, trained):
         ("id=1&space=pixels", "bad_space", "space ('pixels')"),
     ],
 )
-def test_neighbours_validation(client, trained, query, code, names):
-    r = client.get(f"/api/experiments/{trained}/iterations/0/neighbors?{query}")
+def test_neighbours_validation(shared_client, shared_trained, query, code, names):
+    r = shared_client.get(f"/api/experiments/{shared_trained}/iterations/0/neighbors?{query}")
     err = error_of(r, 400)
     assert err["code"] == code and names in err["message"]
 
@@ -95,14 +97,14 @@ def test_neighbours_of_a_missing_iteration_or_experiment(client, trained):
 @pytest.mark.parametrize(
     "key", ["trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error"]
 )
-def test_per_point_json_and_f32(app, client, trained, key):
-    values = experiment(app, trained).iterations[0].per_point[key]
-    base = f"/api/experiments/{trained}/iterations/0/per_point?key={key}"
-    body = client.get(base).get_json()
+def test_per_point_json_and_f32(shared_app, shared_client, shared_trained, key):
+    values = experiment(shared_app, shared_trained).iterations[0].per_point[key]
+    base = f"/api/experiments/{shared_trained}/iterations/0/per_point?key={key}"
+    body = shared_client.get(base).get_json()
     assert body["key"] == key and body["n"] == 150
     assert body["values"] == pytest.approx(values.tolist())
     assert (body["min"], body["max"]) == pytest.approx((values.min(), values.max()))
-    r = client.get(base + "&format=f32")
+    r = shared_client.get(base + "&format=f32")
     assert r.status_code == 200 and r.mimetype == "application/octet-stream"
     got = np.frombuffer(r.data, dtype="<f4")
     np.testing.assert_allclose(got, values.astype(np.float32))
@@ -159,8 +161,8 @@ def test_iris_attributes(app, client, trained):
 
 
 @pytest.mark.parametrize("name", ["nope", "../../etc/passwd", "label/..", "%2e%2e"])
-def test_unknown_attribute_is_404_json(client, trained, name):
-    r = client.get(f"/api/experiments/{trained}/attributes/{name}")
+def test_unknown_attribute_is_404_json(shared_client, shared_trained, name):
+    r = shared_client.get(f"/api/experiments/{shared_trained}/attributes/{name}")
     assert error_of(r, 404)["code"] == "attribute_not_found"
 
 

@@ -179,6 +179,53 @@ class Upload(BaseModel):
     suggested_label: str | None
 
 
+# -- one iteration's data --------------------------------------------------------------------
+
+
+class Embedding(BaseModel):
+    """the columns asked for with `fields` (default all four)"""
+
+    iteration: NonNegative
+    parent: NonNegative | None
+    n: NonNegative
+    x: list[float] = _may_be_absent()
+    y: list[float] = _may_be_absent()
+    labels: list[int] = _may_be_absent()
+    selected: list[NonNegative] | None = _may_be_absent()
+
+
+class IterationMetrics(BaseModel):
+    iteration: NonNegative
+    measured: bool
+    metrics: Metrics | None
+    parent_metrics: Metrics | None
+
+
+class Reconstructions(BaseModel):
+    ids: list[NonNegative]
+    original: list[list[float]]
+    reconstruction: list[list[float]]
+    shape: list[int] = _may_be_absent()
+
+
+class MetricsFile(BaseModel):
+    experiment: HexId
+    dataset: str
+    model: ModelKind
+    iteration: NonNegative
+    parent: NonNegative | None
+    metrics: Metrics | None
+    parent_metrics: Metrics | None
+
+
+class SelectionFile(BaseModel):
+    experiment: HexId
+    iteration: NonNegative
+    ids: list[NonNegative]
+    method: Literal[SELECTION_METHODS]  # type: ignore[valid-type]
+    params: dict[str, Any]
+
+
 #: The resources, as components of the OpenAPI document (with the models they nest).
 RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     DatasetInfo,
@@ -188,4 +235,9 @@ RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     Experiment,
     ExperimentSummary,
     Upload,
+    Embedding,
+    IterationMetrics,
+    Reconstructions,
+    MetricsFile,
+    SelectionFile,
 )

@@ -23,7 +23,7 @@ from .forgetting import check_repeat
 from .metrics import ProgressCallback as MeasureProgress
 from .models import LatentModel
 from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
-from .selection import Selection, validate_ids
+from .selection import Selection, as_selection
 from .training import (
     CancelToken,
     Progress,
@@ -194,8 +194,7 @@ class Experiment:
             )
         if not self.iterations:
             raise RuntimeError("train the initial iteration first")
-        if not isinstance(selection, Selection):
-            selection = Selection(validate_ids(selection, n_samples=self.dataset.n_samples))
+        selection = as_selection(selection, n_samples=self.dataset.n_samples)
         base = self.iteration(len(self.iterations) - 1 if parent is None else parent)
         n_epochs = (
             epochs

@@ -24,7 +24,7 @@ from .datasets import Dataset
 from .experiment import Experiment, Iteration
 from .quality import METRIC_SAMPLE, QualityMeter
 from .seed_spread import Comparison, Interval, compare_paired, interval
-from .selection import Selection, validate_ids
+from .selection import Selection, as_selection
 from .stability import AGREEMENT_NEIGHBORS, StabilityReport, stability_report
 from .training import TrainConfig, default_config
 
@@ -133,8 +133,7 @@ class Repeats:
         epochs: int | None = None,
     ) -> Repeats:
         """Train every repeat on the same selection from its own iteration `parent`."""
-        if not isinstance(selection, Selection):
-            selection = Selection(validate_ids(selection, n_samples=self.dataset.n_samples))
+        selection = as_selection(selection, n_samples=self.dataset.n_samples)
         for exp in self.experiments:
             exp.retrain(selection, parent=parent, mode=mode, epochs=epochs)
         return self

@@ -38,6 +38,14 @@ class Selection:
         )
 
 
+def as_selection(selection: Selection | Iterable[Any], *, n_samples: int) -> Selection:
+    """``selection`` itself, or plain point ids checked by :func:`validate_ids` (method "ids"):
+    what every retrain accepts, a notebook's list of ids included."""
+    if isinstance(selection, Selection):
+        return selection
+    return Selection(validate_ids(selection, n_samples=n_samples))
+
+
 def validate_ids(ids: Iterable[Any], *, n_samples: int, name: str = "selected_ids") -> np.ndarray:
     """Check user-supplied point ids and return them as a sorted int64 array.
 

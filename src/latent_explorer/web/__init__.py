@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import Flask, render_template
 
+from .backends import registry_for_app
 from .errors import register_error_handlers
 from .security import init_security
-from .sessions import registry_for_app
 
 DEFAULTS: dict[str, Any] = {
     "DATA_DIR": None,  # None: LATENT_EXPLORER_DATA, then the user cache folder
