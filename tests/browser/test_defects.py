@@ -147,7 +147,10 @@ def test_exported_figures_have_title_axes_legend_and_caption(browser, server_url
     t_all = met["metrics"]["all"]["trustworthiness"]
     assert f"trustworthiness {t_all:.3f}" in caption
     assert "50 selected" in caption
-    assert len(svg.findall(f".//{ns}circle")) == 150  # vector points; legend swatches are rects
+    outline = [g for g in svg.iter(f"{ns}g") if g.get("class") == "selected-outline"]
+    # Vector points (legend swatches are rects), and the 50 selected outlined as on screen.
+    assert [len(g.findall(f"{ns}circle")) for g in outline] == [50]
+    assert len(svg.findall(f".//{ns}circle")) == 150 + 50
     width, height = float(svg.get("width")), float(svg.get("height"))
 
     open_menu(page, "export-menu")

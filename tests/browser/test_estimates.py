@@ -65,7 +65,10 @@ def test_estimates_shown_then_replaced_by_exact_values(page, server_url):
             "td => getComputedStyle(td).color"
         )
         assert colour != plain
-    assert "of all 150 points are measured" in page.locator(f"{PANEL} .metrics-estimate-note").inner_text()
+    assert (
+        "of all 150 points are measured"
+        in page.locator(f"{PANEL} .metrics-estimate-note").inner_text()
+    )
 
     requests["released"] = True
     for route, response in held:

@@ -94,8 +94,11 @@ def test_recent_list_open_delete_and_downloads(browser, server_url):
     name, body = download(page, "#export-menu tr[data-plot=all] button[data-format=svg]")
     assert name == f"iris-ae-iteration{k}-plot-all.svg"
     svg = ET.fromstring(body)
-    circles = svg.findall(f".//{SVG_NS}circle")
+    points = [g for g in svg.iter(f"{SVG_NS}g") if g.get("clip-path")][0]
+    outline = [g for g in points if g.get("class") == "selected-outline"]
+    circles = [c for g in points if g not in outline for c in g.iter(f"{SVG_NS}circle")]
     assert len(circles) == 150  # every point of plot 3, none of the hidden hover ring
+    assert len(svg.findall(f".//{SVG_NS}circle")) == 150 + 50  # and the selection's outlines
     assert any(t.text == "0" for t in svg.iter(f"{SVG_NS}text"))  # the axes came along
     # Iteration k has a selection and measured metrics: both links lead to JSON files.
     open_menu(page, "export-menu")

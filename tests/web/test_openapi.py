@@ -319,7 +319,12 @@ def test_component_schemas_are_generated_from_the_contract(spec):
     from latent_explorer import contract
 
     declared = {}
-    models = (*contract.REQUEST_MODELS, *contract.RESPONSE_MODELS, *contract.RESOURCE_MODELS)
+    models = (
+        *contract.REQUEST_MODELS,
+        *contract.RESPONSE_MODELS,
+        *contract.RESOURCE_MODELS,
+        *contract.INSIGHT_MODELS,
+    )
     for model in models:
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         declared.update(schema.pop("$defs", {}))

@@ -8,7 +8,7 @@ themselves are declared in ``core/training.py`` (``TrainConfig``'s field metadat
 translated here, so a limit is never written twice.
 
 One module per concept: ``limits``, ``base`` (strict bodies, lax query strings),
-``settings`` (training settings), ``requests``, ``resources`` (what the answers describe),
+``settings`` (training settings), ``requests``, ``resources`` and ``insight`` (what the answers describe),
 ``responses`` (errors, events) and ``validation``. Import from the package: ``from latent_explorer.contract import ...``.
 
 Errors: :class:`InvalidRequest` carries a code and one sentence per problem that names the
@@ -18,6 +18,7 @@ field, the rule, the value and the fix; ``web/errors.py`` turns it into a 400.
 from __future__ import annotations
 
 from .base import Body, InvalidRequest, Query
+from .insight import INSIGHT_MODELS
 from .limits import (
     EMBEDDING_FORMATS,
     EXPLORER_LATENT_DIM,
@@ -80,6 +81,7 @@ from .settings import (
 from .validation import IGNORED_QUERY_KEYS, invalid, parse_body, parse_query
 
 __all__ = [
+    "INSIGHT_MODELS",
     "ID_PATTERN",
     "RESOURCE_MODELS",
     "DatasetInfo",

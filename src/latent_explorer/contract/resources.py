@@ -179,6 +179,98 @@ class Upload(BaseModel):
     suggested_label: str | None
 
 
+# -- points, decoding, model kinds ---------------------------------------------------------
+
+Pixel = Annotated[int, Field(ge=0, le=255)]
+
+
+class Points(BaseModel):
+    ids: list[NonNegative]
+    labels: list[int]
+    attributes: dict[str, list[Any]] = Field(description="extra per-point columns, e.g. wine type")
+    feature_names: list[str] = _may_be_absent()
+    values: list[list[float | None]] = _may_be_absent()
+    shape: list[int] = _may_be_absent()
+    pixels: list[list[Pixel]] = _may_be_absent()
+
+
+class Decoded(BaseModel):
+    feature_names: list[str] = _may_be_absent()
+    values: list[list[float]] = _may_be_absent()
+    shape: list[int] = _may_be_absent()
+    images: list[list[Pixel]] = _may_be_absent()
+
+
+class ModelKindInfo(BaseModel):
+    kind: ModelKind
+    title: str
+
+
+class SettingInfo(BaseModel):
+    name: str
+    type: Literal["int", "float", "int_list"]
+    min: float
+    max: float
+    help: str
+    models: list[str] = _may_be_absent()
+
+
+class ModelsInfo(BaseModel):
+    models: list[ModelKindInfo]
+    parameters: list[SettingInfo]
+    defaults: dict[str, TrainConfigOutput] = Field(  # type: ignore[valid-type]
+        description="model kind -> default training settings"
+    )
+    dataset: str
+
+
+# -- one iteration's data --------------------------------------------------------------------
+
+
+class Embedding(BaseModel):
+    """the columns asked for with `fields` (default all four)"""
+
+    iteration: NonNegative
+    parent: NonNegative | None
+    n: NonNegative
+    x: list[float] = _may_be_absent()
+    y: list[float] = _may_be_absent()
+    labels: list[int] = _may_be_absent()
+    selected: list[NonNegative] | None = _may_be_absent()
+
+
+class IterationMetrics(BaseModel):
+    iteration: NonNegative
+    measured: bool
+    metrics: Metrics | None
+    parent_metrics: Metrics | None
+
+
+class Reconstructions(BaseModel):
+    ids: list[NonNegative]
+    original: list[list[float]]
+    reconstruction: list[list[float]]
+    shape: list[int] = _may_be_absent()
+
+
+class MetricsFile(BaseModel):
+    experiment: HexId
+    dataset: str
+    model: ModelKind
+    iteration: NonNegative
+    parent: NonNegative | None
+    metrics: Metrics | None
+    parent_metrics: Metrics | None
+
+
+class SelectionFile(BaseModel):
+    experiment: HexId
+    iteration: NonNegative
+    ids: list[NonNegative]
+    method: Literal[SELECTION_METHODS]  # type: ignore[valid-type]
+    params: dict[str, Any]
+
+
 #: The resources, as components of the OpenAPI document (with the models they nest).
 RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     DatasetInfo,
@@ -188,4 +280,12 @@ RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     Experiment,
     ExperimentSummary,
     Upload,
+    Points,
+    Decoded,
+    ModelsInfo,
+    Embedding,
+    IterationMetrics,
+    Reconstructions,
+    MetricsFile,
+    SelectionFile,
 )

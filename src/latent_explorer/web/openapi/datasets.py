@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...contract import CreateDataset, ModelsQuery
-from ...core.models import MODEL_KINDS
 from .operations import error, errors, json_response, operation, request_body
-from .schema import NUM, STR, array, obj, query_parameters, ref
+from .schema import array, obj, query_parameters, ref
 
 
 def dataset_paths() -> dict[str, Any]:
@@ -122,42 +121,7 @@ def model_paths() -> dict[str, Any]:
                 "models",
                 {
                     "200": json_response(
-                        obj(
-                            {
-                                "models": array(
-                                    obj(
-                                        {
-                                            "kind": {
-                                                "type": "string",
-                                                "enum": list(MODEL_KINDS),
-                                            },
-                                            "title": STR,
-                                        }
-                                    )
-                                ),
-                                "parameters": array(
-                                    obj(
-                                        {
-                                            "name": STR,
-                                            "type": {
-                                                "type": "string",
-                                                "enum": ["int", "float", "int_list"],
-                                            },
-                                            "min": NUM,
-                                            "max": NUM,
-                                            "help": STR,
-                                        },
-                                        {"models": array(STR)},
-                                    )
-                                ),
-                                "defaults": {
-                                    "type": "object",
-                                    "description": "model kind -> default training settings",
-                                    "additionalProperties": ref("TrainConfig"),
-                                },
-                                "dataset": STR,
-                            }
-                        ),
+                        ref("ModelsInfo"),
                         "model kinds and settings",
                     ),
                     **errors({400: "`unknown_dataset`"}),

@@ -27,12 +27,9 @@ from .operations import (
 )
 from .schema import (
     EXPERIMENT_ID,
-    INT,
     NON_NEG,
-    NUM,
     STR,
     array,
-    nullable,
     obj,
     query_parameters,
     ref,
@@ -195,25 +192,7 @@ def experiment_paths() -> dict[str, Any]:
                 "experiments",
                 {
                     "200": json_response(
-                        obj(
-                            {
-                                "ids": array(NON_NEG),
-                                "labels": array(INT),
-                                "attributes": {
-                                    "type": "object",
-                                    "description": "extra per-point columns, e.g. wine type",
-                                    "additionalProperties": {"type": "array"},
-                                },
-                            },
-                            {
-                                "feature_names": array(STR),
-                                "values": array(array(nullable(NUM))),
-                                "shape": array(INT),
-                                "pixels": array(
-                                    array({"type": "integer", "minimum": 0, "maximum": 255})
-                                ),
-                            },
-                        ),
+                        ref("Points"),
                         "the points, in id order",
                     ),
                     **experiment_errors({400: "`bad_ids` or `too_many_ids`"}),
@@ -228,17 +207,7 @@ def experiment_paths() -> dict[str, Any]:
                 "experiments",
                 {
                     "200": json_response(
-                        obj(
-                            {},
-                            {
-                                "feature_names": array(STR),
-                                "values": array(array(NUM)),
-                                "shape": array(INT),
-                                "images": array(
-                                    array({"type": "integer", "minimum": 0, "maximum": 255})
-                                ),
-                            },
-                        ),
+                        ref("Decoded"),
                         "values (tabular) or images as 0-255 pixels",
                     ),
                     **experiment_errors(

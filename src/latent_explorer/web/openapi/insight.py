@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...contract import PER_POINT_KEYS, NeighboursQuery, PerPointQuery
-from ...core.neighbours import SPACES
+from ...contract import NeighboursQuery, PerPointQuery
 from .operations import (
     P_EXPERIMENT,
     P_ITERATION,
@@ -14,82 +13,17 @@ from .operations import (
     json_response,
     operation,
 )
-from .schema import INT, NON_NEG, NUM, STR, array, nullable, obj, query_parameters, ref
+from .schema import STR, query_parameters, ref
 
 
 def insight_paths() -> dict[str, Any]:
     """Paths of the insight blueprint (neighbours, per-point values, attributes, PCA)."""
 
-    nums, maybe_nums, maybe_num = (
-        array(nullable(NUM)),
-        nullable(array(nullable(NUM))),
-        nullable(NUM),
-    )
-    kind = {"type": "string", "enum": ["numeric", "categorical"]}
     it = "/api/experiments/{experiment_id}/iterations/{k}"
     exp = "/api/experiments/{experiment_id}"
     both = [P_EXPERIMENT, P_ITERATION]
-    neighbours = obj(
-        {
-            "id": NON_NEG,
-            "k": INT,
-            "space": {"type": "string", "enum": list(SPACES)},
-            "neighbors": array(NON_NEG),
-            "distances_original": nums,
-            "distances_latent": nums,
-            "rank_in_other_space": array({"type": "integer", "minimum": 1}),
-        }
-    )
-    per_point = obj(
-        {
-            "key": {"type": "string", "enum": list(PER_POINT_KEYS)},
-            "n": NON_NEG,
-            "values": nums,
-            "min": maybe_num,
-            "max": maybe_num,
-        }
-    )
-    attribute = {
-        "oneOf": [
-            obj(
-                {
-                    "name": STR,
-                    "kind": {"const": "numeric"},
-                    "values": nums,
-                    "min": maybe_num,
-                    "max": maybe_num,
-                }
-            ),
-            obj(
-                {
-                    "name": STR,
-                    "kind": {"const": "categorical"},
-                    "categories": array(STR),
-                    "codes": array(NON_NEG),
-                }
-            ),
-        ]
-    }
-    source = {"type": "string", "enum": ["label", "attribute", "feature"]}
-    listed = obj({"attributes": array(obj({"name": STR, "kind": kind, "source": source}))})
-    pca = obj(
-        {
-            "x": nums,
-            "y": nums,
-            "metrics": nullable(ref("MetricsRow")),
-            "explained_variance_ratio": nums,
-        }
-    )
-    stats = obj(
-        {
-            "feature_names": array(STR),
-            "mean_raw": nums,
-            "std_raw": nums,
-            "mean_scaled": nums,
-            "feature_mean": maybe_nums,
-            "feature_scale": maybe_nums,
-        }
-    )
+    neighbours, per_point, attribute = ref("Neighbours"), ref("PerPoint"), ref("Attribute")
+    listed, pca, stats = ref("Attributes"), ref("Pca"), ref("FeatureStats")
     bad = "`bad_id`, `bad_k` or `bad_space`: the parameter named in the message is invalid"
     f32 = {"type": "string", "format": "binary"}
     return {

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ...contract import EmbeddingQuery
-from ...core.models import MODEL_KINDS
-from ...core.selection import SELECTION_METHODS
 from .operations import (
     P_EXPERIMENT,
     P_IDS,
@@ -17,16 +15,7 @@ from .operations import (
     operation,
 )
 from .schema import (
-    ANY_OBJ,
-    BOOL,
-    EXPERIMENT_ID,
-    INT,
-    NON_NEG,
-    NUM,
     STR,
-    array,
-    nullable,
-    obj,
     query_parameters,
     ref,
 )
@@ -35,16 +24,7 @@ from .schema import (
 def iteration_paths() -> dict[str, Any]:
     base = "/api/experiments/{experiment_id}/iterations/{k}"
     both = [P_EXPERIMENT, P_ITERATION]
-    embedding = obj(
-        {"iteration": NON_NEG, "parent": nullable(NON_NEG), "n": NON_NEG},
-        {
-            "x": array(NUM),
-            "y": array(NUM),
-            "labels": array(INT),
-            "selected": nullable(array(NON_NEG)),
-        },
-        description="the columns asked for with `fields` (default all four)",
-    )
+    embedding = ref("Embedding")
     embedding_f32 = {
         "type": "string",
         "format": "binary",
@@ -58,34 +38,9 @@ def iteration_paths() -> dict[str, Any]:
             ("X-Parent", "format=f32: the parent iteration, or none"),
         )
     }
-    metrics = obj(
-        {
-            "iteration": NON_NEG,
-            "measured": BOOL,
-            "metrics": nullable(ref("Metrics")),
-            "parent_metrics": nullable(ref("Metrics")),
-        }
-    )
-    metrics_file = obj(
-        {
-            "experiment": EXPERIMENT_ID,
-            "dataset": STR,
-            "model": {"type": "string", "enum": list(MODEL_KINDS)},
-            "iteration": NON_NEG,
-            "parent": nullable(NON_NEG),
-            "metrics": nullable(ref("Metrics")),
-            "parent_metrics": nullable(ref("Metrics")),
-        }
-    )
-    selection_file = obj(
-        {
-            "experiment": EXPERIMENT_ID,
-            "iteration": NON_NEG,
-            "ids": array(NON_NEG),
-            "method": {"type": "string", "enum": list(SELECTION_METHODS)},
-            "params": ANY_OBJ,
-        }
-    )
+    metrics = ref("IterationMetrics")
+    metrics_file = ref("MetricsFile")
+    selection_file = ref("SelectionFile")
     return {
         f"{base}/embedding": {
             "get": operation(
@@ -126,15 +81,7 @@ def iteration_paths() -> dict[str, Any]:
                 "iterations",
                 {
                     "200": json_response(
-                        obj(
-                            {
-                                "ids": array(NON_NEG),
-                                "original": array(array(NUM)),
-                                "reconstruction": array(array(NUM)),
-                            },
-                            {"shape": array(INT)},
-                        ),
-                        "model inputs and outputs of the points",
+                        ref("Reconstructions"), "model inputs and outputs of the points"
                     ),
                     **iteration_errors({400: "`bad_ids` or `too_many_ids`"}),
                 },

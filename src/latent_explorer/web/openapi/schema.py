@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from ...contract import (
     ID_PATTERN,
+    INSIGHT_MODELS,
     REQUEST_MODELS,
     RESOURCE_MODELS,
     RESPONSE_MODELS,
@@ -73,7 +74,7 @@ def model_schema(model: type[BaseModel]) -> Schema:
 def contract_schemas() -> dict[str, Schema]:
     """The component schemas: every model of the contract (and the models they nest)."""
     out: dict[str, Schema] = {}
-    for model in (*REQUEST_MODELS, *RESPONSE_MODELS, *RESOURCE_MODELS):
+    for model in (*REQUEST_MODELS, *RESPONSE_MODELS, *RESOURCE_MODELS, *INSIGHT_MODELS):
         schema = model.model_json_schema(ref_template=REF_TEMPLATE)
         out.update(schema.pop("$defs", {}))
         out[model.__name__] = schema

@@ -87,6 +87,8 @@ export function createHistory(root) {
 
   return {
     on: emitter.on,
+    /** Its tab was opened: the current chip comes into view (a hidden box cannot scroll). */
+    reveal: revealCurrent,
 
     /** iterations: summaries from GET experiment; current: index shown in plots 2/3. */
     render(iterations, current, { disabled = false } = {}) {

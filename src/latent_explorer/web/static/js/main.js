@@ -63,6 +63,7 @@ const imagesPanel = createImagesPanel(document.getElementById("images-panel"), {
 });
 const historyStrip = createHistory(document.getElementById("history"));
 const sideTabs = createSideTabs(document.querySelector(".side-tabs"));
+sideTabs.on("change", ({ panel }) => panel === "panel-history" && historyStrip.reveal());
 
 const plots = {};
 for (const [name, text] of Object.entries(PLOT_TEXT)) {

@@ -17,6 +17,8 @@
 //                           caption, axisLabels: ["latent 1", "latent 2"]});
 
 import { shuffledOrder } from "./plot-geometry.js";
+// The scatterplot's look: dimmed rest while a selection exists, selected on top, larger.
+import { BASE_ALPHA, DIM_ALPHA, OUTLINE_MAX, SELECTED_SCALE } from "./plot-paint.js";
 
 const MAX_CIRCLES = 20_000;
 const TITLE_BAND = 26; // CSS px above the plot for the title line
@@ -43,10 +45,6 @@ const STYLE_PROPS = [
   "paint-order",
 ];
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
-// The scatterplot's look (scatterplot.js): dimmed rest while a selection exists, selected on top.
-const BASE_ALPHA = 0.8;
-const DIM_ALPHA = 0.2;
-const SELECTED_SCALE = 1.15;
 
 /** `text` reduced to [A-Za-z0-9._-], as the server names its downloads (web/exports.py). */
 export function slug(text, fallback = "data") {
@@ -225,6 +223,7 @@ function points(parent, g, selection, area) {
   const r = g.radius;
   const rest = el("g", { "fill-opacity": mask ? DIM_ALPHA : BASE_ALPHA });
   const chosen = el("g", { "fill-opacity": 1, "data-selected": "true" });
+  const outlined = []; // the selected points' centres, outlined as on screen while few
   const order = shuffledOrder(g.n, g.n);
   for (const row of order) {
     const cx = g.x[row] * g.ax + g.bx;
@@ -235,8 +234,16 @@ function points(parent, g, selection, area) {
     const slot = g.color[row];
     const shape = g.shapes ? g.shapes[slot] : "disc";
     (selected ? chosen : rest).append(mark(shape, round(cx), round(cy), selected ? r * SELECTED_SCALE : r, g.slotColors[slot] || g.unknownColor));
+    if (selected) outlined.push([round(cx), round(cy)]);
   }
   parent.append(rest, chosen);
+  // A thin dark outline keeps a few selected points readable over the dimmed rest
+  // (plot-marks.js outlineSelected; the plot leaves it out beyond OUTLINE_MAX points).
+  if (outlined.length && outlined.length <= OUTLINE_MAX) {
+    const outline = el("g", { class: "selected-outline", fill: "none", stroke: "#1b1f24", "stroke-opacity": 0.55, "stroke-width": 0.6 });
+    for (const [cx, cy] of outlined) outline.append(el("circle", { cx, cy, r: round(r * SELECTED_SCALE) }));
+    parent.append(outline);
+  }
 }
 
 /**

@@ -7,10 +7,10 @@
 import { countInside, pointRadius, splitRows } from "./plot-geometry.js";
 import { drawFound, drawMarks, outlineSelected } from "./plot-marks.js";
 
-const DIM_ALPHA = 0.2;
-const BASE_ALPHA = 0.8;
-const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on top
-const OUTLINE_MAX = 500; // outline selected points only while they are few
+export const DIM_ALPHA = 0.2;
+export const BASE_ALPHA = 0.8;
+export const SELECTED_SCALE = 1.15; // selected points are drawn a little larger, on top
+export const OUTLINE_MAX = 500; // outline selected points only while they are few
 export const FOUND_RINGS_MAX = 2000; // more rings than this would only smear the picture
 export const SHAPES = ["disc", "square", "diamond", "ring"];
 
