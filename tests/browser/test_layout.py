@@ -30,7 +30,11 @@ CLS_START = """() => {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
       window.__shift += e.value;
-      window.__shifts.push({value: e.value, sources: (e.sources || []).map((s) => s.node ? (s.node.id || s.node.className || s.node.nodeName) : '?')});
+      window.__shifts.push({value: e.value, at: Math.round(e.startTime), input: e.hadRecentInput,
+        sources: (e.sources || []).map((s) => ({
+          node: s.node ? (s.node.id || s.node.className || s.node.nodeName) : '?',
+          from: [s.previousRect.x, s.previousRect.y, s.previousRect.width, s.previousRect.height],
+          to: [s.currentRect.x, s.currentRect.y, s.currentRect.width, s.currentRect.height]}))});
     }
   }).observe({type: 'layout-shift', buffered: true});
 }"""
