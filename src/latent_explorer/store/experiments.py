@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from ..core.experiment import Experiment, Iteration
 from ..core.persist import model_state_bytes
 from .artifacts import Artifacts
-from .index import datasets, default_url, experiments, iterations, jobs, now, open_index
+from .index import datasets, default_url, experiments, iterations, jobs, now, open_index, reader
 from .jobrows import JobsMixin
 from .layout import ID_PATTERN, check_id, dumps, iteration_prefix, npy_bytes, npz_bytes
 from .restore import RestoreMixin, dataset_fingerprint
@@ -49,6 +49,7 @@ class Store(JobsMixin, RestoreMixin):
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.database_url = database or default_url(self.state_dir)
         self.engine = open_index(self.database_url)
+        self.reads = reader(self.engine)  # for the read-only blocks below
         self.artifacts = Artifacts(artifacts or self.state_dir)
 
     def close(self) -> None:
@@ -190,7 +191,7 @@ class Store(JobsMixin, RestoreMixin):
 
     def remove_orphans(self) -> None:
         """Remove artifact folders without a database row (left by a delete that died)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             known = set(conn.execute(sa.select(experiments.c.id)).scalars())
         folders = {key.split("/")[1] for key in self.artifacts.keys("experiments")}
         for name in sorted(folders):
@@ -222,7 +223,7 @@ class Store(JobsMixin, RestoreMixin):
             .order_by(experiments.c.updated_at.desc(), experiments.c.created_at.desc())
             .limit(int(limit))
         )
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
             ids = [r["id"] for r in rows]
             job_rows = conn.execute(
@@ -244,7 +245,7 @@ class Store(JobsMixin, RestoreMixin):
 
     def experiments_using(self, dataset: str) -> list[dict[str, Any]]:
         """Stored experiments built on dataset ``dataset`` (id and creation time, oldest first)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = conn.execute(
                 sa.select(experiments.c.id, experiments.c.created_at)
                 .where(experiments.c.dataset == dataset)
@@ -253,14 +254,14 @@ class Store(JobsMixin, RestoreMixin):
         return [dict(r._mapping) for r in rows]
 
     def experiment(self, experiment_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             row = conn.execute(
                 sa.select(experiments).where(experiments.c.id == experiment_id)
             ).first()
         return dict(row._mapping) if row is not None else None
 
     def iteration_rows(self, experiment_id: str) -> list[dict[str, Any]]:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             rows = conn.execute(
                 sa.select(iterations)
                 .where(iterations.c.experiment_id == experiment_id)
@@ -270,7 +271,7 @@ class Store(JobsMixin, RestoreMixin):
 
     def version(self, experiment_id: str) -> str | None:
         """The experiment's ``updated_at``: it changes whenever a row of it changes."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return conn.execute(
                 sa.select(experiments.c.updated_at).where(experiments.c.id == experiment_id)
             ).scalar()

@@ -121,6 +121,15 @@ def default_url(state_dir: str | Path) -> str:
     return f"sqlite:///{Path(state_dir).resolve() / 'store.sqlite'}"
 
 
+READ_ONLY = "latent_explorer_read_only"
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (pool, events) for transactions that only read: on SQLite they begin
+    without taking the write lock. A block that writes must use ``engine.begin()``."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 def create_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings each database needs.
 
@@ -128,7 +137,9 @@ def create_engine(url: str) -> Engine:
     timeout, and ``BEGIN IMMEDIATE`` for every transaction: pysqlite's own deferred BEGIN lets
     DDL run outside the transaction and lets a read-then-write transaction fail with "database
     is locked" when another process wrote in between; taking the write lock up front makes
-    each transaction (a migration step, a job claim) atomic and simply wait its turn.
+    each transaction (a migration step, a job claim) atomic and simply wait its turn. Reads
+    go through :func:`reader` and begin a plain (deferred) transaction: in WAL a reader needs
+    no lock, so page polls never queue behind the workers' writes, nor each other.
     """
     if url.startswith("sqlite"):
         sa_url = sa.engine.make_url(url)
@@ -148,7 +159,8 @@ def create_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = conn.get_execution_options().get(READ_ONLY, False)
+            conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     if url.startswith("postgresql"):

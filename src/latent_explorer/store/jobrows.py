@@ -26,6 +26,7 @@ class JobsMixin:
     """Job rows. Needs ``engine`` and ``_touch(conn, experiment_id)`` from the store."""
 
     engine: Engine
+    reads: Engine  # the same engine for read-only blocks (index.reader)
 
     def _touch(self, conn: sa.Connection, experiment_id: str) -> None:  # pragma: no cover
         raise NotImplementedError
@@ -37,7 +38,7 @@ class JobsMixin:
         return job
 
     def job(self, job_id: str) -> Job | None:
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             row = conn.execute(sa.select(jobs).where(jobs.c.id == job_id)).first()
         return _job(row) if row is not None else None
 
@@ -160,7 +161,7 @@ class JobsMixin:
         if active:
             query = query.where(jobs.c.state.in_(ACTIVE))
         query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(int(limit))
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [_job(r) for r in conn.execute(query)]
 
     def queued_jobs(self) -> list[Job]:
@@ -170,12 +171,12 @@ class JobsMixin:
             .where(jobs.c.state == "queued")
             .order_by(jobs.c.priority.desc(), jobs.c.created_at, jobs.c.id)
         )
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [_job(r) for r in conn.execute(query)]
 
     def running_jobs(self) -> list[Job]:
         """Jobs a worker has claimed and not ended (the stale-heartbeat sweep reads these)."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             return [_job(r) for r in conn.execute(sa.select(jobs).where(jobs.c.state == "running"))]
 
     def job_counts(self) -> dict[str, int]:
@@ -185,13 +186,13 @@ class JobsMixin:
             .group_by(jobs.c.state)
         )
         counts = {"queued": 0, "running": 0}
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             counts.update({state: int(n) for state, n in conn.execute(query)})
         return counts
 
     def interrupt_unfinished(self) -> list[Job]:
         """Jobs left queued or running by a process that died end ``interrupted``."""
-        with self.engine.connect() as conn:
+        with self.reads.connect() as conn:
             found = [_job(r) for r in conn.execute(sa.select(jobs).where(jobs.c.state.in_(ACTIVE)))]
         for job in found:
             self.finish_job(job.id, state="interrupted", error=INTERRUPTED_MESSAGE)
