@@ -90,6 +90,21 @@ def test_brush_by_keyboard_selects_the_rectangle_and_undoes(browser, server_url)
     press(page, "Escape")
     assert selected_count(page) == before
     assert live(page) == "Rectangle cancelled"
+    # Placing, showing and applying rectangles moved nothing on the page.
+    assert page.evaluate("window.__shift") == 0, page.evaluate("window.__shifts")
+
+    # In an enlarged plot, too, Esc first cancels the rectangle; the next Esc shrinks the plot.
+    page.click("#plot-initial .enlarge")
+    wait_until(page, f"{HOOK}.enlarged === 'initial'")
+    page.locator(f"{PLOT} .plot-svg").focus()
+    press(page, "Enter")
+    press(page, "Escape")
+    assert hook(page, "enlarged") == "initial"
+    assert selected_count(page) == before
+    press(page, "Escape")
+    wait_until(page, f"{HOOK}.enlarged === null")
+    assert selected_count(page) == before
+    page.locator(f"{PLOT} .plot-svg").focus()
     press(page, "Control+z")
     assert selected_count(page) == len(everything)
     press(page, "Control+z")
@@ -108,6 +123,5 @@ def test_brush_by_keyboard_selects_the_rectangle_and_undoes(browser, server_url)
     wait_until(page, f"{HOOK}.plots.initial.gesture.x[0] !== {middle['x'][0]!r}")
     centre = gesture(page, "initial", "brush", previous=middle)  # a rectangle, recorded as one
     assert set(hook(page, "selectedIds()")) == points_in(page, centre)
-    assert page.evaluate("window.__shift") == 0, page.evaluate("window.__shifts")
     assert page.console_errors == []  # type: ignore[attr-defined]
     page.context.close()

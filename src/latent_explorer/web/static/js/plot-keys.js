@@ -49,6 +49,9 @@ export function createPlotKeys({ svg, layer, body, size, count, onMove, onCancel
   const points = (n) => `${n} point${n === 1 ? "" : "s"}`;
 
   function draw() {
+    // Marks the plot while a rectangle is placed: Esc then cancels it, and does not also shrink
+    // an enlarged plot (plot-enlarge.js).
+    svg.attr("data-placing", rect ? "" : null);
     if (!rect) return shape.style("display", "none");
     shape
       .style("display", null)
@@ -93,6 +96,8 @@ export function createPlotKeys({ svg, layer, body, size, count, onMove, onCancel
       // Handled here: Esc must not also clear the whole selection (selection-controls.js).
       event.preventDefault();
       cancel();
+    } else if (rect && key === " ") {
+      event.preventDefault(); // Space starts a rectangle; while placing, it must not scroll
     } else if (rect) {
       const next = rectAfterKey(rect, key, event.shiftKey, width, height);
       if (!next) return;
@@ -101,6 +106,8 @@ export function createPlotKeys({ svg, layer, body, size, count, onMove, onCancel
     }
   });
   svg.on("blur.keys", () => cancel(false));
+  // A mouse gesture takes over from a rectangle being placed by keys.
+  svg.on("pointerdown.keys", () => cancel(false));
 
   return {
     setMode(next) {
