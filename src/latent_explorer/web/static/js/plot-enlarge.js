@@ -20,6 +20,8 @@ export function createPlotEnlarge({ container, plots, hook }) {
     (event) => {
       if (event.key !== "Escape" || !enlarged) return;
       if (document.querySelector("dialog[open]")) return;
+      // A rectangle placed by keys (plot-keys.js) takes this Esc for itself.
+      if (event.target instanceof Element && event.target.matches(".plot-svg[data-placing]")) return;
       event.preventDefault();
       event.stopPropagation();
       const name = enlarged;

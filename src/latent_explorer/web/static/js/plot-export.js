@@ -27,7 +27,7 @@ const LINE = 16; // one legend or caption line
 const PNG_SCALE = 2;
 const MIN_WIDTH = 420; // a figure narrower than this cannot hold a legend or a caption
 const SVG_NS = "http://www.w3.org/2000/svg";
-const INTERACTIVE = ".zoom-surface, .hover-ring, .brush-layer, .lasso-layer";
+const INTERACTIVE = ".zoom-surface, .hover-ring, .brush-layer, .key-brush-layer, .lasso-layer";
 // What the page's stylesheet decides for SVG content; copied onto the clone as attributes.
 const STYLE_PROPS = [
   "fill",

@@ -1,5 +1,5 @@
 // What a pointer does on a scatterplot: zoom and pan (d3-zoom), the brush and the lasso
-// (brush.js, lasso.js), hovering (the tooltip's "hover" events and the decode view's "probe"
+// (brush.js, lasso.js) and the brush by keyboard (plot-keys.js), hovering (the tooltip's "hover" events and the decode view's "probe"
 // of empty space) and clicks on points. Hit-testing and gesture queries go through the
 // plot's spatial index in data space, never the DOM.
 //
@@ -9,12 +9,13 @@
 import { d3 } from "./d3.js";
 import { createBrush } from "./brush.js";
 import { createLasso, thinPolygon } from "./lasso.js";
+import { createPlotKeys } from "./plot-keys.js";
 import { round } from "./plot-geometry.js";
 import { idOfRow } from "./plot-data.js";
 
 const HOVER_RADIUS_PX = 6;
 
-export function createPlotInteraction({ plot, svg, inner, emitter, name, onZoom, finishTransition, schedule }) {
+export function createPlotInteraction({ plot, svg, inner, body, emitter, name, onZoom, finishTransition, schedule }) {
   let hits = new Int32Array(0); // rows of the last query, reused so a moving brush allocates nothing
   let gesture = null; // the last brush / lasso in data space, for tests (see the plot's stats)
   let lastHoverId = null;
@@ -64,7 +65,9 @@ export function createPlotInteraction({ plot, svg, inner, emitter, name, onZoom,
     return hits.subarray(0, k);
   }
 
-  const brush = createBrush(inner.append("g").attr("class", "brush-layer"), {
+  // The brush's callbacks, shared by the mouse (brush.js) and the keyboard (plot-keys.js), so a
+  // rectangle placed by keys previews, selects and is undone exactly like a dragged one.
+  const brushActions = {
     // While dragging, every move previews its selection in all plots (coalesced per frame by
     // the plots' own redraw scheduling); the query is a quadtree walk, not a scan of all points.
     onMove(rect) {
@@ -83,6 +86,15 @@ export function createPlotInteraction({ plot, svg, inner, emitter, name, onZoom,
         y: [round(r.y[0]), round(r.y[1])],
       });
     },
+  };
+  const brush = createBrush(inner.append("g").attr("class", "brush-layer"), brushActions);
+  const keys = createPlotKeys({
+    svg,
+    layer: inner.append("g").attr("class", "key-brush-layer"),
+    body,
+    size: () => ({ width: plot.width, height: plot.height }),
+    count: (rect) => idsInRect(rect).length,
+    ...brushActions,
   });
 
   const lasso = createLasso(inner.append("g").attr("class", "lasso-layer"), {
@@ -195,8 +207,10 @@ export function createPlotInteraction({ plot, svg, inner, emitter, name, onZoom,
     reset() {
       lastHoverId = null;
       gesture = null;
+      keys.reset();
     },
     resize(width, height) {
+      keys.reset();
       zoom.extent([
         [0, 0],
         [width, height],
@@ -207,6 +221,7 @@ export function createPlotInteraction({ plot, svg, inner, emitter, name, onZoom,
     setMode(mode) {
       brush.enable(mode === "brush");
       lasso.enable(mode === "lasso");
+      keys.setMode(mode);
     },
   };
 }

@@ -73,7 +73,10 @@ export function createScatterplot(root, opts = {}) {
   const header = createPlotHeader(container, { title: opts.title || "", enlargeable: opts.enlargeable });
   const body = container.append("div").attr("class", "plot-body");
   const canvas = body.append("canvas").attr("class", "plot-canvas");
-  const svg = body.append("svg").attr("class", "plot-svg");
+  const svg = body
+    .append("svg")
+    .attr("class", "plot-svg")
+    .attr("aria-label", plotLabel(opts.title));
   const xAxisG = svg.append("g").attr("class", "axis axis-x");
   const yAxisG = svg.append("g").attr("class", "axis axis-y");
   const inner = svg.append("g").attr("class", "plot-inner");
@@ -173,6 +176,7 @@ export function createScatterplot(root, opts = {}) {
     ),
     svg,
     inner,
+    body,
     emitter,
     name: opts.name,
     onZoom: (transform) => render.setTransform(transform),
@@ -200,6 +204,7 @@ export function createScatterplot(root, opts = {}) {
 
     setTitle(text) {
       header.setTitle(text);
+      svg.attr("aria-label", plotLabel(text));
       return api;
     },
 
@@ -389,6 +394,11 @@ export function createScatterplot(root, opts = {}) {
   api.setMode("pan");
   render.layout();
   return api;
+}
+
+/** The focusable plot's accessible name. */
+function plotLabel(title) {
+  return title ? `Plot: ${title}` : "Plot";
 }
 
 function whenIdle(fn) {
