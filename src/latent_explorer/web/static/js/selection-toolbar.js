@@ -33,7 +33,10 @@ export function createSelectionToolbar() {
         .attr("data-count", selected)
         .attr("data-total", total)
         .classed("has-selection", selected > 0)
-        .text(total ? `${formatCount(selected)} selected of ${formatCount(total)}` : `${formatCount(selected)} selected`);
+        // The field's label already says "Selected": "1,010 of 10,000" fits its fixed width at
+        // every dataset size, where "1,010 selected of 10,000" was cut off; the title says it all.
+        .attr("title", total ? `${formatCount(selected)} points selected of ${formatCount(total)}` : null)
+        .text(total ? `${formatCount(selected)} of ${formatCount(total)}` : `${formatCount(selected)} selected`);
       d3.select("#clear-button").property("disabled", selected === 0);
     },
     setEnabled(enabled) {
