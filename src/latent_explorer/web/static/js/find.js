@@ -19,6 +19,7 @@ export function createFind({ input, countEl, state, session, plots, selection, t
 
   function show(text, { count = null, problem = false } = {}) {
     countEl.textContent = text;
+    countEl.title = text; // the whole message where the fixed-width field cuts it off
     countEl.dataset.count = String(count ?? 0);
     countEl.classList.toggle("is-problem", problem);
     input.setAttribute("aria-invalid", String(problem));
