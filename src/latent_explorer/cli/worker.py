@@ -38,6 +38,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """A team worker: takes job ids from the broker and runs them against the shared store."""
     from ..runtime.celery_backend import TeamConfig, run_worker
+    from ..runtime.estimates import MeasureTuning
     from ..web import resolve_state_dir
 
     for flag in ("broker", "database"):
@@ -59,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         data_dir=args.data_dir or os.environ.get("LATENT_EXPLORER_DATA"),
         device=args.device,
         threads=job_torch_threads(args),
+        measure=MeasureTuning.from_config({}),  # LATENT_EXPLORER_MEASURE_<NAME>, as `serve`
     )
     run_worker(config, concurrency=args.concurrency, name=args.name, loglevel=args.loglevel)
     return 0

@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from ..store.index import default_url
-from .estimates import EVERY_S as ESTIMATES_EVERY_S
+from .estimates import MeasureTuning
 from .events import EventLog
 
 if TYPE_CHECKING:
@@ -70,10 +70,7 @@ class TeamConfig:
     device: str = "auto"
     threads: int | None = 1  # torch threads per job
     wall_seconds: float = 3_600
-    block_rows: int | None = None  # rows per block of the exact metrics pass; None: automatic
-    estimates_every_s: float = (
-        ESTIMATES_EVERY_S  # fewest seconds between two estimates events of a job
-    )
+    measure: MeasureTuning = MeasureTuning()  # how a measure job reports its estimates
 
     @property
     def events_url(self) -> str:
@@ -115,8 +112,7 @@ def team_config(config: Mapping[str, Any]) -> TeamConfig | None:
         device=config.get("DEVICE", "auto"),
         threads=config.get("TORCH_THREADS"),
         wall_seconds=float(config.get("MAX_WALL_SECONDS") or 3_600),
-        block_rows=config.get("MEASURE_BLOCK_ROWS"),
-        estimates_every_s=float(config.get("MEASURE_ESTIMATES_EVERY_S", ESTIMATES_EVERY_S)),
+        measure=MeasureTuning.from_config(config),
     )
 
 
@@ -228,8 +224,7 @@ def _run_job_task(task: Any, job_id: str) -> str | None:
         worker=f"{task.request.hostname}/{os.getpid()}",
         wall_seconds=config.wall_seconds,
         may_exit=True,
-        block_rows=config.block_rows,
-        estimates_every_s=config.estimates_every_s,
+        measure=config.measure,
     )
 
 

@@ -14,8 +14,10 @@ The core knows nothing of events; this module knows nothing of HTTP.
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the web process imports this module's constant, not torch
@@ -25,6 +27,34 @@ if TYPE_CHECKING:  # the web process imports this module's constant, not torch
 EVERY_S = 0.5
 
 Send = Callable[[dict[str, Any]], object]
+
+
+@dataclass(frozen=True)
+class MeasureTuning:
+    """How a measure job's exact pass reports, the same for every backend's workers.
+
+    ``block_rows``: rows per block of the pass, hence how often it reports estimates (None:
+    the core's automatic size, by memory); ``every_s``: the fewest seconds between two
+    estimates events of a job (0: one per block)."""
+
+    block_rows: int | None = None
+    every_s: float = EVERY_S
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> MeasureTuning:
+        """``config["MEASURE_BLOCK_ROWS"]`` and ``["MEASURE_ESTIMATES_EVERY_S"]``, else
+        ``LATENT_EXPLORER_MEASURE_...`` (``serve`` and ``worker`` have no flags for them),
+        else the defaults above."""
+
+        def setting(key: str) -> Any:
+            value = config.get(key)
+            return value if value is not None else os.environ.get(f"LATENT_EXPLORER_{key}") or None
+
+        rows, every = setting("MEASURE_BLOCK_ROWS"), setting("MEASURE_ESTIMATES_EVERY_S")
+        return cls(
+            block_rows=None if rows is None else int(rows),
+            every_s=EVERY_S if every is None else float(every),
+        )
 
 
 def _estimate(value: float, half_width: float) -> dict[str, float | None]:

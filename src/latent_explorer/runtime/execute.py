@@ -26,8 +26,7 @@ from ..core.datasets import Dataset
 from ..core.experiment import Experiment
 from ..core.selection import Selection
 from ..core.training import Progress, TrainingCancelled
-from .estimates import EVERY_S as ESTIMATES_EVERY_S
-from .estimates import EstimateEvents
+from .estimates import EstimateEvents, MeasureTuning
 from .events import EventLog
 from .jobs import PRIORITY, Job
 
@@ -83,6 +82,9 @@ class ExperimentCache:
             self.store.sync(experiment_id, exp)
         self._items.move_to_end(experiment_id)
         return exp
+
+
+DEFAULT_TUNING = MeasureTuning()  # automatic blocks, estimates at most every 0.5 s
 
 
 class _Watch(threading.Thread):
@@ -169,15 +171,12 @@ def run_job(
     worker: str,
     wall_seconds: float = 3_600,
     may_exit: bool = False,
-    block_rows: int | None = None,
-    estimates_every_s: float = ESTIMATES_EVERY_S,
+    measure: MeasureTuning = DEFAULT_TUNING,
 ) -> str | None:
     """Run one job to its end; return its final state, or None when the claim failed (the
     job was already taken, cancelled or finished: nothing is done).
 
-    ``block_rows``: rows per block of a measure job's exact pass, hence how often it
-    reports estimates (None: the core's automatic size, by memory); ``estimates_every_s``:
-    the fewest seconds between two of its estimates events."""
+    ``measure``: how a measure job's exact pass reports its estimates."""
     job = store.claim_job(job_id, worker=worker)
     if job is None:
         return None
@@ -201,8 +200,7 @@ def run_job(
                 store=store,
                 events=events,
                 watch=watch,
-                block_rows=block_rows,
-                estimates_every_s=estimates_every_s,
+                measure=measure,
             )
             state = "done"
     except TrainingCancelled:
@@ -319,8 +317,7 @@ def _measure(
     store: Store,
     events: EventLog,
     watch: _Watch,
-    block_rows: int | None = None,
-    estimates_every_s: float = ESTIMATES_EVERY_S,
+    measure: MeasureTuning = DEFAULT_TUNING,
 ) -> None:
     stream = job.experiment_id
     it = exp.iterations[job.iteration]
@@ -352,10 +349,10 @@ def _measure(
     estimates = EstimateEvents(
         lambda data: events.append(stream, "estimates", data),
         {"job_id": job.id, "kind": "measure", "iteration": it.index},
-        every_s=estimates_every_s,
+        every_s=measure.every_s,
     )
     # Measures its parent first when that is still unmeasured (without estimates).
-    exp.measure(it, on_progress=estimates, block_size=block_rows)
+    exp.measure(it, on_progress=estimates, block_size=measure.block_rows)
     for other in exp.iterations:
         if other.index in unmeasured and other.metrics is not None and not other.metrics_sampled:
             store.save_metrics(job.experiment_id, other)

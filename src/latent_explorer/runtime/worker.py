@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .estimates import EVERY_S as ESTIMATES_EVERY_S
+from .estimates import MeasureTuning
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,7 @@ class WorkerConfig:
     wall_seconds: float = 3_600
     database: str | None = None  # the index URL; None: SQLite in state_dir
     artifacts: str | None = None  # the artifacts root; None: state_dir
-    block_rows: int | None = None  # rows per block of the exact metrics pass; None: automatic
-    estimates_every_s: float = (
-        ESTIMATES_EVERY_S  # fewest seconds between two estimates events of a job
-    )
+    measure: MeasureTuning = MeasureTuning()  # how a measure job reports its estimates
 
 
 class _PipeEvents:
@@ -162,8 +159,7 @@ def worker_main(
                 worker=name,
                 wall_seconds=config.wall_seconds,
                 may_exit=True,
-                block_rows=config.block_rows,
-                estimates_every_s=config.estimates_every_s,
+                measure=config.measure,
             )
         except Exception:  # noqa: BLE001 - keep the worker for the next job
             log.exception("job %s", job_id)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, render_template
 
+from ..runtime.estimates import MeasureTuning
 from .backends import registry_for_app
 from .errors import register_error_handlers
 from .security import init_security
@@ -20,12 +21,12 @@ DEFAULTS: dict[str, Any] = {
     "DOWNLOAD": False,  # the server never downloads on its own; the CLI can
     # Points behind Shepard/stress; with more points than this, a sampled table comes first.
     "METRIC_SAMPLE_SIZE": 2_000,
-    # Rows per block of a measure job's exact T/C pass (it reports estimates after each
-    # block); None: sized by memory (256 MiB of distances per block). These two also read
-    # LATENT_EXPLORER_MEASURE_BLOCK_ROWS and LATENT_EXPLORER_MEASURE_ESTIMATES_EVERY_S.
+    # How a measure job's exact T/C pass reports estimates (runtime/estimates.py,
+    # MeasureTuning): rows per block (None: sized by memory) and the fewest seconds between
+    # two "estimates" events (0: one per block). None here: LATENT_EXPLORER_MEASURE_<NAME>,
+    # else MeasureTuning's defaults; create_app writes back the values that apply.
     "MEASURE_BLOCK_ROWS": None,
-    # Fewest seconds between two "estimates" events of a measure job (0: one per block).
-    "MEASURE_ESTIMATES_EVERY_S": 0.5,
+    "MEASURE_ESTIMATES_EVERY_S": None,
     "MAX_CONTENT_LENGTH": 100 * 1024 * 1024,
     "DEFAULT_DATASET": "iris",  # embedded: the first use needs no download
     # Torch threads of each job worker: None reads LATENT_EXPLORER_THREADS, else 1.
@@ -59,12 +60,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(DEFAULTS)
     if os.environ.get("LATENT_EXPLORER_DATA"):
         app.config["DATA_DIR"] = os.environ["LATENT_EXPLORER_DATA"]
-    # The measure pass's tuning, for `serve` too: LATENT_EXPLORER_MEASURE_BLOCK_ROWS, ...
-    for key, cast in (("MEASURE_BLOCK_ROWS", int), ("MEASURE_ESTIMATES_EVERY_S", float)):
-        raw = os.environ.get(f"LATENT_EXPLORER_{key}")
-        if raw:
-            app.config[key] = cast(raw)
     app.config.update({k: v for k, v in (config or {}).items() if v is not None})
+    measure = MeasureTuning.from_config(app.config)  # the config, else the environment
+    app.config["MEASURE_BLOCK_ROWS"] = measure.block_rows
+    app.config["MEASURE_ESTIMATES_EVERY_S"] = measure.every_s
     app.config["STATE_DIR"] = str(resolve_state_dir(app.config["STATE_DIR"]))
     if app.config["TORCH_THREADS"] is None:
         app.config["TORCH_THREADS"] = int(os.environ.get("LATENT_EXPLORER_THREADS") or 1)

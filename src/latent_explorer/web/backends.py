@@ -9,6 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..runtime.backend import Backend
+from ..runtime.estimates import MeasureTuning
 from ..runtime.events import EventLog, MemoryEventLog
 from ..runtime.limits import Limits
 from ..store import Store
@@ -52,8 +53,7 @@ def registry_for_app(config: Any) -> SessionRegistry:
             wall_seconds=limits.wall_seconds,
             database=database,
             artifacts=artifacts,
-            block_rows=config.get("MEASURE_BLOCK_ROWS"),
-            estimates_every_s=float(config.get("MEASURE_ESTIMATES_EVERY_S", 0.5)),
+            measure=MeasureTuning.from_config(config),
         )
         backend = InProcessBackend(store, events, worker_config, size=limits.running)
     source = DatasetSource(config.get("DATA_DIR"), str(config["STATE_DIR"]))

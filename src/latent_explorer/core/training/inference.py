@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,11 +57,7 @@ def decode(
     device: str | torch.device | None = "auto",
 ) -> np.ndarray:
     """Decode latent points (m, latent_dim) to data space (m, n_features), float32."""
-    dev = resolve_device(device)
-    model.to(dev).eval()
-    with torch.inference_mode():
-        out = model.decode(torch.as_tensor(np.asarray(Z), dtype=torch.float32, device=dev))
-    return out.float().cpu().numpy()
+    return _infer(model, model.decode, Z, device)
 
 
 def reconstruct(
@@ -70,8 +67,18 @@ def reconstruct(
     device: str | torch.device | None = "auto",
 ) -> np.ndarray:
     """Deterministic reconstructions decode(embed(x)) of rows of ``X``, float32."""
+    return _infer(model, model.reconstruct, X, device)
+
+
+def _infer(
+    model: LatentModel,
+    method: Callable[[torch.Tensor], torch.Tensor],
+    rows: np.ndarray,
+    device: str | torch.device | None,
+) -> np.ndarray:
+    """``method`` (one of the model's own) on ``rows`` in evaluation mode, as float32."""
     dev = resolve_device(device)
     model.to(dev).eval()
     with torch.inference_mode():
-        out = model.reconstruct(torch.as_tensor(X, dtype=torch.float32, device=dev))
+        out = method(torch.as_tensor(np.asarray(rows), dtype=torch.float32, device=dev))
     return out.float().cpu().numpy()
