@@ -69,13 +69,17 @@ def selected_count(page) -> int:
 
 
 def submit(page, *, epochs: int, timeout=120_000) -> int:
+    """Submit and wait until the new iteration is drawn and its tables hold the server's numbers.
+
+    The page says "ready" when the measure job ends; the tables fill one fetch later.
+    """
     before = hook(page, "iterations")
     page.fill("#retrain-epochs", str(epochs))
     page.click("#submit-button")
     wait_until(
         page,
         f"{HOOK}.iterations === {before + 1} && {HOOK}.status === 'ready' && {HOOK}.plots.all.pointsDrawn > 0 "
-        f"&& {HOOK}.plots.all.iteration === {before}",
+        f"&& {HOOK}.plots.all.iteration === {before} && {HOOK}.metricsReady === true",
         timeout=timeout,
     )
     return before
@@ -165,7 +169,6 @@ def test_iris_end_to_end(page, server_url):
         page.click("#random-button")
         assert selected_count(page) == count
         k = submit(page, epochs=2)
-        assert hook(page, "metricsReady") is True
         row = "#metrics-panel td[data-table=after][data-group=selected]"
         t_cell = page.locator(f"{row}[data-metric=trustworthiness]")
         if count == 2:
@@ -238,7 +241,7 @@ RECORD_DRAWS = """() => {
 
 def test_digits_images_and_tooltip(page, server_url):
     train(page, server_url, dataset="digits", model="ae", epochs=5)
-    assert hook(page, "metricsReady") is True
+    wait_until(page, f"{HOOK}.metricsReady === true")
     page.locator("#legend .legend-item[data-class='3']").click()
     assert selected_count(page) == 183
     page.evaluate(RECORD_DRAWS)
