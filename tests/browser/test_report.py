@@ -1,0 +1,80 @@
+"""The HTML report in Chromium with every network request blocked: it draws with no console
+error (a CSP refusal is one), the tooltip names the hovered point, plots are linked and zoom,
+and another iteration can be picked."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latent_explorer.core.report import write_report
+from tests.core.test_report import iris_chain
+
+WAIT_MS = 60_000  # a loaded 2-core CI machine
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    exp = iris_chain()
+    path = write_report(exp, tmp_path_factory.mktemp("report") / "iris report.html")
+    return exp, path
+
+
+def loneliest_point(coords: np.ndarray) -> int:
+    """The point farthest from its nearest neighbour: hovering it can only find it."""
+    d = np.linalg.norm(coords[:, None, :] - coords[None, :, :], axis=2)
+    np.fill_diagonal(d, np.inf)
+    return int(np.argmax(d.min(axis=1)))
+
+
+def test_report_offline_hover_zoom_and_iterations(page, report):
+    exp, path = report
+    url = path.resolve().as_uri()
+    blocked: list[str] = []
+
+    def only_the_file(route):
+        if route.request.url == url:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_file)
+    page.goto(url)
+    page.wait_for_function("window.latentReport && window.latentReport.ready", timeout=WAIT_MS)
+    assert page.input_value("#iteration") == "1"  # the newest iteration first
+
+    # Hover a point in plot 3 (all points after): the tooltip names it and its class, and
+    # the same point is ringed in plot 1 (linked views).
+    it = exp.iterations[1]
+    pid = loneliest_point(it.coords.astype(np.float64))
+    cls = exp.dataset.class_names[int(exp.dataset.y[pid])]
+    pos = page.evaluate(f"window.latentReport.screenOf(2, {pid})")
+    page.mouse.move(pos["x"], pos["y"])
+    tooltip = page.locator("#tooltip")
+    tooltip.wait_for(state="visible", timeout=WAIT_MS)
+    assert tooltip.inner_text() == f"Point {pid} · {cls}"
+    ring = page.locator('.plot[data-plot="0"] circle')
+    assert ring.get_attribute("visibility") == "visible"
+
+    # Zoom in on plot 3 with the wheel (around the pointer, so that point stays put): the
+    # axes show a narrower range, and a neighbour moves away on screen.
+    axis = "document.querySelector('.plot[data-plot=\"2\"] svg g').textContent"
+    ticks = page.evaluate(axis)
+    other = (pid + 1) % exp.dataset.n_samples
+    far = page.evaluate(f"window.latentReport.screenOf(2, {other})")
+    page.mouse.wheel(0, -400)
+    page.wait_for_function(f"{axis} !== {ticks!r}", timeout=WAIT_MS)
+    moved = page.evaluate(f"window.latentReport.screenOf(2, {other})")
+    assert (moved["x"], moved["y"]) != (far["x"], far["y"])
+
+    # Pick iteration 0: its description, metrics and plots follow.
+    page.select_option("#iteration", "0")
+    page.wait_for_function("window.latentReport.iteration === 0", timeout=WAIT_MS)
+    assert "Initial training on all 150 points" in page.inner_text("#iteration-text")
+    assert page.inner_text(".plot[data-plot='2'] h3").startswith("After: iteration 0")
+    assert page.locator("#metrics table tr[data-group='all']").count() >= 1
+    assert page.locator("#losses svg path").count() >= 1
+
+    assert blocked == []
+    assert page.console_errors == []  # type: ignore[attr-defined]
