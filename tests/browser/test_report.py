@@ -4,10 +4,14 @@ and another iteration can be picked."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from latent_explorer.core.report import write_report
+from tests.browser.test_explorer import wait_until
+from tests.browser.test_persistence import download, open_menu, post, wait_api
 from tests.core.test_report import iris_chain
 
 WAIT_MS = 60_000  # a loaded 2-core CI machine
@@ -41,7 +45,7 @@ def test_report_offline_hover_zoom_and_iterations(page, report):
 
     page.route("**/*", only_the_file)
     page.goto(url)
-    page.wait_for_function("window.latentReport && window.latentReport.ready", timeout=WAIT_MS)
+    wait_until(page, "window.latentReport && window.latentReport.ready", WAIT_MS)
     assert page.input_value("#iteration") == "1"  # the newest iteration first
 
     # Hover a point in plot 3 (all points after): the tooltip names it and its class, and
@@ -64,13 +68,13 @@ def test_report_offline_hover_zoom_and_iterations(page, report):
     other = (pid + 1) % exp.dataset.n_samples
     far = page.evaluate(f"window.latentReport.screenOf(2, {other})")
     page.mouse.wheel(0, -400)
-    page.wait_for_function(f"{axis} !== {ticks!r}", timeout=WAIT_MS)
+    wait_until(page, f"{axis} !== {json.dumps(ticks)}", WAIT_MS)
     moved = page.evaluate(f"window.latentReport.screenOf(2, {other})")
     assert (moved["x"], moved["y"]) != (far["x"], far["y"])
 
     # Pick iteration 0: its description, metrics and plots follow.
     page.select_option("#iteration", "0")
-    page.wait_for_function("window.latentReport.iteration === 0", timeout=WAIT_MS)
+    wait_until(page, "window.latentReport.iteration === 0", WAIT_MS)
     assert "Initial training on all 150 points" in page.inner_text("#iteration-text")
     assert page.inner_text(".plot[data-plot='2'] h3").startswith("After: iteration 0")
     assert page.locator("#metrics table tr[data-group='all']").count() >= 1
@@ -78,3 +82,42 @@ def test_report_offline_hover_zoom_and_iterations(page, report):
 
     assert blocked == []
     assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_export_menu_downloads_the_report(browser, server_url, tmp_path):
+    """The page's Export menu gives the server's report, which then opens offline."""
+    exp_id = post(server_url, "/api/experiments", {"dataset": "iris", "config": {"epochs": 5}})[
+        "id"
+    ]
+    wait_api(server_url, f"/api/experiments/{exp_id}", lambda e: e["status"] == "ready")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{server_url}/?experiment={exp_id}")
+        link = page.locator("#export-menu a[data-export=report]")
+        link.wait_for(state="attached", timeout=WAIT_MS)
+        wait_until(
+            page,
+            "document.querySelector('#export-menu a[data-export=report]').hasAttribute('href')",
+            WAIT_MS,
+        )
+        open_menu(page, "export-menu")
+        name, body = download(page, "#export-menu a[data-export=report]")
+    finally:
+        context.close()
+    assert name == "iris-ae-report.html"
+    path = tmp_path / name
+    path.write_bytes(body)
+
+    offline = browser.new_context(offline=True)  # no network at all, not even the server's
+    try:
+        view = offline.new_page()
+        errors: list[str] = []
+        view.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        view.on("pageerror", lambda exc: errors.append(str(exc)))
+        view.goto(path.resolve().as_uri())
+        wait_until(view, "window.latentReport && window.latentReport.ready", WAIT_MS)
+        assert view.input_value("#iteration") == "0"
+        assert errors == []
+    finally:
+        offline.close()
