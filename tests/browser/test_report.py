@@ -9,7 +9,11 @@ import json
 import numpy as np
 import pytest
 
+from latent_explorer.core.datasets import load_dataset
+from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.report import write_report
+from latent_explorer.core.selection import select_classes
+from latent_explorer.core.training import TrainConfig
 from tests.browser.test_explorer import wait_until
 from tests.browser.test_persistence import download, open_menu, post, wait_api
 from tests.core.test_report import iris_chain
@@ -24,16 +28,8 @@ def report(tmp_path_factory):
     return exp, path
 
 
-def loneliest_point(coords: np.ndarray) -> int:
-    """The point farthest from its nearest neighbour: hovering it can only find it."""
-    d = np.linalg.norm(coords[:, None, :] - coords[None, :, :], axis=2)
-    np.fill_diagonal(d, np.inf)
-    return int(np.argmax(d.min(axis=1)))
-
-
-def test_report_offline_hover_zoom_and_iterations(page, report):
-    exp, path = report
-    url = path.resolve().as_uri()
+def open_offline(page, url: str) -> list[str]:
+    """Open ``url`` (a file) with every other request aborted; return the list of those."""
     blocked: list[str] = []
 
     def only_the_file(route):
@@ -45,6 +41,20 @@ def test_report_offline_hover_zoom_and_iterations(page, report):
 
     page.route("**/*", only_the_file)
     page.goto(url)
+    return blocked
+
+
+def loneliest_point(coords: np.ndarray) -> int:
+    """The point farthest from its nearest neighbour: hovering it can only find it."""
+    d = np.linalg.norm(coords[:, None, :] - coords[None, :, :], axis=2)
+    np.fill_diagonal(d, np.inf)
+    return int(np.argmax(d.min(axis=1)))
+
+
+def test_report_offline_hover_zoom_and_iterations(page, report):
+    exp, path = report
+    url = path.resolve().as_uri()
+    blocked = open_offline(page, url)
     wait_until(page, "window.latentReport && window.latentReport.ready", WAIT_MS)
     assert page.input_value("#iteration") == "1"  # the newest iteration first
 
@@ -121,3 +131,33 @@ def test_export_menu_downloads_the_report(browser, server_url, tmp_path):
         assert errors == []
     finally:
         offline.close()
+
+
+def test_report_draws_reconstructions_of_image_data(page, tmp_path):
+    ds = load_dataset("digits")
+    exp = Experiment(ds, "ae", config=TrainConfig(epochs=2, seed=5), device="cpu")
+    exp.train()
+    exp.retrain(select_classes(ds.y, [0], class_names=ds.class_names), epochs=1)
+    path = write_report(exp, tmp_path / "digits.html")
+    blocked = open_offline(page, path.resolve().as_uri())
+    wait_until(page, "window.latentReport && window.latentReport.ready", WAIT_MS)
+    section = page.locator("#reconstructions-section")
+    assert section.is_visible()
+    # Originals, the parent's and iteration 1's reconstructions: 2 digits per class.
+    assert page.locator("#reconstructions tbody tr").count() == 3
+    assert page.locator("#reconstructions canvas").count() == 3 * 20
+    ink = page.evaluate(
+        """() => {
+            const c = document.querySelector('#reconstructions tbody tr canvas');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let dark = 0;
+            for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++;
+            return dark;
+        }"""
+    )
+    assert ink > 0  # an original digit has ink
+    page.select_option("#iteration", "0")
+    wait_until(page, "window.latentReport.iteration === 0", WAIT_MS)
+    assert page.locator("#reconstructions tbody tr").count() == 2  # no parent row
+    assert blocked == []
+    assert page.console_errors == []  # type: ignore[attr-defined]

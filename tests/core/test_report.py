@@ -137,3 +137,26 @@ def test_size_per_point_and_iteration(iris_report):
         size = fixed + labels + iterations * (coords + mask + 2_000)  # + metrics and losses
         assert (coords + mask) / points < 11.0
         assert size <= limit, (points, iterations, size)
+
+
+def test_image_data_carries_reconstructions_of_a_fixed_sample(iris_report):
+    from latent_explorer.core.forgetting import strip_ids
+    from latent_explorer.core.training import reconstruct
+
+    assert embedded_data(iris_report[1])["reconstructions"] is None  # tabular: none
+    ds = load_dataset("digits")
+    exp = Experiment(ds, "ae", config=TrainConfig(epochs=2, seed=5), device="cpu")
+    exp.train()
+    exp.retrain(select_classes(ds.y, [0], class_names=ds.class_names), epochs=1)
+    rec = embedded_data(build_report(exp))["reconstructions"]
+    ids = np.concatenate(strip_ids(ds.y, per_class=2, seed=5))
+    assert rec["ids"] == ids.tolist() and rec["shape"] == [8, 8]
+    assert len(rec["by_iteration"]) == 2
+
+    def pixels(text):
+        return np.frombuffer(base64.b64decode(text), np.uint8).reshape(len(ids), 64)
+
+    assert np.array_equal(pixels(rec["original"]), np.rint(ds.X[ids] * 255))
+    for text, it in zip(rec["by_iteration"], exp.iterations, strict=True):
+        expected = np.rint(np.clip(reconstruct(it.model, ds.X[ids], device="cpu"), 0, 1) * 255)
+        assert np.array_equal(pixels(text), expected)

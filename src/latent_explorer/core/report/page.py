@@ -150,6 +150,9 @@ double-click to reset.</p>
 </section>
 <section><h2>Metrics</h2><div id="metrics"></div></section>
 <section><h2>Training loss</h2><div id="losses"></div></section>
+<section id="reconstructions-section" hidden><h2>Reconstructions</h2>
+<p class="muted">The same seeded points of every class: the originals, then as the parent and
+this iteration reconstruct them.</p><div id="reconstructions"></div></section>
 {settings_tables(payload)}
 </main>
 <div id="tooltip" class="tooltip" role="status" hidden></div>

@@ -7,7 +7,9 @@ Arrays travel compactly, as base64 of little-endian bytes, so that 10,000 points
   route's ``format=f32``), bit for bit the stored coordinates;
 - ``labels``: uint8 class indices (uint16 past 255 classes), once for all iterations;
 - ``selected``: a bit mask of the selection (bit ``i % 8`` of byte ``i // 8`` is point ``i``),
-  an eighth of a byte per point where a list of ids could cost five.
+  an eighth of a byte per point where a list of ids could cost five;
+- ``reconstructions`` (image data only): a fixed seeded sample of a few points per class, the
+  originals and every iteration's reconstructions as uint8 pixels (0-255).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ..experiment import Experiment, Iteration
+
+#: Points per class whose reconstructions the report shows (image data): a row of 20 digits
+#: costs about 21 KB per iteration at 28x28.
+RECONSTRUCTED_PER_CLASS = 2
 
 #: Bumped when the payload changes shape, so the report's script can refuse what it cannot read.
 FORMAT = 1
@@ -59,6 +65,34 @@ def encode_mask(ids: np.ndarray, n: int) -> str:
 def decode_mask(text: str, n: int) -> np.ndarray:
     bits = np.unpackbits(np.frombuffer(base64.b64decode(text), np.uint8), bitorder="little")
     return np.flatnonzero(bits[:n])
+
+
+def encode_pixels(X: np.ndarray) -> str:
+    """Images with values in [0, 1] as base64 of uint8 pixels (0-255), row after row."""
+    return b64(np.rint(np.clip(np.asarray(X, dtype=np.float64), 0.0, 1.0) * 255).astype(np.uint8))
+
+
+def reconstructions(exp: Experiment) -> dict[str, Any] | None:
+    """The sample's originals and each iteration's reconstructions, for image data; else None.
+    The sample is the forgetting strip's (:func:`..forgetting.strip_ids`), so the report and
+    the page show the same points."""
+    ds = exp.dataset
+    if ds.kind != "image" or not ds.image_shape or not exp.iterations:
+        return None
+    from ..forgetting import strip_ids
+    from ..training import reconstruct
+
+    groups = strip_ids(ds.y, per_class=RECONSTRUCTED_PER_CLASS, seed=exp.config.seed)
+    ids = np.concatenate(groups) if groups else np.zeros(0, dtype=np.int64)
+    X = ds.X[ids]
+    return {
+        "ids": ids.tolist(),
+        "shape": list(ds.image_shape),
+        "original": encode_pixels(X),
+        "by_iteration": [
+            encode_pixels(reconstruct(it.model, X, device=exp.device)) for it in exp.iterations
+        ],
+    }
 
 
 def finite(value: Any) -> Any:
@@ -139,5 +173,6 @@ def report_payload(exp: Experiment, *, experiment_id: str | None = None) -> dict
             "labels": labels,
             "label_dtype": label_dtype,
             "iterations": [iteration_payload(it, ds.n_samples) for it in exp.iterations],
+            "reconstructions": reconstructions(exp),
         }
     )

@@ -251,6 +251,7 @@
     plots[2].setData({ title: `After: iteration ${k}, all points${mask ? " (rest dimmed)" : ""}`, x: after.x, y: after.y, members: null, dim: rest });
     renderMetrics(it);
     renderLosses(it);
+    renderReconstructions(it);
     window.latentReport.iteration = k;
   }
 
@@ -311,6 +312,44 @@
     svg.append("g").attr("transform", `translate(${m.l},0)`).call(d3.axisLeft(y).ticks(5));
     svg.append("path").attr("fill", "none").attr("stroke", "#0072b2").attr("stroke-width", 1.5).attr("d", d3.line((_, i) => x(i + 1), (v) => y(v))(losses));
     svg.append("text").attr("x", w / 2).attr("y", h - 2).attr("text-anchor", "middle").attr("font-size", 11).text("epoch");
+  }
+
+  // Image data: the originals, the parent's and this iteration's reconstructions of the same
+  // points, one column per point (canvas pixels: the page's CSP allows no image URLs but data:).
+  const rec = data.reconstructions;
+  const recPixels = new Map();
+  function pixelsOf(b64) {
+    if (!recPixels.has(b64)) recPixels.set(b64, bytesOf(b64));
+    return recPixels.get(b64);
+  }
+  function renderReconstructions(it) {
+    if (!rec) return;
+    d3.select("#reconstructions-section").property("hidden", false);
+    const root = d3.select("#reconstructions").html("");
+    const [h, w] = rec.shape;
+    const position = new Map(iterations.map((x, i) => [x.index, i]));
+    const rows = [["Original", rec.original]];
+    if (it.parent !== null && position.has(it.parent)) rows.push([`Iteration ${it.parent}`, rec.by_iteration[position.get(it.parent)]]);
+    rows.push([`Iteration ${it.index}`, rec.by_iteration[position.get(it.index)]]);
+    const table = root.append("table").attr("class", "reconstructions");
+    const head = table.append("thead").append("tr");
+    head.append("th");
+    for (const id of rec.ids) head.append("th").attr("title", `point ${id}`).text(ds.class_names[labels[id]] ?? "");
+    const body = table.append("tbody");
+    for (const [title, b64] of rows) {
+      const tr = body.append("tr");
+      tr.append("th").attr("scope", "row").text(title);
+      const px = pixelsOf(b64);
+      rec.ids.forEach((id, j) => {
+        const canvas = tr.append("td").append("canvas").attr("width", w).attr("height", h).attr("title", `point ${id}`);
+        const image = new ImageData(w, h);
+        for (let p = 0; p < w * h; p++) {
+          const v = 255 - px[j * w * h + p]; // ink dark on white paper
+          image.data.set([v, v, v, 255], 4 * p);
+        }
+        canvas.node().getContext("2d").putImageData(image, 0, 0);
+      });
+    }
   }
 
   let current = null;
