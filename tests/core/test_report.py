@@ -180,3 +180,12 @@ def test_the_wheel_declares_the_files_the_report_inlines():
     for path in ASSETS.values():
         relative = path.relative_to(package).as_posix()
         assert any(fnmatch.fnmatch(relative, p) for p in patterns), relative
+
+
+def test_the_notebook_writes_the_same_report(tmp_path):
+    from latent_explorer.notebook import Explorer
+
+    ex = Explorer("iris", epochs=2, seed=4, device="cpu").train()
+    path = ex.report(tmp_path / "iris.html")
+    data = embedded_data(path.read_text(encoding="utf-8"))
+    assert np.array_equal(decode_coords(data["iterations"][0]["coords"], 150), ex.coords())
