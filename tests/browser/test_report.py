@@ -4,6 +4,7 @@ and another iteration can be picked."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -159,5 +160,22 @@ def test_report_draws_reconstructions_of_image_data(page, tmp_path):
     page.select_option("#iteration", "0")
     wait_until(page, "window.latentReport.iteration === 0", WAIT_MS)
     assert page.locator("#reconstructions tbody tr").count() == 2  # no parent row
+    assert blocked == []
+    assert page.console_errors == []  # type: ignore[attr-defined]
+
+
+def test_hostile_names_are_shown_as_text(page, tmp_path):
+    """A dataset and class named like markup are text in the report, and run nothing."""
+    evil = '<img src=x onerror="window.pwned=1"></script><script>window.pwned=2</script>'
+    iris = load_dataset("iris")
+    ds = dataclasses.replace(
+        iris, name="user:" + evil, title=evil, class_names=[evil, "b", "c"], attributes={}
+    )
+    path = write_report(iris_chain(ds), tmp_path / "evil.html")
+    blocked = open_offline(page, path.resolve().as_uri())
+    wait_until(page, "window.latentReport && window.latentReport.ready", WAIT_MS)
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#legend span").first.inner_text() == evil
+    assert evil in page.inner_text("h1") and page.locator("img").count() == 0
     assert blocked == []
     assert page.console_errors == []  # type: ignore[attr-defined]
