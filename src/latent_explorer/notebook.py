@@ -285,6 +285,12 @@ class Explorer:
         """Write the whole experiment to a folder; :meth:`open` reads it back."""
         return save_experiment(self.experiment, path)
 
+    def report(self, path: str | Path) -> Path:
+        """Write one self-contained HTML file of every iteration (``latent-explorer report``)."""
+        from .core.report import write_report
+
+        return write_report(self.experiment, path)
+
     def to_app(
         self, *, port: int = 5000, config: dict[str, Any] | None = None
     ) -> tuple[Flask, str]:

@@ -50,7 +50,10 @@ def test_wheel_carries_the_page_and_d3(installed):
         "p = pathlib.Path(latent_explorer.__file__).parent / 'web'; "
         "print(p); "
         "assert (p / 'static/vendor/d3.min.js').stat().st_size > 100_000; "
-        "assert (p / 'templates/index.html').is_file()"
+        "assert (p / 'templates/index.html').is_file(); "
+        # The report inlines its script, style and d3 from the installed package's files.
+        "from latent_explorer.core.report.page import ASSETS; "
+        "assert all(a.is_file() and str(p) in str(a) for a in ASSETS.values()), ASSETS"
     )
     out = _run([str(python), "-c", probe], cwd=root).stdout
     assert str(REPO) not in out and "site-packages" in out

@@ -1,4 +1,4 @@
-"""Command line: ``latent-explorer serve | worker | datasets | train | retrain``, and
+"""Command line: ``latent-explorer serve | worker | datasets | train | retrain | report``, and
 ``latent-explorer FILE`` (a .csv, .npy or .parquet file) to explore that file at once.
 
 One module per command, each with ``add_parser(sub)`` and ``run(args)``; the options several
@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import __version__
-from . import datasets, retrain, serve, train, worker
+from . import datasets, report, retrain, serve, train, worker
 
 #: Subcommands in the order ``--help`` lists them.
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -22,6 +22,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "datasets": datasets.run,
     "train": train.run,
     "retrain": retrain.run,
+    "report": report.run,
 }
 FILE_SUFFIXES = (".csv", ".npy", ".parquet")
 
@@ -34,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (serve, worker, datasets, train, retrain):
+    for module in (serve, worker, datasets, train, retrain, report):
         module.add_parser(sub)
     return parser
 

@@ -1,4 +1,5 @@
-"""Downloads of one iteration: its selection, its metrics and its model checkpoint.
+"""Downloads of one iteration (its selection, its metrics, its model checkpoint) and of a
+whole experiment (its self-contained HTML report, built by :mod:`..core.report`).
 
 Every download is an attachment whose file name is built from a slug of the dataset name
 (only ``[A-Za-z0-9._-]``), the model kind and the iteration number, never from raw input.
@@ -12,6 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, send_file
 
 from ..core.persist import model_state_bytes
+from ..core.report import build_report
 from .errors import ApiError
 from .sessions import Session, current_registry, iteration_or_404
 
@@ -108,4 +110,23 @@ def checkpoint(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
         response = send_file(path, mimetype="application/octet-stream", max_age=0)
     else:
         response = Response(model_state_bytes(it.model), mimetype="application/octet-stream")
+    return attachment(response, name)
+
+
+@bp.get("/experiments/<experiment_id>/report")
+def report(experiment_id: str):  # type: ignore[no-untyped-def]
+    """One HTML file with every iteration, which opens offline (see core/report)."""
+    session = current_registry().get(experiment_id)
+    exp = session.experiment
+    with session.lock:  # no iteration appended by a sync halfway through
+        if not exp.iterations:
+            raise ApiError(
+                409,
+                "not_trained",
+                "this experiment has no trained iteration yet; "
+                "export the report once iteration 0 is done",
+            )
+        page = build_report(exp, experiment_id=session.id)
+    name = f"{slug(exp.dataset.name)}-{slug(exp.model_kind, default='model')}-report.html"
+    response = Response(page, mimetype="text/html")
     return attachment(response, name)

@@ -18,6 +18,7 @@ from .operations import (
     P_EXPERIMENT,
     P_IDS,
     P_JOB,
+    download,
     errors,
     errors_with,
     experiment_errors,
@@ -198,6 +199,20 @@ def experiment_paths() -> dict[str, Any]:
                     **experiment_errors({400: "`bad_ids` or `too_many_ids`"}),
                 },
                 parameters=[P_EXPERIMENT, P_IDS],
+            )
+        },
+        "/api/experiments/{experiment_id}/report": {
+            "get": operation(
+                "getReport",
+                "The experiment as one self-contained HTML file: every iteration's plots, "
+                "metrics, losses, configuration, seed, versions and dataset fingerprint; it "
+                "opens offline and loads nothing",
+                "experiments",
+                {
+                    "200": download("text/html", STR, "<dataset>-<model>-report.html"),
+                    **experiment_errors({409: "`not_trained`: no iteration is trained yet"}),
+                },
+                parameters=one,
             )
         },
         "/api/experiments/{experiment_id}/decode": {

@@ -260,4 +260,5 @@ export const urls = {
   checkpoint: (id, k) => `${exp(id)}/iterations/${k | 0}/checkpoint.pt`,
   forgettingJson: (id, k) => `${exp(id)}/iterations/${k | 0}/forgetting.json`,
   forgettingCsv: (id, k) => `${exp(id)}/iterations/${k | 0}/forgetting.csv`,
+  report: (id) => `${exp(id)}/report`, // the whole experiment, every iteration
 };

@@ -1,6 +1,7 @@
 // The "Export" drop-down in the header: downloads of the iteration shown in the page.
 //   Data: coordinates (CSV), the selection it trained on (JSON), its metrics (JSON) and the
 //   model checkpoint: plain <a download href> to the server's routes, which name the files.
+//   The report is of the whole experiment (every iteration): one HTML file that opens offline.
 //   Plots: each plot as PNG or SVG, drawn in the page (plot-export.js); the menu only asks.
 // A download that cannot exist yet (no selection in iteration 0, metrics still measured) is
 // shown disabled with the reason, rather than leading to an error page.
@@ -52,6 +53,13 @@ const LINKS = [
     ext: "PT",
     url: urls.checkpoint,
     help: "the model's state_dict: torch.load(file, weights_only=True)",
+  },
+  {
+    key: "report",
+    text: "Report of every iteration",
+    ext: "HTML",
+    url: urls.report,
+    help: "one HTML file to share: the plots (hover, zoom), metrics, losses and settings of every iteration; it opens offline",
   },
 ];
 const FORMATS = ["png", "svg"];
