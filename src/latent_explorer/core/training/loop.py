@@ -147,7 +147,16 @@ def fit(
     batch = min(config.batch_size, n)
     gen = generator if generator is not None else _generator(config.seed, dev)
     model.to(dev).train()
-    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    # The fused kernel does Adam's whole update in one pass per tensor: on one CPU thread 76
+    # steps of the MNIST net's update took 0.07 s instead of 0.44 s (a fifth of a Submit's
+    # fine-tune); the same update, rounded differently (parameters agree to float32 roundoff
+    # after 50 steps). Other device types keep the reference loop.
+    opt = torch.optim.Adam(
+        model.parameters(),
+        lr=config.lr,
+        weight_decay=config.weight_decay,
+        fused=dev.type in ("cpu", "cuda"),
+    )
     precision = resolve_precision(config.precision, model, dev)
     autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == "bf16")
     result = TrainResult(device=str(dev), precision=precision)
