@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from sklearn.manifold import trustworthiness as sk_trustworthiness
 
 from latent_explorer.core.metrics import (
@@ -247,3 +248,49 @@ def test_quality_meter_forwards_the_pass_progress():
     assert (done, total) == (300, 300) and isinstance(est, TCEstimates)
     assert est.trustworthiness.half_width == 0.0
     assert est.trustworthiness.value == pytest.approx(pp["trustworthiness"].mean(), abs=1e-12)
+
+
+def _tie_heavy() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(2)
+    X = np.round(rng.normal(size=(150, 12)), 2)
+    X = np.vstack([X, X[:60]])  # 60 duplicated rows
+    Y = np.round(X[:, :2] + rng.normal(scale=0.3, size=(210, 2)), 2)
+    return X, Y
+
+
+@pytest.mark.parametrize("strategy", ["dense", "counted"])
+def test_projection_counted_by_dense_rows_or_tree_equals_reference(strategy):
+    # The 2-D side's strategies, each forced for every point, on ties, duplicates and a
+    # clustered cloud: dense rows of explicit distances, or KD-tree radius counts.
+    from latent_explorer.core.metrics import plane
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(plane, "LIST_MAX_POINTS", -1)
+        mp.setattr(plane, "ROW_NS", 0.0 if strategy == "dense" else 1e12)
+        for X, Y in (_tie_heavy(), _clustered(11, 300, 20)):
+            assert_equals_reference(X, Y, 5, block_size=64)
+
+
+def test_chunked_float32_products_stay_within_their_bound(monkeypatch):
+    # The float32 distances come from separate products of column chunks added in order;
+    # the (tighter) per-row bound must hold for every entry, and the results stay exact.
+    from latent_explorer.core.metrics import distances
+
+    monkeypatch.setattr(distances, "PRODUCT_CHUNK", 7)
+    monkeypatch.setattr(distances, "PRODUCT_STRIP_ROWS", 5)
+    rng = np.random.default_rng(13)
+    X = rng.random((120, 40), dtype=np.float32)
+    space = FloatSpace(X, torch.device("cpu"))
+    assert len(space._chunks) == 6
+    ref = _sq_rows(X) * space.scale2
+    np.fill_diagonal(ref, 0.0)  # the self pair (inf in both) is not a distance
+    block = space.block(None, torch.empty(120, 120)).numpy().astype(np.float64)
+    np.fill_diagonal(block, 0.0)
+    assert np.all(np.abs(block - ref) <= space.bound(None)[:, None])
+    rows = np.array([3, 50, 7])
+    part = space.block(rows, torch.empty(3, 120)).numpy().astype(np.float64)
+    part[np.arange(3), rows] = 0.0
+    assert np.all(np.abs(part - ref[rows]) <= space.bound(rows)[:, None])
+    X2, Y2 = _near_ties()
+    assert_equals_reference(X2, Y2, 3, block_size=16)
+    assert_equals_reference(X, X[:, :2] @ rng.normal(size=(2, 2)), 5)

@@ -32,11 +32,16 @@ COUNT_MASK_BYTES = 2**20
 #: Rows whose undecided values are gathered at once when settling a band (bounds memory).
 SETTLE_ROWS = 128
 
-#: Above this many undecided values per row (on average over a block) the block is counted
-#: again from float64 values rather than settled one pair at a time: a pair costs two
-#: gathered 784-float rows (~1-2 us), a float64 row ~2 n d / 40 GFLOP/s (~2.7 ms at
-#: 70,000 x 784), so the break-even is near a thousand.
+#: Undecided values per row (besides the neighbour itself) above which a row is counted
+#: again from float64 values rather than settled one pair at a time, at
+#: :data:`FINE_REFERENCE_N` points (scaled with n, see :func:`fine_limit`).
 FINE_LIMIT = 1000
+
+#: The n at which :data:`FINE_LIMIT` applies.
+FINE_REFERENCE_N = 70_000
+
+#: Bytes of one chunk of float64 rows counted again (bounds the extra memory).
+FINE_ROWS_BYTES = 64 * 2**20
 
 
 def count_less_cpu(dist: NDArray[Any], thresholds: NDArray[Any], threads: int = 1) -> NDArray[Any]:
@@ -159,7 +164,7 @@ def dense_penalties(
     if not need.any():
         return np.zeros(b, dtype=np.int64)
     if isinstance(space, FloatSpace):
-        closer = _certified_counts(space, rows, block, t, need, threads)
+        closer = _certified_counts(space, rows, block, t, need, neighbours, threads)
     else:
         # Not needed: a threshold nothing is below (distances are >= 0; -1 fits integers).
         closer = count_less(block, np.where(need, t, -1.0), threads)
@@ -172,9 +177,17 @@ def _certified_counts(
     block: torch.Tensor,
     t: NDArray[np.float64],
     need: NDArray[np.bool_],
+    neighbours: NDArray[np.int64],
     threads: int,
 ) -> NDArray[np.int64]:
-    """``#{l : D_ref_il < t_ij}`` from a float32 block, certified (see :mod:`.distances`)."""
+    """``#{l : D_ref_il < t_ij}`` from a float32 block, certified (see :mod:`.distances`).
+
+    ``t_ij`` is the exact distance of neighbour ``neighbours[r, j]`` itself, whose value lies
+    in its own band: it is never strictly closer than itself, so it is left out of the band
+    rather than recomputed (one pair per threshold, about an eighth of all re-checks).
+    Rows whose band still holds more than :func:`fine_limit` values are counted again from
+    float64 values in chunks of :data:`FINE_ROWS_BYTES`.
+    """
     kk = t.shape[1]
     e = space.bound(rows)[:, None]
     # Not needed: thresholds -inf, counted as 0 and discarded.
@@ -182,32 +195,67 @@ def _certified_counts(
     hi = np.where(need, float32_up(t + e), -np.inf).astype(np.float32)
     both = count_less(block, np.hstack([lo, hi]), threads)
     below, undecided = both[:, :kk], both[:, kk:] - both[:, :kk]
-    values: torch.Tensor = block
-    if undecided.sum() > FINE_LIMIT * rows.size:
+    undecided -= _own_in_band(block, neighbours, lo, hi)
+    heavy = undecided.sum(axis=1) > fine_limit(space.n)
+    light = np.flatnonzero(~heavy)
+    below[light] += _settle_band(
+        space, rows[light], block, light, lo[light], hi[light], t[light], undecided[light],
+        neighbours[light], space.pair_bound,
+    )  # fmt: skip
+    heavy_at = np.flatnonzero(heavy)
+    step = max(1, FINE_ROWS_BYTES // (8 * space.n))
+    for a in range(0, heavy_at.size, step):
         # Too many to recompute one by one: count again from float64 values of these rows.
-        values = space.fine_block(rows)
-        e = space.fine_bound(rows)[:, None]
-        lo64 = np.where(need, np.nextafter(t - e, -np.inf), -np.inf)
-        hi64 = np.where(need, np.nextafter(t + e, np.inf), -np.inf)
+        part = heavy_at[a : a + step]
+        values = space.fine_block(rows[part])
+        e64 = space.fine_bound(rows[part])[:, None]
+        lo64 = np.where(need[part], np.nextafter(t[part] - e64, -np.inf), -np.inf)
+        hi64 = np.where(need[part], np.nextafter(t[part] + e64, np.inf), -np.inf)
         both = count_less(values, np.hstack([lo64, hi64]), threads)
-        below, undecided = both[:, :kk], both[:, kk:] - both[:, :kk]
-        lo, hi = lo64, hi64  # type: ignore[assignment]
+        band = both[:, kk:] - both[:, :kk] - _own_in_band(values, neighbours[part], lo64, hi64)
+        below[part] = both[:, :kk] + _settle_band(
+            space, rows[part], values, np.arange(part.size), lo64, hi64, t[part], band,
+            neighbours[part], None,
+        )  # fmt: skip
         space.fine_blocks += 1
-    pair_bound = space.pair_bound if values is block else None
-    return below + _settle_band(space, rows, values, lo, hi, t, undecided, pair_bound)
+    return below
+
+
+def fine_limit(n: int) -> float:
+    """Undecided values per row above which the row is counted again in float64.
+
+    A re-checked pair costs two gathered rows (~3-4 us measured at 784 columns, loaded
+    2-core machine); a float64 row costs its share of a float64 product plus counting,
+    ~0.1 us per point (n = 5,000: one row ~0.5 ms). The break-even therefore grows with n.
+    """
+    return FINE_LIMIT * n / FINE_REFERENCE_N
+
+
+def _own_in_band(
+    values: torch.Tensor, neighbours: NDArray[np.int64], lo: NDArray[Any], hi: NDArray[Any]
+) -> NDArray[np.int64]:
+    """1 where neighbour ``j``'s own value is in its band ``[lo_j, hi_j)`` (same comparisons
+    as :func:`count_less`, so subtracting it from the band's count is exact)."""
+    own = values.gather(1, torch.as_tensor(neighbours, device=values.device)).cpu().numpy()
+    lo = lo.astype(own.dtype, copy=False)
+    hi = hi.astype(own.dtype, copy=False)
+    return ((lo <= own) & (own < hi)).astype(np.int64)
 
 
 def _settle_band(
     space: FloatSpace,
     rows: NDArray[np.intp],
     block: torch.Tensor,
+    block_rows: NDArray[np.intp],
     lo: NDArray[Any],
     hi: NDArray[Any],
     t: NDArray[np.float64],
     undecided: NDArray[np.int64],
+    neighbours: NDArray[np.int64],
     pair_bound: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.float64]] | None,
 ) -> NDArray[np.int64]:
-    """How many of the undecided values (``lo <= value < hi``) are below `t`, exactly.
+    """How many of the undecided values (``lo <= value < hi``, the neighbour itself left out)
+    are below `t`, exactly. Row ``r`` of the arguments is row ``block_rows[r]`` of `block`.
 
     With `pair_bound`, each value is first tried against its own pair's bound (the row's
     bound assumes the largest norm of all points), and only the rest is recomputed.
@@ -221,8 +269,10 @@ def _settle_band(
         todo = r_all[j_all == j]
         for a in range(0, todo.size, SETTLE_ROWS):
             part = todo[a : a + SETTLE_ROWS]
-            sub = values[part]
-            r, col = np.nonzero((sub >= lo[part, j, None]) & (sub < hi[part, j, None]))
+            sub = values[block_rows[part]]
+            inside = (sub >= lo[part, j, None]) & (sub < hi[part, j, None])
+            inside[np.arange(part.size), neighbours[part, j]] = False
+            r, col = np.nonzero(inside)
             tt = t[part[r], j]
             if pair_bound is None:
                 below = space.exact(rows[part][r], col) < tt
