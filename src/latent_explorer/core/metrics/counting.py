@@ -109,8 +109,16 @@ def dense_knn(
     vals_t, cand_t = torch.topk(block, m, dim=1, largest=False, sorted=True)
     cand = cand_t.cpu().numpy().astype(np.int64)
     if isinstance(space, FloatSpace):
-        vals = space.exact(np.repeat(rows, m), cand.ravel()).reshape(cand.shape)
-        far = vals_t[:, -1].cpu().numpy().astype(np.float64)
+        # Only candidates that can be among the k nearest get exact values: the k smallest
+        # D~ have D_ref <= D~_(k) + E, so the k-th exact value is at most that, and a
+        # candidate with D~ - E > D~_(k) + E is strictly farther (inf: it sorts last). The
+        # bound's factor 1.01 dwarfs the float64 rounding of these sums.
+        e = space.bound(rows)[:, None]
+        approx = vals_t.cpu().numpy().astype(np.float64)
+        maybe = approx - e <= approx[:, k - 1 : k] + e
+        vals = np.full(cand.shape, np.inf)
+        vals[maybe] = space.exact(np.repeat(rows, m)[maybe.ravel()], cand[maybe])
+        far = approx[:, -1]
     else:
         vals = vals_t.cpu().numpy().astype(np.float64)
         far = vals[:, -1]
@@ -262,27 +270,38 @@ def _settle_band(
     """
     extra = np.zeros(undecided.shape, dtype=np.int64)
     values = block.cpu().numpy() if block.device.type != "cpu" else block.numpy()
-    r_all, j_all = np.nonzero(undecided > 0)
-    if r_all.size == 0:
-        return extra
-    for j in np.unique(j_all):
-        todo = r_all[j_all == j]
-        for a in range(0, todo.size, SETTLE_ROWS):
-            part = todo[a : a + SETTLE_ROWS]
-            sub = values[block_rows[part]]
-            inside = (sub >= lo[part, j, None]) & (sub < hi[part, j, None])
-            inside[np.arange(part.size), neighbours[part, j]] = False
-            r, col = np.nonzero(inside)
-            tt = t[part[r], j]
-            if pair_bound is None:
-                below = space.exact(rows[part][r], col) < tt
-                space.settled += r.size
-            else:
-                v = sub[r, col].astype(np.float64)
-                e = pair_bound(rows[part][r], col)
-                below = v < tt - e  # surely closer
-                unsure = np.flatnonzero(~below & (v < tt + e))
-                below[unsure] = space.exact(rows[part][r[unsure]], col[unsure]) < tt[unsure]
-                space.settled += unsure.size
-            extra[part, j] = np.bincount(r, weights=below, minlength=part.size).astype(np.int64)
+    todo = np.flatnonzero((undecided > 0).any(axis=1))
+    # A strip of rows is gathered and scanned once for all its bands (one nonzero per strip,
+    # not per threshold); each value found is then matched with its bands, and computed
+    # exactly once even when it lies in several.
+    for a in range(0, todo.size, SETTLE_ROWS):
+        part = todo[a : a + SETTLE_ROWS]
+        sub = values[block_rows[part]]
+        inside = np.zeros(sub.shape, dtype=bool)
+        ge, lt = np.empty_like(inside), np.empty_like(inside)
+        for j in np.flatnonzero((undecided[part] > 0).any(axis=0)):
+            np.greater_equal(sub, lo[part, j, None], out=ge)
+            np.less(sub, hi[part, j, None], out=lt)
+            ge &= lt
+            ge[undecided[part, j] == 0] = False
+            inside |= ge
+        r, col = np.nonzero(inside)
+        v = sub[r, col][:, None]
+        own = col[:, None] == neighbours[part[r]]
+        band = (v >= lo[part[r]]) & (v < hi[part[r]]) & (undecided[part[r]] > 0) & ~own
+        tt, i_rows = t[part[r]], rows[part[r]]
+        if pair_bound is None:
+            below, unsure = np.zeros_like(band), band
+        else:
+            v64, e = v.astype(np.float64), pair_bound(i_rows, col)[:, None]
+            below = band & (v64 < tt - e)  # surely closer
+            unsure = band & ~below & (v64 < tt + e)
+        redo = np.flatnonzero(unsure.any(axis=1))
+        exact = space.exact(i_rows[redo], col[redo])[:, None]
+        below[redo] |= unsure[redo] & (exact < tt[redo])
+        space.settled += redo.size
+        for j in range(extra.shape[1]):
+            extra[part, j] += np.bincount(r, weights=below[:, j], minlength=part.size).astype(
+                np.int64
+            )
     return extra

@@ -39,6 +39,9 @@ LIST_CHUNK = 64
 QUERY_NS = 7000.0
 ROW_NS = 10.0
 
+#: Cost of listing a disc, per point expected in it (see :data:`LIST_MAX_POINTS`).
+LIST_NS = 25.0
+
 #: Bytes of one chunk of dense rows (:meth:`PlaneSpace._dense_penalties`).
 DENSE_CHUNK_BYTES = 16 * 2**20
 
@@ -161,7 +164,9 @@ class PlaneSpace:
         # (area ratio). Only the speed depends on this guess; kth == 0 (duplicates) gives inf.
         with np.errstate(divide="ignore", invalid="ignore"):
             expected = k * farthest / kth
-        listed = np.flatnonzero(need.any(axis=1) & (expected <= LIST_MAX_POINTS))
+        # Listing unless a dense row is expected to be cheaper (small n, large discs).
+        listable = (expected <= LIST_MAX_POINTS) & (expected * LIST_NS < self.n * ROW_NS)
+        listed = np.flatnonzero(need.any(axis=1) & listable)
         pen = np.zeros(n, dtype=np.int64)
         pen[listed] = self._listed_penalties(
             points[listed], thresholds[listed], farthest[listed], k
