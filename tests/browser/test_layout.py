@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import TIMEOUT_MS, shot
 from tests.browser.test_explorer import HOOK, hook, selected_count, train, wait_until
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,7 @@ CLS_START = """() => {
 def new_page(browser, size):
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
