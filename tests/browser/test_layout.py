@@ -93,6 +93,15 @@ DRAWS_COUNTED = """() => {
     document.getElementById('plot-all'), {attributes: true, attributeFilter: ['data-points']});
 }"""
 
+# Counts plot 1's paints made while it is marked data-shapes="on" (the mark is set at once,
+# the paint follows on a frame; a paint's record is handled before the next event).
+SHAPED_DRAWS_COUNTED = """() => {
+  window.__shapedDraws = 0;
+  const el = document.getElementById('plot-initial');
+  new MutationObserver(() => { if (el.dataset.shapes === 'on') window.__shapedDraws++; }).observe(
+    el, {attributes: true, attributeFilter: ['data-points']});
+}"""
+
 
 def canvas_digest(page, plot: str) -> str:
     data = page.evaluate(
@@ -268,8 +277,11 @@ def test_small_plots_stay_points(browser, server_url):
     assert swatches == ["rgb(0, 114, 178)", "rgb(230, 159, 0)", "rgb(0, 158, 115)"]
     # ... and shapes on request: the plot draws other marks, the legend shows them too.
     before = canvas_digest(page, "initial")
+    # The toggle marks the plot at once and repaints it on the next frame: wait for a paint
+    # made with shapes on (a fixed pause could end before a busy machine's next frame).
+    page.evaluate(SHAPED_DRAWS_COUNTED)
     page.check("#shapes-toggle")
-    page.wait_for_timeout(300)
+    wait_until(page, "window.__shapedDraws > 0")
     assert page.get_attribute("#plot-initial", "data-shapes") == "on"
     assert page.get_attribute("#legend", "data-shapes") == "on"
     assert canvas_digest(page, "initial") != before
