@@ -81,3 +81,36 @@ def test_estimates_shown_then_replaced_by_exact_values(page, server_url):
         assert cell.get_attribute("data-estimate") is None
     assert page.locator(f"{PANEL} .metrics-estimate-note").count() == 0
     assert page.console_errors == []
+
+
+def test_ready_only_once_the_tables_are_on_the_page(page, server_url):
+    # The tables' answers are held until the job is over, so the stream's "idle" (no job left)
+    # comes while the page still fetches them: "ready" must wait for them, as it does when an
+    # experiment is reopened (it said "iteration 0 shown" over empty tables).
+    held = []
+    release = {"now": False}
+
+    def metrics(route):
+        if release["now"]:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/experiments/*/iterations/0/metrics", metrics)
+    start_training(page, server_url, dataset="iris", model="ae", epochs=5)
+    # Only "idle" says "done" while the tables are held ("measured" first fills them).
+    wait_until(
+        page, "document.querySelector('#progress-panel').dataset.state === 'done'", timeout=120_000
+    )
+    assert held, "the page asked for no tables"
+    assert page.evaluate(f"{HOOK}.status") != "ready"
+    assert page.evaluate(f"{HOOK}.metricsReady") is False
+    assert "shown" not in page.inner_text("#status")
+
+    release["now"] = True
+    for route in held:
+        route.continue_()
+    wait_until(page, f"{HOOK}.status === 'ready' && {HOOK}.metricsReady", timeout=60_000)
+    assert "iteration 0 shown" in page.inner_text("#status")
+    assert page.get_attribute("#metrics-panel", "data-state") == "ready"
+    assert page.console_errors == []

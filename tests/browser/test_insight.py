@@ -12,6 +12,14 @@ from tests.browser.test_explorer import HOOK, api, hook, selected_count, submit,
 pytestmark = pytest.mark.browser
 
 
+# Plot 1 shows its whole extent: d3's zoom transform is the identity (exactly so once the
+# animated reset has ended).
+UNZOOMED = (
+    "((t) => t.k === 1 && t.x === 0 && t.y === 0)"
+    "(window.d3.zoomTransform(document.querySelector('#plot-initial .plot-svg')))"
+)
+
+
 def hover_empty(page, plot: str) -> None:
     """Rest the pointer in the plot's top-left corner: the 6 % margin around the points
     keeps it empty (the decoder is asked there, no point's tooltip)."""
@@ -76,8 +84,11 @@ def test_digits_decode_neighbours_grid_transition_pca_compare(page, server_url):
         timeout=20_000,
     )
     assert hook(page, "gridTiles") == 225
+    assert not page.evaluate(UNZOOMED)
     page.click("#plot-initial .reset-zoom")
-    page.wait_for_timeout(500)  # the reset is animated (350 ms): points are clicked below
+    # The reset is animated (350 ms, longer on a busy machine) and points are clicked below:
+    # wait for its end, where d3's zoom transform is the identity exactly.
+    wait_until(page, UNZOOMED)
     page.uncheck("#grid-toggle")
     wait_until(page, f"{HOOK}.gridTiles === 0")
 

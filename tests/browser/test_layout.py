@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import TIMEOUT_MS, shot
 from tests.browser.test_explorer import HOOK, hook, selected_count, train, wait_until
 
 pytestmark = pytest.mark.browser
@@ -43,6 +43,7 @@ CLS_START = """() => {
 def new_page(browser, size):
     width, height = size
     context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -83,6 +84,23 @@ def assert_one_screen(page, height: int) -> None:
     ):
         assert page.locator(sel).first.is_visible(), sel
         assert bottom(page, sel) <= height, f"{sel} ends at {bottom(page, sel)} px, below {height}"
+
+
+# Counts the redraws of plot 3 from now on (the plot sets data-points after every paint).
+DRAWS_COUNTED = """() => {
+  window.__draws = 0;
+  new MutationObserver(() => window.__draws++).observe(
+    document.getElementById('plot-all'), {attributes: true, attributeFilter: ['data-points']});
+}"""
+
+# Counts plot 1's paints made while it is marked data-shapes="on" (the mark is set at once,
+# the paint follows on a frame; a paint's record is handled before the next event).
+SHAPED_DRAWS_COUNTED = """() => {
+  window.__shapedDraws = 0;
+  const el = document.getElementById('plot-initial');
+  new MutationObserver(() => { if (el.dataset.shapes === 'on') window.__shapedDraws++; }).observe(
+    el, {attributes: true, attributeFilter: ['data-points']});
+}"""
 
 
 def canvas_digest(page, plot: str) -> str:
@@ -230,9 +248,13 @@ def test_density_at_70k_does_not_depend_on_draw_order(browser, server_url):
         assert hook(page, f"plots.{plot}.visiblePoints") == 70_000
     shot(page, "65-density-70k")
     first = canvas_digest(page, "all")
-    # The same points in the opposite order: the same picture, pixel for pixel.
-    page.evaluate(f"{HOOK}.loadSynthetic(70000, 3, {{reverse: true}})")
-    wait_until(page, f"{HOOK}.plots.all.pointsDrawn === 70000")
+    # The same points in the opposite order: the same picture, pixel for pixel. pointsDrawn
+    # stays 70000, so wait for a redraw of plot 3 itself (each one sets data-points again).
+    # (One turn of the page for both: no frame of the old order can be counted.)
+    page.evaluate(
+        f"() => {{ ({DRAWS_COUNTED})(); {HOOK}.loadSynthetic(70000, 3, {{reverse: true}}); }}"
+    )
+    wait_until(page, "window.__draws > 0")
     page.wait_for_timeout(300)
     assert canvas_digest(page, "all") == first
     # Forced off, the plot draws points (and the picture changes).
@@ -255,8 +277,11 @@ def test_small_plots_stay_points(browser, server_url):
     assert swatches == ["rgb(0, 114, 178)", "rgb(230, 159, 0)", "rgb(0, 158, 115)"]
     # ... and shapes on request: the plot draws other marks, the legend shows them too.
     before = canvas_digest(page, "initial")
+    # The toggle marks the plot at once and repaints it on the next frame: wait for a paint
+    # made with shapes on (a fixed pause could end before a busy machine's next frame).
+    page.evaluate(SHAPED_DRAWS_COUNTED)
     page.check("#shapes-toggle")
-    page.wait_for_timeout(300)
+    wait_until(page, "window.__shapedDraws > 0")
     assert page.get_attribute("#plot-initial", "data-shapes") == "on"
     assert page.get_attribute("#legend", "data-shapes") == "on"
     assert canvas_digest(page, "initial") != before

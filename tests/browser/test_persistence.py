@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import local_server
-from tests.browser.conftest import shot
+from tests.browser.conftest import TIMEOUT_MS, shot
 from tests.browser.test_explorer import HOOK, api, hook, submit, train, wait_until
 
 pytestmark = pytest.mark.browser
@@ -26,6 +26,7 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 def new_page(browser):
     """A page in a context of its own (its own cookies and storage: another person's tab)."""
     context = browser.new_context(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

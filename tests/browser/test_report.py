@@ -58,6 +58,8 @@ def test_report_offline_hover_zoom_and_iterations(page, report):
     blocked = open_offline(page, url)
     wait_until(page, "window.latentReport && window.latentReport.ready", WAIT_MS)
     assert page.input_value("#iteration") == "1"  # the newest iteration first
+    # How its points were chosen, in words (it once read 'chosen by class {"class_names": ...}').
+    assert "50 points of class virginica, 2 epochs" in page.inner_text("#iteration-text")
 
     # Hover a point in plot 3 (all points after): the tooltip names it and its class, and
     # the same point is ringed in plot 1 (linked views).

@@ -161,7 +161,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
     if (k !== null && !state.get().metricsReady) view.fillMetrics(k);
   }
 
-  function settle(exp, mine) {
+  async function settle(exp, mine) {
     const last = exp.iterations.length - 1;
     if (exp.status === "failed" || exp.status === "cancelled" || exp.status === "interrupted") {
       progress.finish(exp.status === "interrupted" ? "failed" : exp.status, exp.error ? `failed: ${exp.error}` : exp.status);
@@ -169,11 +169,18 @@ export function createJobFollower({ state, session, progress, errors, view }) {
     } else {
       progress.finish("done");
     }
+    // The status last, as when an experiment is reopened: "ready" means the last iteration
+    // and its tables are on the page. (When "idle" overtook a "measured" still fetching the
+    // tables, the header said "iteration K shown" over tables one fetch from filled.)
+    state.set({ job: null }); // no job runs: tables still empty say "not measured", not "computing"
+    if (last >= 0) {
+      if (state.get().currentIteration !== last) await view.show(last, mine, { fromJob: true });
+      else if (!state.get().metricsReady) await view.fillMetrics(last, mine);
+    }
+    // A Submit pressed meanwhile holds a job (and the status "training") of its own: keep them.
+    if (!session.isCurrent(mine) || state.get().job) return;
     const busy = exp.status === "training" || exp.status === "measuring";
-    state.set({ status: busy ? "ready" : exp.status, job: null });
-    if (last < 0) return;
-    if (state.get().currentIteration !== last) view.show(last, mine, { fromJob: true });
-    else if (!state.get().metricsReady) view.fillMetrics(last, mine);
+    state.set({ status: busy ? "ready" : exp.status });
   }
 
   // Cancel stops the job the panel shows, training or measuring, and only that one: the

@@ -219,9 +219,26 @@
     .text((it) => `${it.index}${it.index === 0 ? " (initial)" : ` (from ${it.parent}, ${it.mode})`}`);
   select.on("change", (event) => show(Number(event.target.value)));
 
+  // How the points were chosen, in words (the stored params are for the program, e.g. "{}").
+  function selectionWords(selection) {
+    const classes = selection.params?.class_names;
+    if (selection.method === "class" && Array.isArray(classes) && classes.length) {
+      return `of class ${classes.join(", ")}`;
+    }
+    const words = {
+      class: "chosen by class",
+      random: "drawn at random",
+      brush: "chosen with the brush",
+      lasso: "chosen with the lasso",
+      manual: "chosen by hand",
+      ids: "chosen by id",
+    };
+    return words[selection.method] ?? `chosen by ${selection.method}`;
+  }
+
   function describe(it) {
     if (it.index === 0) return `Initial training on all ${n} points, ${it.epochs} epochs.`;
-    const sel = it.selection ? `${it.n_selected} points chosen by ${it.selection.method} ${JSON.stringify(it.selection.params)}` : "no selection";
+    const sel = it.selection ? `${it.n_selected} points ${selectionWords(it.selection)}` : "no selection";
     return `${it.mode === "scratch" ? "Trained from scratch" : "Fine-tuned"} from iteration ${it.parent} on ${sel}, ${it.epochs} epochs.`;
   }
 
