@@ -300,8 +300,7 @@ def _settle_band(
         exact = space.exact(i_rows[redo], col[redo])[:, None]
         below[redo] |= unsure[redo] & (exact < tt[redo])
         space.settled += redo.size
-        for j in range(extra.shape[1]):
-            extra[part, j] += np.bincount(r, weights=below[:, j], minlength=part.size).astype(
-                np.int64
-            )
+        for c in range(undecided.shape[1]):
+            found = np.bincount(r, weights=below[:, c], minlength=part.size)
+            extra[part, c] += found.astype(np.int64)
     return extra
