@@ -278,6 +278,7 @@ def test_chunked_float32_products_stay_within_their_bound(monkeypatch):
 
     monkeypatch.setattr(distances, "PRODUCT_CHUNK", 7)
     monkeypatch.setattr(distances, "PRODUCT_STRIP_ROWS", 5)
+    monkeypatch.setattr(distances, "PRODUCT_TILE_COLS", 11)
     rng = np.random.default_rng(13)
     X = rng.random((120, 40), dtype=np.float32)
     space = FloatSpace(X, torch.device("cpu"))
