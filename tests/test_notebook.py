@@ -29,6 +29,7 @@ print("selected T(7):", before["selected"]["trustworthiness"], "->",
 
 xy = ex.coords()                        # (150, 2) latent coordinates of the latest iteration
 ex.save("runs/iris-vae")                # Explorer.open("runs/iris-vae") reads it back
+ex.report("iris-vae.html")              # one HTML file to share (see *Report*)
 ex.serve(port=5000)                     # serves http://127.0.0.1:5000/?experiment=<id>
 """
 
@@ -52,6 +53,7 @@ def test_readme_example_runs(tmp_path, monkeypatch, capsys):
     back = Explorer.open(tmp_path / "runs" / "iris-vae")
     np.testing.assert_array_equal(back.coords(), scope["xy"])
     assert back.metrics() == scope["after"]
+    assert (tmp_path / "iris-vae.html").read_text().lower().startswith("<!doctype html>")
 
 
 def test_readme_holds_this_example():
