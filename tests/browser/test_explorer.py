@@ -69,10 +69,8 @@ def selected_count(page) -> int:
 
 
 def submit(page, *, epochs: int, timeout=120_000) -> int:
-    """Submit and wait until the new iteration is drawn and its tables hold the server's numbers.
-
-    The page says "ready" when the measure job ends; the tables fill one fetch later.
-    """
+    """Submit and wait until the new iteration is drawn and its tables hold the server's numbers
+    (the page says "ready" only then; metricsReady is awaited too, to say what is waited for)."""
     before = hook(page, "iterations")
     page.fill("#retrain-epochs", str(epochs))
     page.click("#submit-button")

@@ -1,4 +1,5 @@
-"""What ``train`` and ``retrain`` show and write: a progress bar, the files, a summary line."""
+"""What ``train`` and ``retrain`` show and write (a progress bar, the files, a summary line),
+and how a folder they wrote is read back (``retrain``, ``report``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def load_run_folder(folder: Path, *, data_dir: str | None, device: str):  # type: ignore[no-untyped-def]
+    """The experiment a ``train --out`` / ``retrain --out`` run wrote to ``folder``, with the
+    CSV dataset a ``train --csv`` run kept beside it (else the dataset is loaded by name)."""
+    from ..core.datasets import UserDatasetStore
+    from ..core.persist import load_experiment
+
+    store = UserDatasetStore(folder / "dataset")
+    names = store.names()
+    saved = store.load(names[0]) if names else None
+    return load_experiment(folder, dataset=saved, data_dir=data_dir, device=device)
 
 
 class ProgressBar:

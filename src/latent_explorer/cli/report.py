@@ -46,12 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     folder = Path(args.experiment)
     if (folder / "experiment.json").is_file():
-        from ..core.persist import load_experiment
-        from .retrain import _saved_dataset
+        from .outputs import load_run_folder
 
-        exp = load_experiment(
-            folder, dataset=_saved_dataset(folder), data_dir=args.data_dir, device="cpu"
-        )
+        exp = load_run_folder(folder, data_dir=args.data_dir, device="cpu")
         experiment_id = None
     else:
         exp, experiment_id = _stored(args)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .options import add_local_run, set_local_threads
-from .outputs import ProgressBar, print_report, write_outputs
+from .outputs import ProgressBar, load_run_folder, print_report, write_outputs
 
 
 def add_parser(sub: Any) -> None:
@@ -36,11 +36,9 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..core.forgetting import check_repeat, forgetting_report
-    from ..core.persist import load_experiment
 
     set_local_threads(args, None)
-    saved = _saved_dataset(args.source)  # a --csv run's data; None: load by name
-    exp = load_experiment(args.source, dataset=saved, data_dir=args.data_dir, device=args.device)
+    exp = load_run_folder(args.source, data_dir=args.data_dir, device=args.device)
     selection = parse_selection(args.select, exp.dataset, seed=args.seed)
     repeat = check_repeat(args.repeat, name="--repeat")
     bar = ProgressBar(f"{args.mode} on {len(selection)} points")
@@ -56,10 +54,11 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     write_outputs(exp, iteration.index, args.out)
-    if saved is not None and args.out.resolve() != args.source.resolve():
+    kept = args.source / "dataset"  # a --csv run kept its data there (load_run_folder read it)
+    if kept.is_dir() and args.out.resolve() != args.source.resolve():
         import shutil  # keep the CSV's data beside this run too, so it can be retrained
 
-        shutil.copytree(args.source / "dataset", args.out / "dataset", dirs_exist_ok=True)
+        shutil.copytree(kept, args.out / "dataset", dirs_exist_ok=True)
     print_report(iteration, args.out)
     report = forgetting_report(exp, iteration.index)
     (args.out / "forgetting.json").write_text(json.dumps(report, indent=2))
@@ -67,15 +66,6 @@ def run(args: argparse.Namespace) -> int:
         for cls in report["classes"]:
             print(f"  {cls['change']['text']}")
     return 0
-
-
-def _saved_dataset(folder: Path):  # type: ignore[no-untyped-def]
-    """The CSV dataset a ``train --csv`` run kept beside its experiment, if any."""
-    from ..core.datasets import UserDatasetStore
-
-    store = UserDatasetStore(folder / "dataset")
-    names = store.names()
-    return store.load(names[0]) if names else None
 
 
 def parse_selection(spec: str, dataset, *, seed: int):  # type: ignore[no-untyped-def]

@@ -99,7 +99,6 @@ def settings_tables(payload: dict[str, Any]) -> str:
     ]
     model = [
         ("model", payload["model"]),
-        ("seed", payload["seed"]),
         ("device", payload["device"]),
         ("metric sample (Shepard, stress)", payload["metric_sample_size"]),
         *sorted(payload["config"].items()),
