@@ -180,7 +180,7 @@ def test_job_lifecycle_cancel_heartbeat_requeue(store, trained):
 
     job = store.create_job(Job(experiment_id=eid, kind="train", iteration=0, priority=10))
     assert store.claim_job(job.id, worker="w") is not None
-    assert store.heartbeat(job.id, {"epoch": 2, "epochs": 3}) is False
+    assert store.heartbeat(job.id, {"epoch": 2, "epochs": 3}) == (False, False)
     assert store.job(job.id).progress == {"epoch": 2, "epochs": 3}
     assert store.requeue_or_interrupt(job.id) == "queued"  # its worker died: once more
     assert store.claim_job(job.id, worker="w2").attempts == 2
@@ -191,7 +191,7 @@ def test_job_lifecycle_cancel_heartbeat_requeue(store, trained):
     running = store.create_job(Job(experiment_id=eid, kind="train", iteration=1, priority=10))
     store.claim_job(running.id, worker="w")
     assert store.request_cancel(running.id).state == "running"
-    assert store.heartbeat(running.id) is True  # the worker reads the flag
+    assert store.heartbeat(running.id).cancel is True  # the worker reads the flag
     assert store.finish_job(running.id, state="cancelled") is True
     assert store.request_cancel("f" * 32) is None
 

@@ -106,6 +106,7 @@ class Job(BaseModel):
     priority: int = _may_be_absent()
     attempts: NonNegative = _may_be_absent()
     cancel_requested: bool = _may_be_absent()
+    stop_requested: bool = _may_be_absent()
     heartbeat_at: str | None = _may_be_absent()
     created_at: str = _may_be_absent()
     started_at: str | None = _may_be_absent()

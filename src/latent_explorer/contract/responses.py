@@ -25,11 +25,14 @@ class Error(BaseModel):
 #: Server-Sent Events of GET /api/experiments/{id}/events (runtime/events.py): every job
 #: sends queued, started, then its own events and one end (trained for a train job that went
 #: well, done for a measure job that went well, else error, cancelled or interrupted);
-#: requeued when its worker died and it runs again; idle ends the stream.
+#: requeued when its worker died and it runs again; idle ends the stream. A train job's live
+#: {iteration, epoch, epochs} says a new frame of that iteration's coordinates is stored
+#: (GET .../iterations/{k}/live), a few a second at most.
 EVENT_NAMES = (
     "queued",
     "started",
     "progress",
+    "live",
     "estimates",
     "projected",
     "measured",
@@ -57,7 +60,8 @@ class EstimateData(BaseModel):
 class EventData(BaseModel):
     """The JSON ``data`` of an event. Every job event has job_id, kind (train | measure) and
     iteration. progress: a train job's {epoch, epochs, loss, parts, elapsed_s, repetition?,
-    repetitions?} or a measure job's {stage (sampled | exact), eta_s, elapsed_s}; estimates
+    repetitions?, held_out?, best_epoch?} (with early stopping: the epoch's held-out
+    reconstruction error and the epoch with the lowest so far) or a measure job's {stage (sampled | exact), eta_s, elapsed_s}; estimates
     (a measure job's exact pass, at most about 2 a second, the last one exact): {projection
     (model), group (all), rows_done, rows_total, trustworthiness, continuity, eta_s,
     elapsed_s, exact}; measured {sampled} (sampled: the quick table on a sample came
@@ -77,6 +81,8 @@ class EventData(BaseModel):
     epochs: int | None = Field(default=None, ge=0)
     loss: float | None = None
     parts: dict[str, float] | None = None
+    held_out: float | None = None
+    best_epoch: int | None = Field(default=None, ge=1)
     sampled: bool | None = None
     projection: Literal["model"] | None = None
     group: Literal["all", "selected", "rest"] | None = None

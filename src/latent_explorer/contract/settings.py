@@ -74,7 +74,7 @@ def ui_parameters() -> list[dict[str, Any]]:
     ``exclusive_min``/``exclusive_max`` says otherwise; ``models`` lists the model kinds a
     setting applies to (absent: all).
     """
-    shown = ("epochs", "lr", "batch_size", "hidden", "beta", "seed")
+    shown = ("epochs", "patience", "lr", "batch_size", "hidden", "beta", "seed")
     by_name = {f.name: f for f in fields(TrainConfig)}
     out = []
     for name in shown:

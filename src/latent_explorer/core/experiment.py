@@ -26,6 +26,7 @@ from .quality import METRIC_SAMPLE, GroupReport, Projection, QualityMeter
 from .selection import Selection, as_selection
 from .training import (
     CancelToken,
+    EpochHook,
     Progress,
     ProgressCallback,
     TrainConfig,
@@ -139,12 +140,16 @@ class Experiment:
         *,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        stop: CancelToken | None = None,
+        on_epoch: EpochHook | None = None,
         measure: bool = True,
     ) -> Iteration:
         """Iteration 0: train a fresh model on all points.
 
         With ``measure=False`` the iteration gets its coordinates only; call :meth:`measure`
-        for its quality tables (the web layer draws the plots in between).
+        for its quality tables (the web layer draws the plots in between). ``stop`` and
+        ``on_epoch`` go to :func:`~latent_explorer.core.training.fit` (stop now and keep the
+        model; live frames).
         """
         if self.iterations:
             raise RuntimeError("this experiment already has its initial iteration")
@@ -161,6 +166,8 @@ class Experiment:
             device=self.device,
             progress=progress,
             cancel=cancel,
+            stop=stop,
+            on_epoch=on_epoch,
         )
         it = self._record(model, result, parent=None, selection=None, mode="initial")
         return self.measure(it) if measure else it
@@ -175,6 +182,8 @@ class Experiment:
         repeat: int = 1,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        stop: CancelToken | None = None,
+        on_epoch: EpochHook | None = None,
         measure: bool = True,
         on_iteration: Callable[[Iteration], None] | None = None,
     ) -> Iteration:
@@ -204,6 +213,8 @@ class Experiment:
         for rep in range(1, repeat + 1):
             if rep > 1 and cancel is not None and cancel.is_set():
                 raise TrainingCancelled(f"cancelled before repetition {rep} of {repeat}")
+            if rep > 1 and stop is not None and stop.is_set():
+                break  # "stop now" ends the chain: the repetitions done are kept
             report = progress
             if progress is not None and repeat > 1:
                 report = _repetition_progress(progress, rep, repeat)
@@ -218,6 +229,8 @@ class Experiment:
                 device=self.device,
                 progress=report,
                 cancel=cancel,
+                stop=stop,
+                on_epoch=on_epoch,
             )
             it = self._record(model, result, parent=base.index, selection=selection, mode=mode)
             if measure:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..core.datasets import Dataset
 from ..core.experiment import Experiment
 from ..core.selection import Selection
-from ..core.training import Progress, TrainingCancelled
+from ..core.training import LiveFrames, Progress, TrainingCancelled
 from .estimates import EstimateEvents, MeasureTuning
 from .events import EventLog
 from .jobs import PRIORITY, Job
@@ -108,6 +108,7 @@ class _Watch(threading.Thread):
         self.store, self.events, self.job = store, events, job
         self.wall_seconds, self.may_exit = wall_seconds, may_exit
         self.cancel = threading.Event()  # the core's CancelToken
+        self.stop_training = threading.Event()  # "stop now, keep this model"
         self.over_time = False
         self.progress: dict[str, Any] | None = None
         self._stop_event = threading.Event()
@@ -119,10 +120,13 @@ class _Watch(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(HEARTBEAT_S):
             try:
-                cancelled = self.store.heartbeat(self.job.id, self.progress)
+                signals = self.store.heartbeat(self.job.id, self.progress)
             except Exception:  # noqa: BLE001 - a busy database must not kill the job
                 log.exception("heartbeat of job %s failed", self.job.id)
                 continue
+            if signals.stop:
+                self.stop_training.set()
+            cancelled = signals.cancel
             over = time.monotonic() - self._start > self.wall_seconds
             if not (cancelled or over):
                 continue
@@ -257,9 +261,19 @@ def _train(
             "parts": p.parts,
             "elapsed_s": round(p.elapsed_s, 3),
         }
+        if p.held_out is not None:  # training to convergence: what steers the stop
+            data.update(held_out=p.held_out, best_epoch=p.best_epoch)
         watch.progress = data
         events.append(stream, "progress", data)
 
+    def show(coords: Any, p: Progress) -> None:
+        # The frame is stored before it is announced, like an iteration.
+        k = job.iteration + progress_extra.get("repetition", 1) - 1
+        store.write_live_frame(stream, k, coords, epoch=p.epoch, epochs=p.epochs)
+        events.append(stream, "live", {"job_id": job.id, "iteration": k, "epoch": p.epoch,
+                                       "epochs": p.epochs})  # fmt: skip
+
+    live = LiveFrames(exp.dataset.X, show)
     params = job.params
     # ``repeat`` (a chain of fine-tunes on the same selection, each stored as an iteration
     # whose parent is the one before): one job, so a Cancel stops the whole chain.
@@ -268,7 +282,13 @@ def _train(
     for repetition in range(1, repeat + 1):
         progress_extra.update(repetition=repetition, repetitions=repeat)
         if job.iteration == 0:
-            it = exp.train(progress=report, cancel=watch.cancel, measure=False)
+            it = exp.train(
+                progress=report,
+                cancel=watch.cancel,
+                stop=watch.stop_training,
+                on_epoch=live,
+                measure=False,
+            )
         else:
             selection = Selection.from_dict(params["selection"], n_samples=exp.dataset.n_samples)
             it = exp.retrain(
@@ -278,17 +298,22 @@ def _train(
                 epochs=params.get("epochs"),
                 progress=report,
                 cancel=watch.cancel,
+                stop=watch.stop_training,
+                on_epoch=live,
                 measure=False,
             )
         if watch.cancel.is_set():
             raise TrainingCancelled("cancelled after the last epoch")
         store.save_iteration(job.experiment_id, it)
+        store.drop_live_frames(job.experiment_id)
         projected: dict[str, Any] = {"job_id": job.id, "iteration": it.index}
         if repeat > 1:  # the page stays "training" until the last repetition is projected
             projected.update(repetition=repetition, repetitions=repeat)
         events.append(stream, "projected", projected)
         _queue_measure(job, it.index, store=store, events=events, submit=submit)
         parent = it.index
+        if watch.stop_training.is_set():
+            break  # "stop now" ends a repeated Submit after the repetition it stopped
 
 
 def _queue_measure(

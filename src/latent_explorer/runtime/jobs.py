@@ -62,6 +62,7 @@ class Job:
     priority: int = 0
     attempts: int = 0
     cancel_requested: bool = False
+    stop_requested: bool = False  # "stop now, keep this model" (train jobs)
     heartbeat_at: str | None = None
     created_at: str = field(default_factory=now)
     started_at: str | None = None
@@ -99,4 +100,5 @@ class Job:
                 d[key] = json.loads(d[key])
         d["params"] = d.get("params") or {}
         d["cancel_requested"] = bool(d.get("cancel_requested"))
+        d["stop_requested"] = bool(d.get("stop_requested"))
         return cls(**d)

@@ -30,12 +30,13 @@ from .artifacts import Artifacts
 from .index import datasets, default_url, experiments, iterations, jobs, now, open_index, reader
 from .jobrows import JobsMixin
 from .layout import ID_PATTERN, check_id, dumps, iteration_prefix, npy_bytes, npz_bytes
+from .live import LiveFramesMixin
 from .restore import RestoreMixin, dataset_fingerprint
 
 log = logging.getLogger(__name__)
 
 
-class Store(JobsMixin, RestoreMixin):
+class Store(JobsMixin, RestoreMixin, LiveFramesMixin):
     """Experiments, iterations and jobs in the index; their arrays and weights as artifacts."""
 
     def __init__(

@@ -98,6 +98,8 @@ jobs = sa.Table(
     sa.Column("priority", sa.Integer, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("cancel_requested", sa.Boolean, nullable=False, server_default=sa.false()),
+    # "Stop now, keep this model": a train job ends after its epoch and stores its iteration.
+    sa.Column("stop_requested", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("heartbeat_at", sa.Text),
     sa.Column("created_at", sa.Text, nullable=False),
     sa.Column("started_at", sa.Text),

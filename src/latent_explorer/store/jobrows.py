@@ -9,13 +9,20 @@ COMMITTED: the second UPDATE re-checks the WHERE clause against the committed ro
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ..runtime.jobs import ACTIVE, INTERRUPTED_MESSAGE, MAX_ATTEMPTS, Job, now
 from .index import jobs
+
+
+class JobSignals(NamedTuple):
+    """What a running job's worker is asked, read with each heartbeat."""
+
+    cancel: bool  # stop and discard what this job would make
+    stop: bool  # stop training after this epoch and keep the model
 
 
 def _job(row: Any) -> Job:
@@ -71,8 +78,8 @@ class JobsMixin:
         with self.engine.begin() as conn:
             conn.execute(jobs.update().where(jobs.c.id == job_id).values(iteration=iteration))
 
-    def heartbeat(self, job_id: str, progress: dict[str, Any] | None = None) -> bool:
-        """Record that the job is alive (and its progress); return its cancel flag."""
+    def heartbeat(self, job_id: str, progress: dict[str, Any] | None = None) -> JobSignals:
+        """Record that the job is alive (and its progress); return its cancel and stop flags."""
         values: dict[str, Any] = {"heartbeat_at": now()}
         if progress is not None:
             values["progress"] = progress
@@ -82,10 +89,25 @@ class JobsMixin:
                 .where((jobs.c.id == job_id) & (jobs.c.state == "running"))
                 .values(**values)
             )
-            flag = conn.execute(
-                sa.select(jobs.c.cancel_requested).where(jobs.c.id == job_id)
-            ).scalar()
-        return bool(flag)
+            row = conn.execute(
+                sa.select(jobs.c.cancel_requested, jobs.c.stop_requested).where(jobs.c.id == job_id)
+            ).first()
+        if row is None:
+            return JobSignals(cancel=False, stop=False)
+        return JobSignals(cancel=bool(row[0]), stop=bool(row[1]))
+
+    def request_stop(self, job_id: str) -> bool:
+        """Ask a running train job to end after its epoch and keep its model; False when no
+        such job is running (it is queued, ended, measuring or does not exist)."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                jobs.update()
+                .where(
+                    (jobs.c.id == job_id) & (jobs.c.state == "running") & (jobs.c.kind == "train")
+                )
+                .values(stop_requested=True)
+            )
+        return bool(done.rowcount)
 
     def request_cancel(self, job_id: str) -> Job | None:
         """Flag a queued or running job; a queued one ends ``cancelled`` at once.
@@ -211,6 +233,7 @@ def _row_of(job: Job) -> dict[str, Any]:
         "priority": job.priority,
         "attempts": job.attempts,
         "cancel_requested": bool(job.cancel_requested),
+        "stop_requested": bool(job.stop_requested),
         "heartbeat_at": job.heartbeat_at,
         "created_at": job.created_at,
         "started_at": job.started_at,

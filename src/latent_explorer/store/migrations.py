@@ -193,8 +193,16 @@ def _v3_datasets(conn: Connection) -> None:
         conn.execute(sa.text("ALTER TABLE experiments ADD COLUMN dataset_fingerprint VARCHAR(64)"))
 
 
+def _v4_stop(conn: Connection) -> None:
+    """A job can be asked to stop and keep its model ("stop now"), besides being cancelled."""
+    false = "false" if conn.dialect.name == "postgresql" else "0"
+    conn.execute(
+        sa.text(f"ALTER TABLE jobs ADD COLUMN stop_requested BOOLEAN NOT NULL DEFAULT {false}")
+    )
+
+
 # Append only: step i brings the index from version i - 1 to version i.
-STEPS: list[Callable[[Connection], None]] = [_v1_legacy, _v2_jobs, _v3_datasets]
+STEPS: list[Callable[[Connection], None]] = [_v1_legacy, _v2_jobs, _v3_datasets, _v4_stop]
 LATEST = len(STEPS)
 
 

@@ -110,6 +110,14 @@ def get_experiment(experiment_id: str):  # type: ignore[no-untyped-def]
 # -- stored experiments: list and delete (persistence, see store/) -----------------------
 
 
+@bp.get("/experiments/<experiment_id>/labels")
+def get_labels(experiment_id: str):  # type: ignore[no-untyped-def]
+    """The class index of every point (equal in every iteration): the page colours a live
+    frame of iteration 0 with them before any iteration is stored."""
+    session = current_registry().get(experiment_id)
+    return jsonify({"labels": session.experiment.dataset.y.tolist()})
+
+
 @bp.get("/experiments")
 def list_experiments():  # type: ignore[no-untyped-def]
     limit = query(ListExperimentsQuery).limit

@@ -1,11 +1,12 @@
 """Routes that follow and cancel an experiment's jobs on the /api blueprint: the event stream
-(Server-Sent Events), a job's row, cancel by job id.
+(Server-Sent Events), a job's row, cancel or stop by job id, the live frame of a training.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from flask import Response, current_app, jsonify, request
 
 from .. import contract
@@ -112,3 +113,46 @@ def cancel_job(experiment_id: str):  # type: ignore[no-untyped-def]
         raise ApiError(409, "no_job", "no training job is running for this experiment")
     registry.cancel(active[0].id)
     return jsonify({"cancelled": True})
+
+
+@bp.post("/jobs/<job_id>/stop")
+def stop_job(job_id: str):  # type: ignore[no-untyped-def]
+    """ "Stop now, keep this model": a running train job ends after its current epoch and
+    stores its iteration as it is (measured as usual); 409 when no such job is running."""
+    registry = current_registry()
+    job = registry.job(job_id)
+    if not registry.store.request_stop(job.id):
+        raise ApiError(
+            409,
+            "not_training",
+            f"job {job_id} ({job.kind}, iteration {job.iteration}) is {job.state}, not a "
+            "running training; only a running train job can stop and keep its model",
+        )
+    return jsonify({"stopping": True, "job": registry.job_json(registry.job(job_id))}), 202
+
+
+@bp.get("/experiments/<experiment_id>/iterations/<int:k>/live")
+def live_frame(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    """The latest coordinates of iteration ``k`` while it trains, as raw float32 like
+    ``embedding?format=f32``, with its ``X-Epoch`` of ``X-Epochs``; 404 ``no_live_frame``
+    when it is not training (not begun, or stored: read its embedding then)."""
+    registry = current_registry()
+    registry.check_id(experiment_id)
+    frame = registry.store.live_frame(experiment_id, k)
+    if frame is None:
+        if registry.store.experiment(experiment_id) is None:
+            raise registry._not_found(experiment_id)
+        raise ApiError(
+            404,
+            "no_live_frame",
+            f"iteration {k} has no live frame: it is not training now; "
+            f"read /api/experiments/{experiment_id}/iterations/{k}/embedding",
+        )
+    body = np.ascontiguousarray(frame.coords.T, dtype="<f4").tobytes()
+    response = Response(body, mimetype="application/octet-stream")
+    response.headers["X-Points"] = str(frame.coords.shape[0])
+    response.headers["X-Iteration"] = str(k)
+    response.headers["X-Epoch"] = str(frame.epoch)
+    response.headers["X-Epochs"] = str(frame.epochs)
+    response.headers["Cache-Control"] = "no-store"
+    return response

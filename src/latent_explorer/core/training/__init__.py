@@ -21,9 +21,11 @@ from .compute import (
 )
 from .config import EPOCHS_FIELD, PRECISIONS, TrainConfig, default_config, setting_problem
 from .inference import Encoded, decode, encode, reconstruct
+from .live import LiveFrames, latent_coords
 from .loop import (
     TRAIN_MODES,
     CancelToken,
+    EpochHook,
     Progress,
     ProgressCallback,
     TrainingCancelled,
@@ -37,7 +39,9 @@ __all__ = [
     "BF16_MIN_MACS",
     "CancelToken",
     "EPOCHS_FIELD",
+    "EpochHook",
     "Encoded",
+    "LiveFrames",
     "PRECISIONS",
     "Progress",
     "ProgressCallback",
@@ -53,6 +57,7 @@ __all__ = [
     "default_retrain_epochs",
     "encode",
     "fit",
+    "latent_coords",
     "macs_per_sample",
     "new_model",
     "reconstruct",

@@ -20,6 +20,7 @@ import torch
 from ..models import LatentModel, build_model
 from .compute import resolve_device, resolve_precision
 from .config import EPOCHS_FIELD, TrainConfig, setting_problem
+from .convergence import Convergence, split_holdout
 
 TRAIN_MODES = ("finetune", "scratch")
 
@@ -52,6 +53,9 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+# Called after each epoch's progress report with the model in training: e.g. to encode a live
+# frame of the latent space (see ``live.LiveFrames``). It must leave the weights alone.
+EpochHook = Callable[[LatentModel, Progress], None]
 
 
 @dataclass
@@ -64,38 +68,20 @@ class TrainResult:
     seconds: float = 0.0
     device: str = "cpu"
     precision: str = "fp32"
-    # With early stopping (config.patience > 0): the held-out error per epoch, the epoch whose
-    # weights were kept, and whether the loop stopped before its epoch cap.
+    # With early stopping (config.patience > 0): the held-out error per epoch, the epoch with
+    # the lowest, and whether the loop stopped (converged) before its epoch cap.
     held_out: list[float] = field(default_factory=list)
     best_epoch: int | None = None
     stopped_early: bool = False
-
-
-def _held_out_error(model: LatentModel, hold: torch.Tensor) -> float:
-    """Mean squared reconstruction error of the held-out rows, as :func:`encode` measures it."""
-    model.eval()
-    with torch.inference_mode():
-        total = 0.0
-        for lo in range(0, hold.shape[0], 8192):
-            xb = hold[lo : lo + 8192]
-            rec = model.decode(model.embed(xb))  # a VAE's mean: no noise in the stopping rule
-            total += float(((rec.float() - xb) ** 2).mean(dim=1).double().sum())
-    model.train()
-    return total / hold.shape[0]
+    # The ``stop`` token was set: training ended there, keeping the model (not an error).
+    stopped_by_user: bool = False
 
 
 def _split_holdout(
     data: torch.Tensor, config: TrainConfig
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(training rows, held-out rows) for early stopping; no split without patience."""
-    n = data.shape[0]
-    if config.patience == 0 or n < 2:
-        return data, None
-    n_hold = min(n - 1, max(1, round(config.holdout * n)))
-    # A generator of its own: the split must not shift the shuffles and the VAE noise.
-    perm = torch.randperm(n, generator=torch.Generator().manual_seed(int(config.seed)))
-    perm = perm.to(data.device)
-    return data[perm[n_hold:]], data[perm[:n_hold]]
+    return split_holdout(data, patience=config.patience, holdout=config.holdout, seed=config.seed)
 
 
 def fit(
@@ -107,6 +93,8 @@ def fit(
     device: str | torch.device | None = "auto",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    stop: CancelToken | None = None,
+    on_epoch: EpochHook | None = None,
     generator: torch.Generator | None = None,
 ) -> TrainResult:
     """Train ``model`` in place on the rows of ``X`` with Adam and shuffled minibatches.
@@ -125,6 +113,11 @@ def fit(
         Called with a :class:`Progress` after each epoch.
     cancel : object with ``is_set()``, optional
         Checked after every minibatch; raises :class:`TrainingCancelled` when set.
+    stop : object with ``is_set()``, optional
+        "Stop now, keep this model": checked after every epoch; when set, training ends there
+        and the model is kept as it is.
+    on_epoch : callable, optional
+        Called with ``(model, progress)`` after each epoch (live frames of the latent space).
     generator : torch.Generator, optional
         Drives shuffling and VAE noise; default: a new one seeded with ``config.seed``.
 
@@ -138,7 +131,6 @@ def fit(
         raise ValueError("X has no rows; select at least one point to train on")
     data, hold = _split_holdout(data, config)
     n = data.shape[0]
-    best_error, best_state = math.inf, None
     n_epochs = config.epochs if epochs is None else int(epochs)
     problem = setting_problem(EPOCHS_FIELD, n_epochs)
     if problem:
@@ -160,6 +152,10 @@ def fit(
     precision = resolve_precision(config.precision, model, dev)
     autocast = torch.autocast(dev.type, dtype=torch.bfloat16, enabled=precision == "bf16")
     result = TrainResult(device=str(dev), precision=precision)
+    steps_per_epoch = math.ceil(n / batch)
+    rule = None
+    if hold is not None:
+        rule = Convergence(hold, patience=config.patience, steps_per_epoch=steps_per_epoch)
     start = time.perf_counter()
     for epoch in range(1, n_epochs + 1):
         order = torch.randperm(n, generator=gen, device=dev)
@@ -189,30 +185,33 @@ def fit(
             raise FloatingPointError(
                 f"the loss became {mean_loss} in epoch {epoch}; lower lr (now {config.lr})"
             )
-        held = None
-        if hold is not None:
-            held = _held_out_error(model, hold)
+        held, converged = None, False
+        if rule is not None:
+            converged = rule.after_epoch(model, epoch, opt)
+            held = rule.errors[-1]
             result.held_out.append(held)
-            if held < best_error:
-                best_error, result.best_epoch = held, epoch
-                best_state = copy.deepcopy(model.state_dict())
+            result.best_epoch = rule.best_epoch
+        report = Progress(
+            epoch,
+            n_epochs,
+            mean_loss,
+            mean_parts,
+            time.perf_counter() - start,
+            held_out=held,
+            best_epoch=result.best_epoch,
+        )
         if progress is not None:
-            progress(
-                Progress(
-                    epoch,
-                    n_epochs,
-                    mean_loss,
-                    mean_parts,
-                    time.perf_counter() - start,
-                    held_out=held,
-                    best_epoch=result.best_epoch,
-                )
-            )
-        if result.best_epoch is not None and epoch - result.best_epoch >= config.patience:
+            progress(report)
+        if on_epoch is not None:
+            on_epoch(model, report)
+            model.train()
+        if converged:
             result.stopped_early = epoch < n_epochs
             break
-    if best_state is not None:
-        model.load_state_dict(best_state)  # keep the model of the best held-out epoch
+        # Checked at the end of an epoch: every epoch kept is a whole one, reported and drawn.
+        if stop is not None and stop.is_set() and epoch < n_epochs:
+            result.stopped_by_user = True
+            break
     result.seconds = time.perf_counter() - start
     model.eval()
     return result
@@ -257,6 +256,8 @@ def train_on_selection(
     device: str | torch.device | None = "auto",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    stop: CancelToken | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> tuple[LatentModel, TrainResult]:
     """Train on the selected rows only and return a new model; ``parent`` is left untouched.
 
@@ -280,5 +281,7 @@ def train_on_selection(
         device=device,
         progress=progress,
         cancel=cancel,
+        stop=stop,
+        on_epoch=on_epoch,
     )
     return child, result

@@ -98,6 +98,20 @@ def experiment_paths() -> dict[str, Any]:
                 parameters=one,
             ),
         },
+        "/api/experiments/{experiment_id}/labels": {
+            "get": operation(
+                "getLabels",
+                "The class index of every point (the same in every iteration)",
+                "experiments",
+                {
+                    "200": json_response(
+                        obj({"labels": array({"type": "integer"})}), "labels[i] is point i's"
+                    ),
+                    **experiment_errors(),
+                },
+                parameters=one,
+            )
+        },
         "/api/experiments/{experiment_id}/events": {
             "get": operation(
                 "experimentEvents",
@@ -163,6 +177,24 @@ def experiment_paths() -> dict[str, Any]:
                 },
                 parameters=[P_JOB],
             ),
+        },
+        "/api/jobs/{job_id}/stop": {
+            "post": operation(
+                "stopJob",
+                "Stop a running training after its epoch and keep its model (then measured)",
+                "experiments",
+                {
+                    "202": json_response(
+                        obj({"stopping": {"type": "boolean", "const": True}, "job": ref("Job")}),
+                        "stopping after the current epoch",
+                    ),
+                    **errors_with(
+                        {400: JOB_BAD_ID, 404: JOB_NOT_FOUND},
+                        {409: "`not_training`: the job is not a running train job"},
+                    ),
+                },
+                parameters=[P_JOB],
+            )
         },
         "/api/experiments/{experiment_id}/iterations": {
             "post": operation(

@@ -6,10 +6,12 @@ from typing import Any
 
 from ...contract import EmbeddingQuery
 from .operations import (
+    BAD_ID,
     P_EXPERIMENT,
     P_IDS,
     P_ITERATION,
     download,
+    errors,
     iteration_errors,
     json_response,
     operation,
@@ -60,6 +62,36 @@ def iteration_paths() -> dict[str, Any]:
                     **iteration_errors({400: "`bad_format` or `bad_fields`"}),
                 },
                 parameters=[*both, *query_parameters(EmbeddingQuery)],
+            )
+        },
+        f"{base}/live": {
+            "get": operation(
+                "getLiveFrame",
+                "The latest coordinates of an iteration while it trains (raw float32)",
+                "iterations",
+                {
+                    "200": {
+                        "description": "like embedding?format=f32, from the epoch in X-Epoch",
+                        "headers": {
+                            name: {"required": True, "description": text, "schema": STR}
+                            for name, text in (
+                                ("X-Points", "n, the number of points"),
+                                ("X-Iteration", "the iteration being trained"),
+                                ("X-Epoch", "the epoch whose model gave these coordinates"),
+                                ("X-Epochs", "the most epochs this training may run"),
+                            )
+                        },
+                        "content": {"application/octet-stream": {"schema": embedding_f32}},
+                    },
+                    **errors(
+                        {
+                            400: BAD_ID,
+                            404: "`experiment_not_found`, or `no_live_frame`: the iteration "
+                            "is not training now (read its embedding)",
+                        }
+                    ),
+                },
+                parameters=both,
             )
         },
         f"{base}/metrics": {

@@ -71,6 +71,11 @@ async function coordinates(path) {
     iteration: Number(response.headers.get("X-Iteration")),
     parent: parent === null || parent === "none" ? null : Number(parent),
   };
+  // A live frame (.../live) names the epoch whose model gave it.
+  if (response.headers.has("X-Epoch")) {
+    meta.epoch = Number(response.headers.get("X-Epoch"));
+    meta.epochs = Number(response.headers.get("X-Epochs"));
+  }
   if (LITTLE_ENDIAN) return { ...meta, x: new Float32Array(buffer, 0, n), y: new Float32Array(buffer, 4 * n, n) };
   const view = new DataView(buffer);
   const column = (offset) => Float32Array.from({ length: n }, (_, i) => view.getFloat32(offset + 4 * i, true));
@@ -115,6 +120,10 @@ export const api = {
   experiment: (id) => request("GET", exp(id)),
   /** Iteration k's coordinates as {n, iteration, parent, x, y} with Float32Array columns. */
   coordinates: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/embedding?format=f32`),
+  /** The latest coordinates of iteration k while it trains: {n, iteration, epoch, epochs, x, y}. */
+  liveFrame: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/live`),
+  /** The class index of every point, known before any iteration is stored. */
+  labels: (id) => request("GET", `${exp(id)}/labels`),
   /** Columns of the JSON embedding without x/y, e.g. ["labels", "selected"]. */
   embeddingColumns: (id, k, fields) =>
     request("GET", `${exp(id)}/iterations/${k | 0}/embedding?fields=${fields.map(enc).join(",")}`),
@@ -154,6 +163,8 @@ export const api = {
   // --- end insight ---
   /** Cancel one job by its id (train or measure); a job that already ended answers 409. */
   cancelJob: (jobId) => request("DELETE", `/api/jobs/${enc(jobId)}`),
+  /** "Stop now, keep this model": a running training ends after its epoch and is kept. */
+  stopJob: (jobId) => request("POST", `/api/jobs/${enc(jobId)}/stop`),
   /** A job row: {id, kind, iteration, state, progress, queue_position, ...}. */
   job: (jobId) => request("GET", `/api/jobs/${enc(jobId)}`),
   /** Per-class reconstruction error, T and NH over iterations 0..k (core/forgetting.py). */
@@ -163,7 +174,7 @@ export const api = {
 
   /**
    * Follow an experiment's job events (Server-Sent Events). handlers: {queued, started,
-   * progress, estimates, projected, measured, trained, done, error, cancelled, interrupted, requeued,
+   * progress, live, estimates, projected, measured, trained, done, error, cancelled, interrupted, requeued,
    * idle, disconnect}; each gets the parsed data, which names its job_id, kind and iteration.
    * One stream carries every job of the experiment (a train job, then its measure job, ...);
    * the server ends it with "idle" once no job is queued or running, and only then is it
@@ -186,7 +197,7 @@ export const api = {
         return {};
       }
     };
-    const names = ["queued", "started", "progress", "estimates", "projected", "measured", "trained", "done", "cancelled", "interrupted", "requeued"];
+    const names = ["queued", "started", "progress", "live", "estimates", "projected", "measured", "trained", "done", "cancelled", "interrupted", "requeued"];
     for (const name of names) {
       source.addEventListener(name, (e) => {
         if (!closed) handlers[name]?.(parse(e));

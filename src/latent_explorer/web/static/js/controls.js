@@ -10,7 +10,8 @@ import { formatCount } from "./format.js";
 const USABLE = new Set(["embedded", "cached"]);
 
 const LABELS = {
-  epochs: "Epochs",
+  epochs: "Epochs (at most)",
+  patience: "Patience",
   lr: "Learning rate",
   batch_size: "Batch size",
   hidden: "Hidden layers",

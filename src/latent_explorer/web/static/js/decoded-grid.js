@@ -75,7 +75,8 @@ export function createDecodedGrid({ toggle, note, state, session, plots, colourB
     const p = perPlot.get(name);
     const exp = state.get().experiment;
     const k = plot.iteration();
-    if (!enabled() || !exp || !plot.hasData() || k === null || k === undefined) {
+    // A live frame of an iteration still training has no stored model to decode with yet.
+    if (!enabled() || !exp || !plot.hasData() || k === null || k === undefined || !exp.iterations?.[k]) {
       clearPlot(name);
       publish();
       return;

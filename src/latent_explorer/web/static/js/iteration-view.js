@@ -3,7 +3,8 @@
 //
 // A job announces K's coordinates ("projected") seconds before its metrics are measured, so
 // the plots are drawn first and the tables say "computing…"; fillMetrics(K) completes the view
-// once the job is done.
+// once the job is done. While K trains, live frames of its coordinates (showLive) animate
+// plot 1 (iteration 0) or plot 3 (a Submit), and K's own coordinates move on from the last.
 
 import { api } from "./api.js";
 import { setUrl } from "./url.js";
@@ -20,6 +21,7 @@ export const PLOT_TEXT = {
 
 export function createIterationView({ state, session, selection, plots, metricsPanel, imagesPanel, progress, errors }) {
   let shown = null; // {k, parent} whose coordinates the plots hold
+  let live = null; // {k, x, y, epoch}: the last live frame drawn of iteration k, while it trains
 
   function setPlotTitles(parent, current) {
     plots.initial.setTitle(parent === null ? PLOT_TEXT.initial.title : `Before: iteration ${parent}`);
@@ -29,6 +31,7 @@ export function createIterationView({ state, session, selection, plots, metricsP
 
   function clear() {
     shown = null;
+    live = null;
     for (const plot of Object.values(plots)) plot.setData(null);
     setPlotTitles(null, null);
     metricsPanel.render(null);
@@ -36,13 +39,19 @@ export function createIterationView({ state, session, selection, plots, metricsP
   }
 
   function drawPlots(k, parent, before, after, it) {
+    // The points move on from the last live frame of k, if one is drawn (same points, same rows).
+    const fromLive = live?.k === k ? { x: live.x, y: live.y } : null;
+    live = null;
     // x, y (Float32Array views of the binary answer) and labels go to the plots uncopied.
-    plots.initial.setData({ x: before.x, y: before.y, labels: before.labels, iteration: parent });
+    plots.initial.setData(
+      { x: before.x, y: before.y, labels: before.labels, iteration: parent },
+      { from: k === 0 ? fromLive : null },
+    );
     if (after) {
       const trained = after.selected || [];
       plots.selected.setData({ ...rowsOf(after, trained), ids: trained, iteration: k });
       // Plot 3 moves from where the parent had the points (when "Animate" is on).
-      plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k }, { from: before });
+      plots.all.setData({ x: after.x, y: after.y, labels: after.labels, iteration: k }, { from: fromLive || before });
       // Viewing iteration K means looking at the points it trained on: make them the selection
       // (so plot 3 emphasises them and a new Submit can start from them).
       if (!sameIds(selection.toSortedArray(), trained)) {
@@ -137,6 +146,41 @@ export function createIterationView({ state, session, selection, plots, metricsP
     if (session.isCurrent(mine) && state.get().currentIteration === k) renderMetrics(k, s.parentIteration, answer);
   }
 
+  /**
+   * A live frame of iteration k while it trains ({iteration, epoch, epochs, x, y}): iteration 0
+   * in plot 1, a Submit's in plot 3, each frame moving on from the one before. Frames of an
+   * iteration already drawn from its stored coordinates are dropped.
+   */
+  async function showLive(frame, mine = session.token) {
+    const k = frame.iteration;
+    const s = state.get();
+    if (!s.experiment || (s.currentIteration !== null && s.currentIteration >= k)) return;
+    let from = live?.k === k ? live : null;
+    if (!session.labels) {
+      const answer = await api.labels(s.experimentId);
+      if (!session.isCurrent(mine)) return;
+      if (!session.labels) session.adoptLabels(answer.labels, s.experiment.dataset);
+    }
+    if (k > 0 && !from) {
+      // The first frame of a Submit moves from where the parent has the points.
+      const parent = s.currentIteration ?? k - 1;
+      from = await session.embedding(parent).catch(() => null);
+      if (!session.isCurrent(mine)) return;
+    }
+    const now = state.get().currentIteration;
+    if ((now !== null && now >= k) || (live?.k === k && live.epoch >= frame.epoch)) return;
+    const data = { x: frame.x, y: frame.y, labels: session.labels, iteration: k };
+    const title = `training, epoch ${frame.epoch} of at most ${frame.epochs}`;
+    if (k === 0) {
+      plots.initial.setData(data, { from });
+      plots.initial.setTitle(`Iteration 0: ${title}`);
+    } else {
+      plots.all.setData(data, { from });
+      plots.all.setTitle(`All points, iteration ${k}: ${title}`);
+    }
+    live = { k, x: frame.x, y: frame.y, epoch: frame.epoch };
+  }
+
   // Synthetic data of any size for the scale test and the browser benchmark (no training).
   installScaleHook({ plots, selection, session, clear });
 
@@ -145,7 +189,7 @@ export function createIterationView({ state, session, selection, plots, metricsP
     metricsPanel.showEstimates(data);
   }
 
-  return { show, fillMetrics, clear, showEstimates, clearEstimates: () => metricsPanel.clearEstimates() };
+  return { show, showLive, fillMetrics, clear, showEstimates, clearEstimates: () => metricsPanel.clearEstimates() };
 }
 
 /** The points `rows` of an embedding, as typed columns for a plot. */

@@ -3,6 +3,7 @@
 // queues a measure job for that iteration, at lower priority:
 //   queued / started  -> which job the panel (and its Cancel button) shows
 //   progress          -> train: the bar and the live loss curve; measure: stage, ETA
+//   live              -> train: a new frame of the coordinates is stored: the plot moves to it
 //   estimates         -> measure: T and C estimated from the points measured so far (with
 //                        95% intervals) in the tables, until the exact ones replace them
 //   projected         -> K's coordinates are stored: draw the plots now; Submit is usable
@@ -22,12 +23,32 @@ export function createJobFollower({ state, session, progress, errors, view }) {
   let projection = null; // Promise: the view of the last "projected" iteration, being drawn
   let shown = null; // the job the panel shows: {job_id, kind, iteration}
   let training = false; // a train job of this experiment is queued or running
+  let liveWanted = null; // the newest "live" event not drawn yet
+  let livePulling = false; // one frame is fetched at a time; the newest event wins
 
   function stop() {
     stream?.close();
     stream = null;
     projection = null;
     shown = null;
+    liveWanted = null;
+  }
+
+  /** Draw the newest live frame announced, then any newer one announced meanwhile. */
+  async function pullLive(mine) {
+    if (livePulling) return;
+    livePulling = true;
+    try {
+      while (liveWanted && session.isCurrent(mine)) {
+        const { iteration } = liveWanted;
+        liveWanted = null;
+        // 404: the iteration was stored meanwhile ("projected" draws it); nothing to show.
+        const frame = await api.liveFrame(state.get().experimentId, iteration).catch(() => null);
+        if (frame && session.isCurrent(mine)) await view.showLive(frame, mine).catch(() => null);
+      }
+    } finally {
+      livePulling = false;
+    }
   }
 
   function show(job) {
@@ -66,6 +87,11 @@ export function createJobFollower({ state, session, progress, errors, view }) {
           } else {
             progress.update(p);
           }
+        },
+        live(d) {
+          if (!current()) return;
+          liveWanted = d;
+          pullLive(mine);
         },
         estimates(d) {
           if (!current()) return;
@@ -196,6 +222,21 @@ export function createJobFollower({ state, session, progress, errors, view }) {
     } catch (err) {
       errors.show(err, "Cancel");
       progress.cancelButton.disabled = false;
+    }
+  });
+
+  // "Stop & keep": the train job shown ends after its epoch, and its model is stored as the
+  // iteration (then measured); Cancel would discard it.
+  progress.stopButton.addEventListener("click", async () => {
+    const jobId = shown?.kind === "train" ? shown.job_id : null;
+    if (!jobId) return;
+    progress.stopButton.disabled = true;
+    progress.note("stopping after this epoch; the model is kept…");
+    try {
+      await api.stopJob(jobId);
+    } catch (err) {
+      errors.show(err, "Stop and keep");
+      progress.stopButton.disabled = false;
     }
   });
 

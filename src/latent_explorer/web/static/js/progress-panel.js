@@ -2,7 +2,8 @@
 // Server-Sent Events of the experiment's jobs. After training, a separate measure job computes
 // the exact quality metrics (a minute on 70,000 points): the bar then shows the time spent
 // against an estimate (the parent iteration's measuring time). The Cancel button cancels the
-// job shown, training or measuring; job-follower.js wires it.
+// job shown, training or measuring; job-follower.js wires it. "Stop & keep" (training only)
+// ends training after the current epoch and keeps the model the live plot shows.
 
 import { createChartFrame } from "./chart-frame.js";
 import { d3 } from "./d3.js";
@@ -20,6 +21,7 @@ export function createProgressPanel(root) {
   const fill = el.select(".progress-fill");
   const text = el.select(".progress-text");
   const cancelButton = el.select("#cancel-button");
+  const stopButton = el.select("#stop-button");
   const { svg, x, y, xAxis, yAxis } = createChartFrame(el.select(".loss-chart"), CHART);
   const { top, right } = CHART.margin;
   const line = svg.append("path").attr("class", "loss-line");
@@ -44,6 +46,10 @@ export function createProgressPanel(root) {
 
   function showCancel(title) {
     cancelButton.property("disabled", false).style("display", null).attr("title", title);
+  }
+
+  function showStop(shown) {
+    stopButton.property("hidden", !shown).property("disabled", !shown);
   }
 
   function setBar(epoch, total) {
@@ -92,6 +98,7 @@ export function createProgressPanel(root) {
 
   return {
     cancelButton: cancelButton.node(),
+    stopButton: stopButton.node(),
 
     /** A job starts (or a page reload joins one): clears the curve. */
     /** repetitions: a "× N" Submit (iterations K .. K+N-1); auto: the epochs were left blank. */
@@ -107,6 +114,7 @@ export function createProgressPanel(root) {
       label.text(`Training ${what}`);
       say("waiting for a worker…");
       showCancel(`Stop training ${what}; earlier iterations are kept`);
+      showStop(true);
       setBar(0, epochs);
       schedule();
     },
@@ -135,9 +143,12 @@ export function createProgressPanel(root) {
       const total = (p.repetitions || 1) * epochs;
       const now = performance.now();
       if (!clock || done < clock.startDone) clock = { startMs: now, startDone: done };
-      const left = etaText(etaSeconds({ ...clock, nowMs: now, done, total }));
+      const held = heldOutText(p);
+      // Training to convergence may stop before the cap: the time left is a bound then.
+      const eta = etaText(etaSeconds({ ...clock, nowMs: now, done, total }));
+      const left = held && eta ? eta.replace(/^about /, "at most ") : eta;
       say(
-        `${repetitionText(p)}epoch ${p.epoch} / ${epochs} · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}${left ? ` · ${left}` : ""}`,
+        `${repetitionText(p)}epoch ${p.epoch} / ${epochs}${held ? "" : ` · loss ${formatLoss(p.loss)}${parts ? ` (${parts})` : ""}`}${held}${left ? ` · ${left}` : ""}`,
       );
       schedule();
     },
@@ -154,6 +165,7 @@ export function createProgressPanel(root) {
       if (live) label.text(`Trained ${what}`);
       const k = iteration ?? job?.iteration;
       // Measuring is a job of its own and cancels like one; the plots stay.
+      showStop(false);
       showCancel(`Stop measuring iteration ${k ?? ""}; its plots stay, its tables stay empty`);
       setBar(epochs, epochs);
       fill.style("width", "100%"); // full even when no epoch was reported (a reload, 0 epochs)
@@ -194,6 +206,7 @@ export function createProgressPanel(root) {
       if (live) label.text(`${verb} ${what}`);
       live = false;
       cancelButton.property("disabled", true).style("display", "none");
+      showStop(false);
       if (state === "done") {
         setBar(epochs, epochs);
         say(`${message || "done"}${what.startsWith("iteration 0") ? "" : shortRunNote(epochs, { auto })}`);
@@ -212,6 +225,7 @@ export function createProgressPanel(root) {
       el.attr("data-state", "done");
       label.text(kind === "initial" ? "Iteration 0 (all points)" : `Iteration ${iteration}`);
       cancelButton.property("disabled", true).style("display", "none");
+      showStop(false);
       setBar(epochs, epochs);
       const short = kind === "initial" ? "" : shortRunNote(epochs);
       say(note || `${epochs} epoch${epochs === 1 ? "" : "s"} · final loss ${formatLoss(losses[losses.length - 1])}${short}`);
@@ -222,6 +236,16 @@ export function createProgressPanel(root) {
       root.hidden = true;
     },
   };
+}
+
+/**
+ * With training to convergence: " · held-out error 0.0312 (lowest at epoch 10)", the number
+ * that decides when training stops; "" without it.
+ */
+export function heldOutText({ held_out: held, best_epoch: best, epoch }) {
+  if (!Number.isFinite(held)) return "";
+  const lowest = best === epoch ? "the lowest so far" : `lowest at epoch ${best}`;
+  return ` · held-out error ${formatLoss(held)} (${lowest})`;
 }
 
 /**
