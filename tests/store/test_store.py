@@ -193,7 +193,37 @@ def test_job_lifecycle_cancel_heartbeat_requeue(store, trained):
     assert store.request_cancel(running.id).state == "running"
     assert store.heartbeat(running.id).cancel is True  # the worker reads the flag
     assert store.finish_job(running.id, state="cancelled") is True
+
+    # "Stop now, keep this model": only a running train job takes it, and its worker reads it.
+    kept = store.create_job(Job(experiment_id=eid, kind="train", iteration=1, priority=10))
+    assert store.request_stop(kept.id) is False  # queued: nothing is training yet
+    store.claim_job(kept.id, worker="w")
+    assert store.heartbeat(kept.id) == (False, False)
+    assert store.request_stop(kept.id) is True
+    assert store.heartbeat(kept.id) == (False, True) and store.job(kept.id).stop_requested
+    assert store.finish_job(kept.id, state="done") is True
+    assert store.request_stop(kept.id) is False  # ended
+    measuring = store.create_job(Job(experiment_id=eid, kind="measure", iteration=0))
+    store.claim_job(measuring.id, worker="w")
+    assert store.request_stop(measuring.id) is False  # measuring has no model to keep
     assert store.request_cancel("f" * 32) is None
+
+
+def test_live_frames_round_trip_exactly_and_go_with_the_training(store, trained):
+    eid = uuid.uuid4().hex
+    store.create_experiment(eid, trained, created_at="c")
+    assert store.live_frame(eid, 1) is None
+    coords = np.random.default_rng(0).normal(size=(150, 2)).astype(np.float32)
+    store.write_live_frame(eid, 1, coords, epoch=3, epochs=40)
+    store.write_live_frame(eid, 1, coords * 2, epoch=4, epochs=40)  # the newest replaces it
+    frame = store.live_frame(eid, 1)
+    assert frame is not None and (frame.epoch, frame.epochs) == (4, 40)
+    assert frame.coords.dtype == np.float32 and np.array_equal(frame.coords, coords * 2)
+    store.drop_live_frames(eid)
+    assert store.live_frame(eid, 1) is None
+    store.write_live_frame(eid, 2, coords, epoch=1, epochs=2)
+    store.delete_experiment(eid)  # an experiment's frames go with it
+    assert store.live_frame(eid, 2) is None
 
 
 def test_queue_order_counts_and_recovery(store, trained):
