@@ -170,13 +170,14 @@ export function createIterationView({ state, session, selection, plots, metricsP
     const now = state.get().currentIteration;
     if ((now !== null && now >= k) || (live?.k === k && live.epoch >= frame.epoch)) return;
     const data = { x: frame.x, y: frame.y, labels: session.labels, iteration: k };
-    const title = `training, epoch ${frame.epoch} of at most ${frame.epochs}`;
+    // Short: the plot's header is a third of the page wide; the cap is in the progress panel.
+    const title = `training, epoch ${frame.epoch}`;
     if (k === 0) {
       plots.initial.setData(data, { from });
-      plots.initial.setTitle(`Iteration 0: ${title}`);
+      plots.initial.setTitle(`Iteration 0 · ${title}`);
     } else {
       plots.all.setData(data, { from });
-      plots.all.setTitle(`All points, iteration ${k}: ${title}`);
+      plots.all.setTitle(`Iteration ${k} · ${title}`);
     }
     live = { k, x: frame.x, y: frame.y, epoch: frame.epoch };
   }

@@ -64,7 +64,9 @@ export function createProgressPanel(root) {
 
   function drawChart() {
     frame = 0;
-    x.domain([1, Math.max(2, epochs, losses.length)]);
+    // The axis grows with the curve: a cap of 2,000 epochs (training to convergence may stop
+    // at 100) would squeeze it against the left edge.
+    x.domain([1, Math.max(2, Math.min(epochs || Infinity, Math.ceil(losses.length * 1.25) + 1), losses.length)]);
     const finite = losses.filter(Number.isFinite);
     const [lo, hi] = finite.length ? d3.extent(finite) : [0, 1];
     // One epoch (or a flat curve) has no range: pad it by 5% so the axis reads "300 317 330",
@@ -111,7 +113,7 @@ export function createProgressPanel(root) {
       live = true;
       what = describeJob(kind, iteration, repetitions);
       el.attr("data-state", "running");
-      label.text(`Training ${what}`);
+      label.text(`Training ${what}`).attr("title", `Training ${what}`);
       say("waiting for a worker…");
       showCancel(`Stop training ${what}; earlier iterations are kept`);
       showStop(true);
