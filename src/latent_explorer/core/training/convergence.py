@@ -3,8 +3,9 @@
 With ``TrainConfig.patience > 0`` a fixed share of rows (``holdout``, split by the seed) is
 held out; after every epoch their mean squared reconstruction error is measured. The rule:
 
-- a new best must beat the old one by a relative :data:`MIN_IMPROVEMENT`: noise-level gains on
-  a plateau do not keep training alive;
+- a new best must beat the old one by a relative :data:`MIN_IMPROVEMENT` (0.01 %): noise-level
+  gains on a plateau do not keep training alive (0.1 % stopped wine quality's VAE at epoch 158
+  with recon 0.2569; 0.01 % at 215 with 0.2515);
 - after ``patience`` epochs without a new best, but never fewer than :data:`MIN_WAIT_STEPS`
   optimiser steps (on iris one epoch is 5 steps: 10 epochs of patience stopped it at epoch
   37 with a reconstruction error 3.9x the fixed budget's), the learning rate is divided by
@@ -29,7 +30,7 @@ import torch
 
 from ..models import LatentModel
 
-MIN_IMPROVEMENT = 1e-3
+MIN_IMPROVEMENT = 1e-4
 MIN_WAIT_STEPS = 300
 LR_DROPS = 2
 LR_FACTOR = 4.0
