@@ -55,9 +55,9 @@ def test_plateaus_lower_the_rate_twice_then_stop_keeping_the_last_model(iris_X):
         on_epoch=lambda m, p: rates.append(_OPTIMISERS[-1].param_groups[0]["lr"]),
     )
     assert result.stopped_early and result.epochs < 2000
-    # 120 training rows at batch 16: 8 steps an epoch, so the wait is 300 steps, 38 epochs.
+    # 120 training rows at batch 16: 8 steps an epoch, so the wait is 600 steps, 75 epochs.
     wait = max(3, math.ceil(MIN_WAIT_STEPS / 8))
-    assert wait == 38
+    assert wait == 75
     # The rate: 0.05, then / 4 twice, each after `wait` epochs without a real improvement.
     drops = [e for e in range(1, len(rates)) if rates[e] < rates[e - 1]]
     assert len(drops) == LR_DROPS
@@ -96,6 +96,19 @@ def test_few_held_out_rows_train_the_full_budget(iris_X):
     assert hold is None and train.shape[0] == 40
     result = fit(new_model("ae", 4, config=cfg), iris_X[:40], config=cfg, device="cpu")
     assert result.epochs == 7 and result.held_out == [] and not result.stopped_early
+
+
+def test_a_run_too_short_for_a_plateau_holds_nothing_out(iris_X):
+    # A Submit-sized run: 20 epochs of 5 steps cannot wait 600 steps, so every row trains.
+    cfg = TrainConfig(epochs=20, batch_size=32, seed=0, patience=10)
+    train, hold = _split_holdout(torch.as_tensor(iris_X), cfg)
+    assert hold is None and train.shape[0] == 150
+    kept = fit(new_model("ae", 4, config=cfg), iris_X, config=cfg, device="cpu")
+    plain = cfg.replace(patience=0)
+    same = fit(new_model("ae", 4, config=plain), iris_X, config=plain, device="cpu")
+    assert kept.losses == same.losses and kept.held_out == []
+    # The same settings with room for a plateau (more than 120 epochs) do hold rows out.
+    assert _split_holdout(torch.as_tensor(iris_X), cfg, epochs=200)[1] is not None
 
 
 def test_stop_ends_after_the_epoch_and_keeps_the_model(iris_X):
@@ -158,7 +171,7 @@ def test_defaults_train_to_convergence_within_a_cap():
 
 def test_holdout_split_is_fixed_by_the_seed(iris_X):
     data = torch.as_tensor(iris_X)
-    cfg = TrainConfig(patience=2, holdout=0.1, seed=4)
+    cfg = TrainConfig(patience=2, holdout=0.1, seed=4, epochs=1000)
     train1, hold1 = _split_holdout(data, cfg)
     train2, hold2 = _split_holdout(data, cfg)
     assert torch.equal(hold1, hold2) and torch.equal(train1, train2)

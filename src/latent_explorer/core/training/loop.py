@@ -78,10 +78,17 @@ class TrainResult:
 
 
 def _split_holdout(
-    data: torch.Tensor, config: TrainConfig
+    data: torch.Tensor, config: TrainConfig, *, epochs: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """(training rows, held-out rows) for early stopping; no split without patience."""
-    return split_holdout(data, patience=config.patience, holdout=config.holdout, seed=config.seed)
+    return split_holdout(
+        data,
+        patience=config.patience,
+        holdout=config.holdout,
+        seed=config.seed,
+        epochs=config.epochs if epochs is None else epochs,
+        batch_size=config.batch_size,
+    )
 
 
 def fit(
@@ -129,12 +136,12 @@ def fit(
     data = torch.as_tensor(X, dtype=torch.float32).to(dev)
     if data.shape[0] == 0:
         raise ValueError("X has no rows; select at least one point to train on")
-    data, hold = _split_holdout(data, config)
-    n = data.shape[0]
     n_epochs = config.epochs if epochs is None else int(epochs)
     problem = setting_problem(EPOCHS_FIELD, n_epochs)
     if problem:
         raise ValueError(problem)
+    data, hold = _split_holdout(data, config, epochs=n_epochs)
+    n = data.shape[0]
     # A selection smaller than one batch still trains, as a single full batch.
     batch = min(config.batch_size, n)
     gen = generator if generator is not None else _generator(config.seed, dev)
