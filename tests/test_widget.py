@@ -5,11 +5,14 @@ drives the same widget in JupyterLab."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from latent_explorer.notebook import Explorer
+
+REPO = Path(__file__).resolve().parents[1]
 
 pytest.importorskip("anywidget")
 
@@ -82,3 +85,33 @@ def test_show_without_anywidget_names_the_extra(monkeypatch):
     ex = Explorer("iris", model="ae", epochs=1)
     with pytest.raises(ModuleNotFoundError, match=r"latent-space-explorer\[notebook\]"):
         ex.show()
+
+
+def test_example_notebook_runs_headless_and_stores_the_widget():
+    """docs/examples/widget.ipynb in a real kernel (nbclient + ipykernel), as CI runs it."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(REPO / "docs" / "examples" / "widget.ipynb", as_version=4)
+    # Generous: the kernel imports torch and trains on a loaded 2-core CI machine.
+    client = nbclient.NotebookClient(
+        nb, timeout=300, startup_timeout=120, kernel_name="python3", store_widget_state=True
+    )
+    client.execute(cwd=str(REPO))
+
+    shown = nb.cells[1].outputs
+    views = [o for o in shown if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert views, f"the widget cell displayed no widget: {shown}"
+    model_id = views[0]["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    model = state[model_id]
+    assert model["model_name"] == "AnyModel"
+    fields = model["state"]
+    assert fields["class_names"] == ["setosa", "versicolor", "virginica"]
+    # The last cell selected versicolor and retrained: the stored state is iteration 1's.
+    assert fields["iteration"] == 1
+    assert fields["selected_ids"] == list(range(50, 100))
+    # The bundle itself (no import left to resolve from a blob URL), and the coordinates.
+    assert "default" in fields["_esm"] and "import " not in fields["_esm"]
+    buffers = {tuple(b["path"]): b for b in model.get("buffers", [])}
+    assert ("coords",) in buffers and ("labels",) in buffers, model.get("buffers")
+    assert nb.cells[5].outputs[-1]["text"].strip() == "iteration 1 trained on 50 points"

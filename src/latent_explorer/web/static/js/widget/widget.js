@@ -44,7 +44,24 @@ function element(parent, tag, { className, text, attrs } = {}) {
   return node;
 }
 
+// anywidget calls render before the output area puts `el` in the document, and d3's zoom and
+// brush read the SVG's size when they are set up, which a detached SVG cannot tell: build the
+// widget once `el` is connected (a frame or two later).
 function render({ model, el }) {
+  let cleanup = null;
+  let frame = 0;
+  const start = () => {
+    if (el.isConnected) cleanup = build(model, el);
+    else frame = requestAnimationFrame(start);
+  };
+  start();
+  return () => {
+    cancelAnimationFrame(frame);
+    cleanup?.();
+  };
+}
+
+function build(model, el) {
   const root = element(el, "div", { className: "latent-widget" });
   const bar = element(root, "div", { className: "widget-bar" });
   const brushButton = element(bar, "button", {
