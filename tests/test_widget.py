@@ -87,10 +87,13 @@ def test_show_without_anywidget_names_the_extra(monkeypatch):
         ex.show()
 
 
-def test_example_notebook_runs_headless_and_stores_the_widget():
+def test_example_notebook_runs_headless_and_stores_the_widget(tmp_path, monkeypatch):
     """docs/examples/widget.ipynb in a real kernel (nbclient + ipykernel), as CI runs it."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
+    # This environment's own python3 kernel, never one from the user's Jupyter folders.
+    for name in ("JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTER_CONFIG_DIR", "IPYTHONDIR"):
+        monkeypatch.setenv(name, str(tmp_path / name.lower()))
     nb = nbformat.read(REPO / "docs" / "examples" / "widget.ipynb", as_version=4)
     # Generous: the kernel imports torch and trains on a loaded 2-core CI machine.
     client = nbclient.NotebookClient(
