@@ -67,12 +67,18 @@ def test_submit_message_trains_a_new_iteration_and_redraws(trained):
     assert "Select some points first" in w.status
 
     ex.select_ids(range(50, 100))
-    w._on_message(w, {"type": "submit", "mode": "finetune"}, [])
+    w._on_message(w, {"type": "submit", "mode": "finetune", "epochs": 2}, [])
     assert len(ex.experiment.iterations) == 2
     assert ex.experiment.iterations[1].selection.ids.tolist() == list(range(50, 100))
+    first = ex.experiment.iterations[1]
+    assert first.epochs == 2 and first.mode == "finetune"
     assert w.iteration == 1 and not w.busy
     assert w.coords == ex.iteration(1).coords.T.astype("<f4").tobytes()
     assert w.coords != before
+    # A refused setting is said in the widget, in words, and nothing is trained.
+    w._on_message(w, {"type": "submit", "mode": "scratch", "epochs": 10**9}, [])
+    assert len(ex.experiment.iterations) == 2 and not w.busy
+    assert w.status.startswith("Training failed: "), w.status
     # And from Python: retrain() redraws the widget too.
     ex.retrain(epochs=1, measure=False)
     assert w.iteration == 2

@@ -138,11 +138,14 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if not isinstance(content, dict) or content.get("type") != "submit":
             return
         mode = content.get("mode", "finetune")
+        epochs = content.get("epochs")
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            epochs = None  # the default, as an empty field on the page
         # submit() puts a failure's reason in the widget's status line, where it is read.
         with contextlib.suppress(Exception):
-            self.submit(mode=mode if mode in SUBMIT_MODES else "finetune")
+            self.submit(mode=mode if mode in SUBMIT_MODES else "finetune", epochs=epochs)
 
-    def submit(self, *, mode: str = "finetune") -> None:
+    def submit(self, *, mode: str = "finetune", epochs: int | None = None) -> None:
         """What the widget's Submit button does: retrain on the selection, in the kernel.
 
         The new iteration is drawn when it is ready; its quality tables are measured when
@@ -155,7 +158,7 @@ class ExplorerWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.busy = True
         self.status = f"Training on {len(chosen):,} selected points…"
         try:
-            self._explorer.retrain(mode=mode, measure=False)
+            self._explorer.retrain(mode=mode, epochs=epochs, measure=False)
         except Exception as exc:  # shown in the widget: nobody reads a comm handler's traceback
             self.status = f"Training failed: {exc}"
             raise

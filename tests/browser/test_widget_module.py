@@ -115,7 +115,7 @@ def test_module_draws_shows_names_as_text_and_bridges_brush_and_submit(explorer,
     # Submit sends a message; the kernel trains and sends the new iteration back.
     page.locator(".widget-submit").click()
     sent = page.evaluate("window.sent")
-    assert sent == [{"type": "submit", "mode": "finetune"}]
+    assert sent == [{"type": "submit", "mode": "finetune", "epochs": None}]
     w._on_message(w, sent[0], [])
     assert w.iteration == 1 and len(explorer.experiment.iterations) == 2
     page.evaluate("(next) => window.update(next)", _state(w, ("coords", "iteration", "status")))

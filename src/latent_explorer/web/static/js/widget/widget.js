@@ -13,7 +13,8 @@
 //   selected_ids    sorted point ids: the explorer's one selection, set from either side
 //   selection_params how the widget's selection was made ({method, x, y, iteration, ...})
 //   busy, status    training in the kernel, and a sentence about it
-// A Submit sends {type: "submit", mode}; the kernel retrains and sends the new coordinates.
+// A Submit sends {type: "submit", mode, epochs}; the kernel retrains and sends the new
+// coordinates.
 
 import { classColors } from "../colors.js";
 import { formatCount } from "../format.js";
@@ -87,6 +88,17 @@ function build(model, el) {
   ]) {
     element(modeSelect, "option", { text, attrs: { value } });
   }
+  const epochsInput = element(bar, "input", {
+    className: "widget-epochs",
+    attrs: {
+      type: "number",
+      min: "1",
+      step: "1",
+      placeholder: "epochs",
+      "aria-label": "Epochs (empty: the default)",
+      title: "Epochs to train on the selection (empty: the default)",
+    },
+  });
   const submitButton = element(bar, "button", {
     className: "button small primary widget-submit",
     text: "Submit",
@@ -213,7 +225,8 @@ function build(model, el) {
   });
   submitButton.addEventListener("click", () => {
     submitButton.disabled = true; // until the kernel answers with busy / new data
-    model.send({ type: "submit", mode: modeSelect.value });
+    const epochs = Number.parseInt(epochsInput.value, 10);
+    model.send({ type: "submit", mode: modeSelect.value, epochs: epochs > 0 ? epochs : null });
   });
 
   const traits = ["coords", "labels", "class_names", "iteration"];
