@@ -11,6 +11,11 @@ STAMP_DEV := $(VENV)/.stamp-dev
 NODE_STAMP := node_modules/.stamp
 VENDOR := src/latent_explorer/web/static/vendor
 D3 := $(VENDOR)/d3.min.js
+# The notebook widget's front end: the page's modules bundled by esbuild (git-ignored, like d3).
+JS := src/latent_explorer/web/static/js
+WIDGET := src/latent_explorer/web/static/widget/widget.js
+WIDGET_SOURCES := tools/build_widget.mjs $(wildcard $(JS)/*.js $(JS)/widget/*.js) \
+  src/latent_explorer/web/static/css/plots.css src/latent_explorer/web/static/css/widget.css
 CHROMIUM ?= /usr/bin/chromium
 
 # Tests and CI read the real dataset files from ../shared/datasets when it is there.
@@ -27,14 +32,14 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test check lint types lint-js test-js bench system-deps clean
+.PHONY: run test check lint types lint-js test-js bench system-deps clean widget
 
-run: $(STAMP_RUN) $(D3)
+run: $(STAMP_RUN) $(D3) $(WIDGET)
 	$(BIN)/latent-explorer serve --host $(HOST) --port $(PORT)
 
 # Everything CI checks, fastest first: ruff, mypy, Biome, the front end's node tests, then
 # pytest (browser and wheel tests included). `make check` is the same command.
-test: lint types lint-js test-js $(STAMP_DEV) $(D3) system-deps
+test: lint types lint-js test-js $(STAMP_DEV) $(D3) $(WIDGET) system-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 check: test
@@ -54,7 +59,7 @@ test-js: $(NODE_STAMP)
 types: $(STAMP_DEV)
 	$(BIN)/mypy src
 
-bench: $(STAMP_DEV) $(D3) system-deps
+bench: $(STAMP_DEV) $(D3) $(WIDGET) system-deps
 	$(BIN)/python benchmarks/run_all.py
 
 $(VENV)/bin/python:
@@ -79,6 +84,13 @@ $(D3): $(NODE_STAMP)
 	mkdir -p $(VENDOR)
 	cp node_modules/d3/dist/d3.min.js $(D3)
 
+# The widget's module and stylesheet (`Explorer.show()`, src/latent_explorer/widget.py):
+# anywidget loads one module, so tools/build_widget.mjs bundles the page's modules with d3.
+widget: $(WIDGET)
+
+$(WIDGET): $(NODE_STAMP) $(WIDGET_SOURCES)
+	node tools/build_widget.mjs
+
 # System packages the tests need: Chromium for the browser tests, Debian's Fashion-MNIST
 # (70,000 images in /usr/share/datasets/fashion-mnist/) for the scale tests, and redis-server
 # and PostgreSQL for the team backend's tests (they start their own servers on free loopback
@@ -99,4 +111,4 @@ system-deps:
 	fi
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(VENDOR) $(dir $(WIDGET)) .pytest_cache .mypy_cache .ruff_cache

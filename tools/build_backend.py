@@ -1,4 +1,5 @@
-"""setuptools' build backend, plus one check: a wheel or sdist without d3 serves a blank page.
+"""setuptools' build backend, plus one check: a wheel or sdist without d3 serves a blank page
+(and one without the widget's bundle has no ``Explorer.show()``).
 
 d3 comes from npm (``make`` copies ``node_modules/d3/dist/d3.min.js`` into
 ``web/static/vendor/``; it is git-ignored, never committed). ``python -m build`` and
@@ -16,6 +17,9 @@ from setuptools.build_meta import *  # noqa: F403  (every hook this module does 
 VENDOR = Path("src/latent_explorer/web/static/vendor")
 # Every script index.html loads from vendor/ (the Makefile copies each from node_modules).
 REQUIRED = ("d3.min.js",)
+# The notebook widget's bundle (Explorer.show()), built by tools/build_widget.mjs.
+WIDGET = Path("src/latent_explorer/web/static/widget")
+WIDGET_FILES = ("widget.js", "widget.css")
 
 
 def _check_vendor() -> None:
@@ -25,6 +29,13 @@ def _check_vendor() -> None:
             f"latent-explorer build: {', '.join(missing)} missing from {VENDOR}/; the page "
             "needs it. Run `make src/latent_explorer/web/static/vendor/d3.min.js` (npm ci, "
             "then a copy from node_modules; likewise each REQUIRED file) and build again."
+        )
+    missing = [name for name in WIDGET_FILES if not (WIDGET / name).is_file()]
+    if missing:
+        raise SystemExit(
+            f"latent-explorer build: {', '.join(missing)} missing from {WIDGET}/; the "
+            "notebook widget needs it. Run `make widget` (npm ci, then node "
+            "tools/build_widget.mjs) and build again."
         )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ from .core.training import TrainConfig, default_config
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from .widget import ExplorerWidget
 
 __all__ = ["Explorer", "load"]
 
@@ -70,7 +72,8 @@ class Explorer:
     experiment : Experiment
         The core object, for anything this facade does not cover.
     selection : Selection or None
-        The current selection, set by the ``select_*`` methods.
+        The current selection, set by the ``select_*`` methods or a brush in :meth:`show`'s
+        widget (``ex.selection.ids``: sorted point ids).
     """
 
     def __init__(
@@ -89,7 +92,8 @@ class Explorer:
         cfg = TrainConfig.from_dict({**base.to_dict(), **config})
         self.experiment = Experiment(ds, model, config=cfg, device=device)
         self.data_dir = data_dir
-        self.selection: Selection | None = None
+        self._listeners: list[Callable[[str], None]] = []
+        self.selection = None
 
     @classmethod
     def open(
@@ -104,6 +108,7 @@ class Explorer:
         self = cls.__new__(cls)
         self.experiment = load_experiment(path, dataset=dataset, data_dir=data_dir, device=device)
         self.data_dir = data_dir
+        self._listeners = []
         self.selection = None
         return self
 
@@ -118,11 +123,46 @@ class Explorer:
     def dataset(self) -> Dataset:
         return self.experiment.dataset
 
+    @property
+    def selection(self) -> Selection | None:
+        return self._selection
+
+    @selection.setter
+    def selection(self, value: Selection | None) -> None:
+        # One selection for the select_* methods, retrain and the widgets of show().
+        self._selection = value
+        self._changed("selection")
+
+    def _changed(self, what: str) -> None:
+        """Tell the widgets of :meth:`show` that the selection or the iterations changed."""
+        for listener in list(self._listeners):
+            listener(what)
+
+    def show(self) -> ExplorerWidget:
+        """An inline explorer for JupyterLab, VS Code and Notebook 7 (no server, no port).
+
+        It draws the latest iteration's latent space coloured by class; a brush in it sets
+        :attr:`selection`, and its Submit retrains here, in the kernel. ``select_*``,
+        :meth:`train` and :meth:`retrain` show in it. Needs the ``notebook`` extra.
+        """
+        try:
+            from .widget import ExplorerWidget
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("anywidget", "ipywidgets", "traitlets"):
+                raise
+            raise ModuleNotFoundError(
+                "The inline widget needs anywidget, which is not installed. Install it with: "
+                'pip install "latent-space-explorer[notebook]"',
+                name=exc.name,
+            ) from exc
+        return ExplorerWidget(self)
+
     # -- training ---------------------------------------------------------------------------
 
     def train(self) -> Explorer:
         """Train iteration 0 on all points and measure it; returns ``self``."""
         self.experiment.train()
+        self._changed("iteration")
         return self
 
     def retrain(
@@ -150,6 +190,7 @@ class Explorer:
         self.experiment.retrain(
             chosen, parent=base, mode=mode, epochs=epochs, repeat=repeat, measure=measure
         )
+        self._changed("iteration")
         return self
 
     def forgetting(self, iteration: int = -1) -> dict[str, Any]:

@@ -51,6 +51,9 @@ def test_wheel_carries_the_page_and_d3(installed):
         "print(p); "
         "assert (p / 'static/vendor/d3.min.js').stat().st_size > 100_000; "
         "assert (p / 'templates/index.html').is_file(); "
+        # The notebook widget's bundle (Explorer.show(); tools/build_widget.mjs).
+        "assert (p / 'static/widget/widget.js').stat().st_size > 100_000; "
+        "assert (p / 'static/widget/widget.css').is_file(); "
         # The report inlines its script, style and d3 from the installed package's files.
         "from latent_explorer.core.report.page import ASSETS; "
         "assert all(a.is_file() and str(p) in str(a) for a in ASSETS.values()), ASSETS"
