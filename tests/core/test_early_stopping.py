@@ -148,9 +148,12 @@ def test_live_frames_are_the_models_coordinates_at_that_epoch(iris_X):
         assert coords.dtype == np.float32 and np.array_equal(coords, snap), epoch
     # Frames leave training as it was: the same losses as without them.
     b = new_model("ae", 4, config=cfg)
-    assert fit(b, iris_X, config=cfg, device="cpu").losses == fit(
-        new_model("ae", 4, config=cfg), iris_X, config=cfg, device="cpu", on_epoch=live
-    ).losses
+    assert (
+        fit(b, iris_X, config=cfg, device="cpu").losses
+        == fit(
+            new_model("ae", 4, config=cfg), iris_X, config=cfg, device="cpu", on_epoch=live
+        ).losses
+    )
 
 
 def test_live_frames_are_paced_but_the_first_epoch_always_gets_one(iris_X):

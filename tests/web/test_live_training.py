@@ -24,9 +24,9 @@ def _wait_for(predicate, timeout=120.0):
 
 
 def _events(client, exp_id):
-    text = client.get(
-        f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}
-    ).get_data(as_text=True)
+    text = client.get(f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}).get_data(
+        as_text=True
+    )
     out = []
     for block in text.split("\n\n"):
         lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)

@@ -78,7 +78,7 @@ def test_fifty_clients_poll_while_training(server, capsys):
     url, log = server
     finished = _start(url, {"dataset": "digits", "model": "ae", "config": {"epochs": 2}})
     _wait_ready(url, finished)
-    training = _start(url, {"dataset": "digits", "model": "vae", "config": {"epochs": 30_000}})
+    training = _start(url, {"dataset": "digits", "model": "vae", "config": {"epochs": 15_000}})
 
     poll_url = f"{url}/api/experiments/{training}"
     embedding_url = f"{url}/api/experiments/{finished}/iterations/0/embedding"

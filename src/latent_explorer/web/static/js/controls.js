@@ -10,7 +10,7 @@ import { formatCount } from "./format.js";
 const USABLE = new Set(["embedded", "cached"]);
 
 const LABELS = {
-  epochs: "Epochs (at most)",
+  epochs: "Epochs",
   patience: "Patience",
   lr: "Learning rate",
   batch_size: "Batch size",

@@ -43,10 +43,9 @@ export function createIterationView({ state, session, selection, plots, metricsP
     const fromLive = live?.k === k ? { x: live.x, y: live.y } : null;
     live = null;
     // x, y (Float32Array views of the binary answer) and labels go to the plots uncopied.
-    plots.initial.setData(
-      { x: before.x, y: before.y, labels: before.labels, iteration: parent },
-      { from: k === 0 ? fromLive : null },
-    );
+    // Plot 1 jumps from iteration 0's last frame to its stored coordinates (they are the same
+    // model's or a few epochs on): a move would only delay the first click on a point.
+    plots.initial.setData({ x: before.x, y: before.y, labels: before.labels, iteration: parent });
     if (after) {
       const trained = after.selected || [];
       plots.selected.setData({ ...rowsOf(after, trained), ids: trained, iteration: k });
