@@ -65,7 +65,7 @@ def test_a_training_shows_live_frames_and_stops_keeping_its_model(app, client, d
     assert 1 <= stopped_at < 2000 and exp["status"] == "ready"
     # The frame is gone with the training; its coordinates are the iteration's now.
     gone = client.get(live)
-    assert gone.status_code == 404 and gone.get_json()["error"]["code"] == "no_live_frame"
+    assert gone.status_code == 204 and gone.get_data() == b""
     events = _events(client, exp_id)
     names = [name for name, _ in events]
     assert "live" in names and names.index("live") < names.index("projected")

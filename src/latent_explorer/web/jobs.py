@@ -134,20 +134,16 @@ def stop_job(job_id: str):  # type: ignore[no-untyped-def]
 @bp.get("/experiments/<experiment_id>/iterations/<int:k>/live")
 def live_frame(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     """The latest coordinates of iteration ``k`` while it trains, as raw float32 like
-    ``embedding?format=f32``, with its ``X-Epoch`` of ``X-Epochs``; 404 ``no_live_frame``
-    when it is not training (not begun, or stored: read its embedding then)."""
+    ``embedding?format=f32``, with its ``X-Epoch`` of ``X-Epochs``; 204 (no body) when it is
+    not training (not begun, or stored: read its embedding then). Not a 404: the page asks
+    after each "live" event, and a frame replaced by the stored iteration is not an error."""
     registry = current_registry()
     registry.check_id(experiment_id)
     frame = registry.store.live_frame(experiment_id, k)
     if frame is None:
         if registry.store.experiment(experiment_id) is None:
             raise registry._not_found(experiment_id)
-        raise ApiError(
-            404,
-            "no_live_frame",
-            f"iteration {k} has no live frame: it is not training now; "
-            f"read /api/experiments/{experiment_id}/iterations/{k}/embedding",
-        )
+        return Response(status=204, headers={"Cache-Control": "no-store"})
     body = np.ascontiguousarray(frame.coords.T, dtype="<f4").tobytes()
     response = Response(body, mimetype="application/octet-stream")
     response.headers["X-Points"] = str(frame.coords.shape[0])

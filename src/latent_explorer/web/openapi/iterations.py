@@ -83,13 +83,8 @@ def iteration_paths() -> dict[str, Any]:
                         },
                         "content": {"application/octet-stream": {"schema": embedding_f32}},
                     },
-                    **errors(
-                        {
-                            400: BAD_ID,
-                            404: "`experiment_not_found`, or `no_live_frame`: the iteration "
-                            "is not training now (read its embedding)",
-                        }
-                    ),
+                    "204": {"description": "no frame: the iteration is not training now"},
+                    **errors({400: BAD_ID, 404: "`experiment_not_found`"}),
                 },
                 parameters=both,
             )

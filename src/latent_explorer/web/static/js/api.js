@@ -57,9 +57,10 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * GET .../embedding?format=f32: x and y as two Float32Arrays over one ArrayBuffer (8n bytes,
  * [x_0..x_{n-1}, y_0..y_{n-1}]); no text is parsed and nothing is copied.
  */
-async function coordinates(path) {
+async function coordinates(path, { none = null } = {}) {
   const response = await send("GET", path, undefined, "application/octet-stream");
   if (!response.ok) throw await failure(response, "GET", path);
+  if (response.status === none) return null; // e.g. a live frame that is gone: nothing to draw
   const buffer = await response.arrayBuffer();
   const n = Number(response.headers.get("X-Points"));
   if (!Number.isInteger(n) || n < 0 || buffer.byteLength !== 8 * n) {
@@ -120,8 +121,8 @@ export const api = {
   experiment: (id) => request("GET", exp(id)),
   /** Iteration k's coordinates as {n, iteration, parent, x, y} with Float32Array columns. */
   coordinates: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/embedding?format=f32`),
-  /** The latest coordinates of iteration k while it trains: {n, iteration, epoch, epochs, x, y}. */
-  liveFrame: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/live`),
+  /** The latest coordinates of iteration k while it trains: {n, iteration, epoch, epochs, x, y}, or null. */
+  liveFrame: (id, k) => coordinates(`${exp(id)}/iterations/${k | 0}/live`, { none: 204 }),
   /** The class index of every point, known before any iteration is stored. */
   labels: (id) => request("GET", `${exp(id)}/labels`),
   /** Columns of the JSON embedding without x/y, e.g. ["labels", "selected"]. */

@@ -42,7 +42,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
       while (liveWanted && session.isCurrent(mine)) {
         const { iteration } = liveWanted;
         liveWanted = null;
-        // 404: the iteration was stored meanwhile ("projected" draws it); nothing to show.
+        // null: the iteration was stored meanwhile ("projected" draws it); nothing to show.
         const frame = await api.liveFrame(state.get().experimentId, iteration).catch(() => null);
         if (frame && session.isCurrent(mine)) await view.showLive(frame, mine).catch(() => null);
       }
