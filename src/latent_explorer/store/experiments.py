@@ -31,11 +31,12 @@ from .index import datasets, default_url, experiments, iterations, jobs, now, op
 from .jobrows import JobsMixin
 from .layout import ID_PATTERN, check_id, dumps, iteration_prefix, npy_bytes, npz_bytes
 from .restore import RestoreMixin, dataset_fingerprint
+from .seeds import SeedsMixin
 
 log = logging.getLogger(__name__)
 
 
-class Store(JobsMixin, RestoreMixin):
+class Store(JobsMixin, RestoreMixin, SeedsMixin):
     """Experiments, iterations and jobs in the index; their arrays and weights as artifacts."""
 
     def __init__(

@@ -78,7 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)  # Host, Origin, token, CSP, body limits
 
     # These add their routes to api_bp, so they are imported before it is registered.
-    from . import experiments, iterations, jobs  # noqa: F401
+    from . import experiments, iterations, jobs, seeds  # noqa: F401
     from .api import bp as api_bp
     from .exports import bp as exports_bp
     from .forgetting import bp as forgetting_bp
