@@ -94,7 +94,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
-        return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
+        from ..core.repeats import MAX_SEEDS
+
+        return render_template(
+            "index.html", default_dataset=app.config["DEFAULT_DATASET"], max_seeds=MAX_SEEDS
+        )
 
     @app.after_request
     def retry_after(response):  # type: ignore[no-untyped-def]
