@@ -112,13 +112,21 @@ def test_seeds_out_of_range_is_refused_by_name(shared_client, seeds):
 def test_cancelling_the_seeds_cancels_their_jobs(app, client):
     r = client.post(
         "/api/experiments",
-        json={"dataset": "iris", "config": {"epochs": 400, "patience": 0}, "seeds": 4},
+        json={"dataset": "iris", "config": {"epochs": 1500, "patience": 0}, "seeds": 4},
     )
     exp_id = r.get_json()["id"]
     store = _store(app)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 300
     while not store.jobs_for(exp_id, kinds=("seed",)) and time.monotonic() < deadline:
         time.sleep(0.05)
+    # The main chain's status never waits for the other seeds: ready once its metrics are in.
+    body = client.get(f"/api/experiments/{exp_id}").get_json()
+    while body["status"] != "ready" and time.monotonic() < deadline:
+        time.sleep(0.05)
+        body = client.get(f"/api/experiments/{exp_id}").get_json()
+    assert body["status"] == "ready" and body["jobs"] == []
+    seeds_now = client.get(f"/api/experiments/{exp_id}/iterations/0/seeds").get_json()
+    assert seeds_now["status"] == "running" and seeds_now["done"] < 4
     response = client.delete(f"/api/experiments/{exp_id}/seeds")
     spec = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     conforms(spec, "/api/experiments/{experiment_id}/seeds", "DELETE", response)
@@ -128,3 +136,26 @@ def test_cancelling_the_seeds_cancels_their_jobs(app, client):
     assert states <= {"cancelled", "done"} and "cancelled" in states
     answer = client.get(f"/api/experiments/{exp_id}/iterations/0/seeds").get_json()
     assert answer["status"] == "incomplete"
+
+
+def test_a_repeated_submit_trains_every_repetition_under_every_seed(app, client, data_dir):
+    """× 2 with 2 seeds: each repetition is an iteration, and seed 1 chains its own."""
+    r = client.post("/api/experiments", json={"dataset": "iris", "config": CONFIG, "seeds": 2})
+    exp_id = r.get_json()["id"]
+    wait_for_job(app, exp_id)
+    r = client.post(
+        f"/api/experiments/{exp_id}/iterations",
+        json={"selected_ids": SELECTED, "epochs": 2, "repeat": 2},
+    )
+    assert r.status_code == 202, r.get_json()
+    wait_for_job(app, exp_id)
+    config = TrainConfig.from_dict(client.get(f"/api/experiments/{exp_id}").get_json()["config"])
+    reps = Repeats(load_dataset("iris", data_dir=data_dir), "ae", seeds=2, config=config,
+                   device="cpu")  # fmt: skip
+    reps.train().retrain(SELECTED, epochs=2).retrain(SELECTED, epochs=2)
+    for k in (1, 2):
+        meta = _store(app).replica_meta(exp_id, 1, k)
+        assert meta is not None and meta["parent"] == k - 1
+        assert meta["metrics"] == reps.experiments[1].iterations[k].metrics
+        answer = client.get(f"/api/experiments/{exp_id}/iterations/{k}/seeds").get_json()
+        assert answer["status"] == "done" and answer["headline"]["sentence"]
