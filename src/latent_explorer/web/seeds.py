@@ -61,24 +61,23 @@ def _complete(session: Session, k: int, progress: dict[str, Any]) -> dict[str, A
     """Summary and per-point stability of iteration k once every seed is in (cached)."""
     it = session.experiment.iterations[k]
     token = (it.created_at, *(rep["meta"]["created_at"] for rep in progress["replicas"]))
-    key = f"seeds:{k}"
-    hit = session._cache.get(key)
-    if hit is not None and hit[0] == token:
-        return hit[1]  # type: ignore[no-any-return]
-    store = current_registry().store
-    metas = [rep["meta"] for rep in progress["replicas"]]
-    latents = [it.coords] + [
-        store.replica_coords(session.id, rep["replica"], k) for rep in progress["replicas"]
-    ]
-    report = stability_report(latents)
-    summary = seed_summary(
-        [it.metrics or {}] + [m["metrics"] for m in metas],
-        [it.parent_metrics] + [m["parent_metrics"] for m in metas],
-        latents,
-        report=report,
-    )
-    value = {"summary": summary, "per_point": stability_per_point(report)}
-    session._cache[key] = (token, value)
+
+    def build() -> dict[str, Any]:
+        store = current_registry().store
+        metas = [rep["meta"] for rep in progress["replicas"]]
+        latents = [it.coords] + [
+            store.replica_coords(session.id, rep["replica"], k) for rep in progress["replicas"]
+        ]
+        report = stability_report(latents)
+        summary = seed_summary(
+            [it.metrics or {}] + [m["metrics"] for m in metas],
+            [it.parent_metrics] + [m["parent_metrics"] for m in metas],
+            latents,
+            report=report,
+        )
+        return {"summary": summary, "per_point": stability_per_point(report)}
+
+    value: dict[str, Any] = session.cached_for(f"seeds:{k}", token, build)
     return value
 
 

@@ -57,6 +57,16 @@ class Session:
         self._cache[key] = (self.version, value)
         return value
 
+    def cached_for(self, key: str, token: Any, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per ``token`` (for what the version does not cover:
+        artifacts written without a row, such as other seeds' iterations)."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == token:
+            return hit[1]
+        value = build()
+        self._cache[key] = (token, value)
+        return value
+
 
 class SessionRegistry(SessionJobs):
     """Experiments of this server, their jobs and their storage.
