@@ -15,6 +15,7 @@ BENCHES = [
     "bench_training",
     "bench_first_latent",
     "bench_repeats",
+    "bench_seeds",
     "bench_api",
     "bench_browser",
 ]

@@ -240,3 +240,21 @@ def test_a_repeat_submit_chains_iterations_in_one_job(app, client):
     reps = {d["repetition"] for _, n, d in got if n == "progress" and d.get("job_id") == job.id}
     assert reps == {1, 2, 3}
     assert [d["iteration"] for _, n, d in got if n == "projected"] == [0, 1, 2, 3]
+
+
+def test_seeds_run_as_jobs_and_match_the_core(app, client, data_dir):
+    """Other seeds are jobs of this backend too; their stored metrics equal the core's."""
+    from latent_explorer.core.datasets import load_dataset
+    from latent_explorer.core.repeats import Repeats
+    from latent_explorer.core.training import TrainConfig
+
+    body = {**IRIS, "config": {"epochs": 6, "patience": 0}, "seeds": 2}
+    exp_id = _create(client, body)["id"]
+    assert _wait(app, exp_id).state == "done"
+    answer = client.get(f"/api/experiments/{exp_id}/iterations/0/seeds").get_json()
+    assert (answer["status"], answer["done"], answer["total"]) == ("done", 2, 2)
+    config = TrainConfig.from_dict(client.get(f"/api/experiments/{exp_id}").get_json()["config"])
+    reps = Repeats(load_dataset("iris", data_dir=data_dir), "ae", seeds=2, config=config,
+                   device="cpu").train()  # fmt: skip
+    meta = registry(app).store.replica_meta(exp_id, 1, 0)
+    assert meta is not None and meta["metrics"] == reps.experiments[1].iterations[0].metrics

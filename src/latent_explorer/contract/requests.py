@@ -11,6 +11,7 @@ from ..core.datasets import SCALINGS
 from ..core.forgetting import MAX_REPEAT
 from ..core.models import MODEL_KINDS
 from ..core.neighbours import SPACES
+from ..core.repeats import MAX_SEEDS
 from ..core.selection import SELECTION_METHODS
 from ..core.training import TRAIN_MODES
 from .base import Body, InvalidRequest, Query
@@ -26,6 +27,7 @@ from .limits import (
     MAX_SELECTION_PARAMS_CHARS,
     PER_POINT_KEYS,
     RETRAIN_EPOCHS_HELP,
+    STABILITY_POINT_KEYS,
 )
 from .settings import TrainConfigInput
 
@@ -43,6 +45,17 @@ class CreateExperiment(Body):
     model: ModelKind = Field(default="ae", examples=["vae"])
     config: TrainConfigInput | None = Field(  # type: ignore[valid-type]
         default=None, description="overrides of the dataset's defaults, e.g. {'epochs': 50}"
+    )
+    seeds: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_SEEDS,
+        examples=[5],
+        description=(
+            "train the experiment (and every Submit) under this many seeds: the config's seed "
+            "as always, plus seed+1, seed+2, ... as background jobs; metrics then come with "
+            "95% intervals and a verdict on whether a change exceeds seed-to-seed spread"
+        ),
     )
 
     def overrides(self) -> dict[str, Any]:
@@ -194,7 +207,9 @@ class NeighboursQuery(Query):
 
 
 class PerPointQuery(Query):
-    key: Literal[PER_POINT_KEYS] = Field(description="which values")  # type: ignore[valid-type]
+    key: Literal[PER_POINT_KEYS + STABILITY_POINT_KEYS] = Field(  # type: ignore[valid-type]
+        description="which values (stability_*: across the experiment's seeds)"
+    )
     format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
         default="json", description="json (default) or f32 bytes"
     )

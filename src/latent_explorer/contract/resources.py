@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, RootModel
 from ..core.models import MODEL_KINDS
 from ..core.selection import SELECTION_METHODS
 from ..core.training import TRAIN_MODES
+from .seeds import SEED_MODELS
 from .settings import TrainConfigOutput
 
 ID_PATTERN = "^[0-9a-f]{32}$"
@@ -97,7 +98,7 @@ class Job(BaseModel):
 
     id: HexId
     experiment_id: HexId
-    kind: Literal["train", "measure"]
+    kind: Literal["train", "measure", "seed"]  # seed: another seed of an iteration
     iteration: NonNegative
     state: Literal["queued", "running", "done", "failed", "cancelled", "interrupted"]
     phase: Literal["training", "measuring"]
@@ -289,4 +290,5 @@ RESOURCE_MODELS: tuple[type[BaseModel], ...] = (
     Reconstructions,
     MetricsFile,
     SelectionFile,
+    *SEED_MODELS,  # contract/seeds.py
 )

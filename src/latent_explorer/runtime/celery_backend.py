@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 TASK_NAME = "latent_explorer.run_job"
 QUEUE = "latent-explorer"
 # Redis priorities: 0 is served first. Training before measuring, as in the in-process pool.
-MESSAGE_PRIORITY = {"train": 0, "measure": 6}
+MESSAGE_PRIORITY = {"train": 0, "measure": 6, "seed": 9}  # 0 runs first
 # A train job waits (the message is retried after this) while an older train job of the same
 # experiment is queued or running: iterations are numbered in order.
 TRAIN_ORDER_RETRY_S = 1.0
@@ -219,13 +219,19 @@ def _run_job_task(task: Any, job_id: str) -> str | None:
         job_id,
         store=ctx.store,  # type: ignore[arg-type]
         events=ctx.events,
-        submit=lambda follow_up: send_job(task.app, follow_up, "measure"),
+        submit=lambda follow_up: send_job(task.app, follow_up, _kind_of(ctx.store, follow_up)),
         experiments=ctx.experiments,
         worker=f"{task.request.hostname}/{os.getpid()}",
         wall_seconds=config.wall_seconds,
         may_exit=True,
         measure=config.measure,
     )
+
+
+def _kind_of(store: Any, job_id: str) -> str:
+    """A follow-up's kind (measure, or seed), for its message priority."""
+    job = store.job(job_id)
+    return job.kind if job is not None else "measure"
 
 
 def run_worker(

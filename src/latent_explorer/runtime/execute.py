@@ -29,6 +29,7 @@ from ..core.training import LiveFrames, Progress, TrainingCancelled
 from .estimates import EstimateEvents, MeasureTuning
 from .events import EventLog
 from .jobs import PRIORITY, Job
+from .seeds import SEED_KIND, QuietEvents, ended, queue_seeds, run_seed
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -185,6 +186,8 @@ def run_job(
     if job is None:
         return None
     stream = job.experiment_id
+    if job.kind == SEED_KIND:
+        events = QuietEvents()  # type: ignore[assignment]  # the page asks for seeds instead
     watch = _Watch(store, events, job, wall_seconds=wall_seconds, may_exit=may_exit)
     error: str | None = None
     try:
@@ -196,6 +199,9 @@ def run_job(
         watch.start()
         if job.kind == "train":
             _train(job, exp, store=store, events=events, submit=submit, watch=watch)
+            state = "done"
+        elif job.kind == SEED_KIND:
+            run_seed(job, exp, store=store, cancel=watch.cancel, on_progress=_progress_of(watch))
             state = "done"
         else:
             _measure(
@@ -220,12 +226,23 @@ def run_job(
     if store.finish_job(job.id, state=state, error=error):
         name = "trained" if (job.kind, state) == ("train", "done") else _EVENT[state]
         events.append(stream, name, _ended(job, state, error))
+    if job.kind == SEED_KIND:
+        ended(store, job, submit)  # hands over (or cancels) the replica's next iteration
     return state
+
+
+def _progress_of(watch: _Watch) -> Callable[[dict[str, Any]], None]:
+    def keep(data: dict[str, Any]) -> None:
+        watch.progress = data  # the heartbeat stores it in the row: GET /api/jobs shows it
+
+    return keep
 
 
 def _fix_iteration(store: Store, job: Job, exp: Experiment) -> None:
     """A train job makes the next iteration. A re-run (its worker died after storing it)
     replaces what its first run stored; a job queued behind one that failed moves down."""
+    if job.kind == SEED_KIND:
+        return  # iteration k of the main chain is stored: run_seed checks
     if job.kind != "train":
         if not 0 <= job.iteration < len(exp.iterations):
             raise ValueError(f"iteration {job.iteration} is not stored; nothing to measure")
@@ -311,6 +328,9 @@ def _train(
             projected.update(repetition=repetition, repetitions=repeat)
         events.append(stream, "projected", projected)
         _queue_measure(job, it.index, store=store, events=events, submit=submit)
+        # After the measure job: the other seeds never hold up the plots or the metrics.
+        epochs = params.get("epochs") if job.iteration > 0 else None
+        queue_seeds(store, job.experiment_id, it.index, epochs=epochs, submit=submit)
         parent = it.index
         if watch.stop_training.is_set():
             break  # "stop now" ends a repeated Submit after the repetition it stopped

@@ -17,8 +17,8 @@ lock, and a worker killed while holding it (SIGKILL mid-event) leaves that lock 
 good, so every other worker, and the server's own exit, would hang on it.
 
 Scheduling: at most one train job per experiment runs at a time (iterations are numbered in
-order); measure jobs may take every worker but one, so a Submit always finds a free worker
-while older iterations are measured; a worker that last ran the same experiment is
+order); measure and seed jobs may take every worker but one, so a Submit always finds a free
+worker while older iterations are measured or other seeds train; a worker that last ran the same experiment is
 preferred (its dataset and distance caches are warm).
 """
 
@@ -285,7 +285,8 @@ class InProcessBackend:
                 self._add_worker()
             return
         training = {j.experiment_id for j in busy if j.kind == "train"}
-        measuring = sum(1 for j in busy if j.kind == "measure")
+        # Measure and seed jobs are background work: they may take every worker but one.
+        measuring = sum(1 for j in busy if j.kind != "train")
         for job in self.store.queued_jobs():
             if not idle:
                 break
@@ -293,7 +294,7 @@ class InProcessBackend:
                 continue
             if job.kind == "train" and job.experiment_id in training:
                 continue
-            if job.kind == "measure" and self.size > 1 and measuring >= self.size - 1:
+            if job.kind != "train" and self.size > 1 and measuring >= self.size - 1:
                 continue
             worker = next((w for w in idle if job.experiment_id in w.recent), idle[0])
             with self._cond:

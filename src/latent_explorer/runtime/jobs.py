@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-KINDS = ("train", "measure")
+KINDS = ("train", "measure", "seed")  # seed: another seed of an iteration (seeds.py)
 STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 TERMINAL = ("done", "failed", "cancelled", "interrupted")
@@ -30,7 +30,7 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 # Training comes before measuring: a Submit must not wait behind the exact metrics of an
 # older iteration. Higher runs sooner.
-PRIORITY = {"train": 10, "measure": 0}
+PRIORITY = {"train": 10, "measure": 0, "seed": -10}
 # A job whose worker died is run again once; a second death ends it ``interrupted``.
 MAX_ATTEMPTS = 2
 INTERRUPTED_MESSAGE = "the worker running this job stopped (the server restarted or it crashed)"

@@ -32,11 +32,12 @@ from .jobrows import JobsMixin
 from .layout import ID_PATTERN, check_id, dumps, iteration_prefix, npy_bytes, npz_bytes
 from .live import LiveFramesMixin
 from .restore import RestoreMixin, dataset_fingerprint
+from .seeds import SeedsMixin
 
 log = logging.getLogger(__name__)
 
 
-class Store(JobsMixin, RestoreMixin, LiveFramesMixin):
+class Store(JobsMixin, RestoreMixin, LiveFramesMixin, SeedsMixin):
     """Experiments, iterations and jobs in the index; their arrays and weights as artifacts."""
 
     def __init__(

@@ -177,9 +177,19 @@ class JobsMixin:
             self._touch(conn, experiment_id)
         return "interrupted"
 
-    def jobs_for(self, experiment_id: str, *, active: bool = False, limit: int = 20) -> list[Job]:
-        """The experiment's jobs, newest first (only queued and running ones with ``active``)."""
+    def jobs_for(
+        self,
+        experiment_id: str,
+        *,
+        active: bool = False,
+        limit: int = 20,
+        kinds: tuple[str, ...] | None = None,
+    ) -> list[Job]:
+        """The experiment's jobs, newest first (only queued and running ones with ``active``;
+        only those of ``kinds`` when given)."""
         query = sa.select(jobs).where(jobs.c.experiment_id == experiment_id)
+        if kinds is not None:
+            query = query.where(jobs.c.kind.in_(kinds))
         if active:
             query = query.where(jobs.c.state.in_(ACTIVE))
         query = query.order_by(jobs.c.created_at.desc(), jobs.c.id.desc()).limit(int(limit))

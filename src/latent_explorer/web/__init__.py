@@ -78,7 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)  # Host, Origin, token, CSP, body limits
 
     # These add their routes to api_bp, so they are imported before it is registered.
-    from . import experiments, iterations, jobs  # noqa: F401
+    from . import experiments, iterations, jobs, seeds  # noqa: F401
     from .api import bp as api_bp
     from .exports import bp as exports_bp
     from .forgetting import bp as forgetting_bp
@@ -94,7 +94,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/")
     def index():  # type: ignore[no-untyped-def]
-        return render_template("index.html", default_dataset=app.config["DEFAULT_DATASET"])
+        from ..core.repeats import MAX_SEEDS
+
+        return render_template(
+            "index.html", default_dataset=app.config["DEFAULT_DATASET"], max_seeds=MAX_SEEDS
+        )
 
     @app.after_request
     def retry_after(response):  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from ..contract import (
 )
 from ..core.datasets import DatasetError, DatasetUnavailable, load_dataset
 from ..core.experiment import Experiment
+from ..core.repeats import seed_list
 from ..core.training import TrainConfig, default_config
 from .api import bp, data_dir, dataset_info, info_json
 from .errors import ApiError
@@ -59,6 +60,8 @@ def create_experiment():  # type: ignore[no-untyped-def]
     registry = current_registry()
     registry.check_limits(exp, {})  # before the experiment is stored: a refusal leaves nothing
     session = registry.create(exp)
+    if request_.seeds > 1:  # before the first job: it reads the plan when it stores iteration 0
+        registry.store.save_seed_plan(session.id, seed_list(request_.seeds, first=config.seed))
     after = registry.events.last_id(session.id) if hasattr(registry.events, "last_id") else 0
     job = registry.start_initial(session)
     return jsonify(

@@ -15,8 +15,10 @@ from flask import Blueprint, Response, jsonify
 from ..contract import NeighboursQuery, PerPointQuery
 from ..core.datasets import Dataset
 from ..core.neighbours import neighbour_report
+from ..core.seed_summary import STABILITY_KEYS
 from .errors import ApiError
 from .parsing import query
+from .seeds import stability_values
 from .sessions import current_registry, iteration_or_404
 
 bp = Blueprint("insight", __name__, url_prefix="/api")
@@ -79,7 +81,9 @@ def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     it = iteration_or_404(session, k)
     asked = query(PerPointQuery)
     key, fmt = asked.key, asked.format
-    values = it.per_point.get(key)
+    # Stability comes from the seeds, once every seed of iteration k is in.
+    stable = key in STABILITY_KEYS
+    values = stability_values(session, k, key) if stable else it.per_point.get(key)
     if values is None:
         if it.metrics is None:
             raise ApiError(

@@ -16,11 +16,15 @@ from ..runtime.backend import Backend
 from ..runtime.events import EventLog
 from ..runtime.jobs import PRIORITY, TERMINAL, Job
 from ..runtime.limits import LimitExceeded, Limits
+from ..runtime.seeds import SEED_KIND, ended
 from ..store import ID_PATTERN, Store
 from .errors import ApiError
 
 if TYPE_CHECKING:
     from .sessions import Session
+
+
+MAIN_KINDS = ("train", "measure")
 
 
 def limit_error(exc: LimitExceeded) -> ApiError:
@@ -58,7 +62,7 @@ class SessionJobs:
         """
         exp = session.experiment
         params = params or {}
-        active = [j for j in self.store.jobs_for(session.id, active=True) if j.kind == "train"]
+        active = self.store.jobs_for(session.id, active=True, kinds=("train",))
         if active:
             job = active[0]
             raise ApiError(
@@ -142,11 +146,22 @@ class SessionJobs:
             )
         after = self.store.request_cancel(job_id)
         assert after is not None
+        if before.kind == SEED_KIND:
+            if after.state == "cancelled":  # queued: its replica's later iterations go too
+                ended(self.store, after, self.backend.submit)
+            return after
         if before.state == "queued" and after.state == "cancelled":
             self.events.append(after.experiment_id, "cancelled", {"job_id": after.id,
                                "kind": after.kind, "iteration": after.iteration,
                                "state": "cancelled"})  # fmt: skip
         return after
+
+    def cancel_seeds(self, experiment_id: str) -> int:
+        """Cancel every queued or running seed job of the experiment; how many were active."""
+        active = self.store.jobs_for(experiment_id, active=True, kinds=(SEED_KIND,), limit=10_000)
+        for job in active:
+            self.store.request_cancel(job.id)
+        return len(active)
 
     def wait(self, experiment_id: str, timeout: float = 120.0) -> Job | None:
         """Block until the experiment has no queued or running job; return its newest job
@@ -176,7 +191,9 @@ class SessionJobs:
         """``status``: training | measuring | ready | failed | cancelled | interrupted, derived
         from the jobs and the stored iterations; ``job``: the active job (train first),
         ``jobs``: every queued or running one, ``last_job``: the newest on record."""
-        jobs = self.store.jobs_for(session.id, limit=10)
+        # The main chain's jobs only: other seeds train in the background and have their own
+        # route (GET .../iterations/<k>/seeds); they never make the page wait.
+        jobs = self.store.jobs_for(session.id, limit=10, kinds=MAIN_KINDS)
         active = [j for j in jobs if j.active]
         queue = self.store.queued_jobs() if any(j.state == "queued" for j in active) else None
         train = next((j for j in active if j.kind == "train"), None)

@@ -57,6 +57,16 @@ class Session:
         self._cache[key] = (self.version, value)
         return value
 
+    def cached_for(self, key: str, token: Any, build: Callable[[], Any]) -> Any:
+        """``build()``, computed once per ``token`` (for what the version does not cover:
+        artifacts written without a row, such as other seeds' iterations)."""
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == token:
+            return hit[1]
+        value = build()
+        self._cache[key] = (token, value)
+        return value
+
 
 class SessionRegistry(SessionJobs):
     """Experiments of this server, their jobs and their storage.
@@ -205,7 +215,7 @@ class SessionRegistry(SessionJobs):
     def _measure_leftovers(self, session: Session) -> None:
         """Queue measure jobs for iterations stored without exact metrics and not being
         measured (the server stopped between "projected" and "measured")."""
-        active = self.store.jobs_for(session.id, active=True)
+        active = self.store.jobs_for(session.id, active=True, kinds=("train", "measure"))
         if any(j.kind == "train" for j in active):
             return  # its measure job follows
         measuring = {j.iteration for j in active}
@@ -246,7 +256,13 @@ class SessionRegistry(SessionJobs):
                     409,
                     "job_running",
                     f"a {job.kind} job (iteration {job.iteration}) is {job.state} for this "
-                    f"experiment; cancel it first (DELETE /api/jobs/{job.id})",
+                    f"experiment; cancel it first ("
+                    + (
+                        f"DELETE /api/experiments/{experiment_id}/seeds"
+                        if job.kind == "seed"
+                        else f"DELETE /api/jobs/{job.id}"
+                    )
+                    + ")",
                 )
             in_memory = self._sessions.pop(experiment_id, None) is not None
             stored = self.store.delete_experiment(experiment_id)

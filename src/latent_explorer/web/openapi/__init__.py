@@ -24,6 +24,7 @@ from .insight import insight_paths
 from .iterations import iteration_paths
 from .operations import error, json_response, operation
 from .schema import ANY_OBJ, contract_schemas
+from .seeds import seed_paths
 
 
 def _meta_paths() -> dict[str, Any]:
@@ -69,6 +70,7 @@ def build_spec() -> dict[str, Any]:
             **experiment_paths(),
             **iteration_paths(),
             **insight_paths(),
+            **seed_paths(),
             **forgetting_paths(),
         },
         "components": {"schemas": contract_schemas()},

@@ -137,6 +137,8 @@ export const api = {
     return { ...columns, ...xy };
   },
   metrics: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/metrics`),
+  seeds: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/seeds`),
+  cancelSeeds: (id) => request("DELETE", `${exp(id)}/seeds`),
   points: (id, ids) => request("GET", `${exp(id)}/points?ids=${idList(ids)}`),
   reconstructions: (id, k, ids) =>
     request("GET", `${exp(id)}/iterations/${k | 0}/reconstructions?ids=${idList(ids)}`),

@@ -34,7 +34,22 @@ export const PER_POINT = [
   { key: "neighborhood_hit", label: "Neighbourhood hit", help: "Share of the point's 3 nearest 2-D neighbours of its class." },
   { key: "reconstruction_error", label: "Reconstruction error", help: "Mean squared error of the point's reconstruction." },
   { key: "kl", label: "KL (VAE)", vaeOnly: true, help: "KL divergence of the point's posterior from the prior." },
+  // From the experiment's other seeds (Seeds > 1 in the training settings), once all are in.
+  {
+    key: "stability_displacement",
+    label: "Stability: displacement",
+    seeds: true,
+    help: "How far the point moves between seeds, after each seed's map is turned, mirrored, scaled and shifted onto the first; relative to the map's size. Low: stable.",
+  },
+  {
+    key: "stability_agreement",
+    label: "Stability: neighbour agreement",
+    seeds: true,
+    help: "How many of the point's 7 nearest neighbours in the map stay its neighbours in every seed (1: all of them). High: stable.",
+  },
 ];
+// While other seeds still train, their values are asked for again this often.
+const SEEDS_RETRY_MS = 2000;
 const MAX_CATEGORIES_SHOWN = 12;
 
 export function createColourBy({ select, legend, state, session, plots }) {
@@ -60,13 +75,17 @@ export function createColourBy({ select, legend, state, session, plots }) {
     sel.append("option").attr("value", "class").text("Class");
     const model = state.get().experiment?.model;
     const quality = sel.append("optgroup").attr("label", "Projection quality (each plot's own iteration)");
-    for (const m of PER_POINT) {
+    for (const m of PER_POINT.filter((p) => !p.seeds)) {
       quality
         .append("option")
         .attr("value", `pp:${m.key}`)
         .attr("title", m.help)
         .property("disabled", Boolean(m.vaeOnly && model !== "vae"))
         .text(m.vaeOnly && model !== "vae" ? `${m.label}: VAE only` : m.label);
+    }
+    const seeds = sel.append("optgroup").attr("label", "Across seeds (Seeds 2 or more)");
+    for (const m of PER_POINT.filter((p) => p.seeds)) {
+      seeds.append("option").attr("value", `pp:${m.key}`).attr("title", m.help).text(m.label);
     }
     const groups = [
       ["attribute", "Attributes"],
@@ -132,6 +151,17 @@ export function createColourBy({ select, legend, state, session, plots }) {
     return [...ks].sort((a, b) => a - b);
   }
 
+  // Seeds train in the background with no event of their own: ask again while the choice stands.
+  let seedsTimer = 0;
+  function retrySeeds(key) {
+    clearTimeout(seedsTimer);
+    seedsTimer = setTimeout(() => {
+      if (choice !== `pp:${key}`) return;
+      for (const [id, e] of perPoint) if (e.status === "pending" && id.startsWith(`${key}|`)) perPoint.delete(id);
+      scheduleRefresh();
+    }, SEEDS_RETRY_MS);
+  }
+
   function scheduleRefresh() {
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(refresh, 0);
@@ -187,6 +217,7 @@ export function createColourBy({ select, legend, state, session, plots }) {
       perPoint.set(id, { status: "pending", message: "being measured" });
       return;
     }
+    if (PER_POINT.find((m) => m.key === key)?.seeds && !(await seedsDone(exp, k, id, key))) return;
     try {
       const answer = await api.perPoint(exp, k, key);
       if (exp === experimentId) perPoint.set(id, { status: "ok", values: answer.values, codes: null });
@@ -195,6 +226,21 @@ export function createColourBy({ select, legend, state, session, plots }) {
       // 409: the iteration is still being measured; the values come with its metrics.
       perPoint.set(id, { status: err.status === 409 ? "pending" : "missing", message: err.message });
     }
+  }
+
+  /** Whether every seed of iteration k is in (asked first: a 409 would log a console error). */
+  async function seedsDone(exp, k, id, key) {
+    const answer = await api.seeds(exp, k).catch(() => null);
+    if (exp !== experimentId) return false;
+    if (answer?.status === "done") return true;
+    if (answer?.status === "running") {
+      perPoint.set(id, { status: "pending", message: `${answer.done} of ${answer.total} seeds done` });
+      retrySeeds(key);
+    } else {
+      const why = answer?.status === "incomplete" ? "a seed failed or was cancelled" : "the experiment was trained with one seed";
+      perPoint.set(id, { status: "missing", message: why });
+    }
+    return false;
   }
 
   // ---- colouring the plots ---------------------------------------------------------------------
@@ -274,7 +320,8 @@ export function createColourBy({ select, legend, state, session, plots }) {
     const waiting = iterations.filter((k) => perPoint.get(`${key}|${k}`)?.status === "pending");
     const missing = iterations.filter((k) => perPoint.get(`${key}|${k}`)?.status === "missing");
     const parts = [];
-    if (waiting.length) parts.push(`iteration ${waiting.join(", ")}: being measured (grey)`);
+    const what = PER_POINT.find((m) => m.key === key)?.seeds ? "other seeds still training" : "being measured";
+    if (waiting.length) parts.push(`iteration ${waiting.join(", ")}: ${what} (grey)`);
     if (missing.length) parts.push(`iteration ${missing.join(", ")}: not available (grey)`);
     return parts.join("; ");
   }

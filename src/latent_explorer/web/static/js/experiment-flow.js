@@ -5,6 +5,7 @@
 
 import { api } from "./api.js";
 import { isUsable } from "./controls.js";
+import { readSeeds } from "./seeds-setting.js";
 import { EXPERIMENT_ID, readUrl, setUrl } from "./url.js";
 
 // The per-experiment part of the state, as it is before anything of an experiment is known.
@@ -40,6 +41,8 @@ export function createExperimentFlow(deps) {
     if (!entry) return errors.show("Choose a dataset first");
     if (!isUsable(entry)) return errors.show(`${entry.title || entry.name} is not available: ${entry.how_to_get}`);
     const { config, errors: problems } = controls.readConfig(model);
+    const seeds = readSeeds();
+    if (seeds.error) problems.push(seeds.error);
     if (problems.length) {
       problems.forEach((p) => errors.show(p));
       return;
@@ -48,7 +51,7 @@ export function createExperimentFlow(deps) {
     controls.setBusy(true);
     let answer;
     try {
-      answer = await api.createExperiment({ dataset, model, config });
+      answer = await api.createExperiment({ dataset, model, config, ...(seeds.seeds > 1 ? { seeds: seeds.seeds } : {}) });
     } catch (err) {
       controls.setBusy(false);
       return errors.show(err, "Train");

@@ -17,6 +17,7 @@ import { createLegend } from "./legend.js";
 import { createTooltip } from "./tooltip.js";
 import { createProgressPanel } from "./progress-panel.js";
 import { createMetricsPanel } from "./metrics-panel.js";
+import { createSeedsView, withSeeds } from "./seeds-view.js";
 import { createImagesPanel } from "./images.js";
 import { createHistory } from "./history.js";
 import { createTrainControls, isUsable } from "./controls.js";
@@ -57,7 +58,11 @@ const repeatControl = createRepeatControl();
 const legend = createLegend(document.getElementById("legend"));
 const tooltip = createTooltip(document.getElementById("tooltip"));
 const progress = createProgressPanel(document.getElementById("progress-panel"));
-const metricsPanel = createMetricsPanel(document.getElementById("metrics-panel"));
+// Seeds > 1: ranges across seeds and the verdict drawn over each render (seeds-view.js).
+const metricsPanel = withSeeds(
+  createMetricsPanel(document.getElementById("metrics-panel")),
+  createSeedsView({ root: document.getElementById("metrics-panel"), state }),
+);
 const imagesPanel = createImagesPanel(document.getElementById("images-panel"), {
   onError: (err) => errors.show(err, "Reconstructions"),
 });
