@@ -10,6 +10,7 @@ import schemathesis
 
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.repeats import Repeats
+from latent_explorer.core.stability import stability_report
 from latent_explorer.core.training import TrainConfig
 
 from .conftest import wait_for_job
@@ -77,6 +78,25 @@ def test_three_seeds_equal_the_cores_repeats(app, client, data_dir):
         client.get(f"/api/experiments/{exp_id}/iterations/0/seeds").get_json()["comparison"] is None
     )
 
+    # The aligned repeats, raw float32 seed after seed: exactly the core's aligned arrays.
+    path = f"/api/experiments/{exp_id}/iterations/1/seeds/aligned"
+    response = client.get(path + "?format=f32")
+    assert response.status_code == 200, response.get_json()
+    conforms(spec, "/api/experiments/{experiment_id}/iterations/{k}/seeds/aligned", "GET", response)
+    h = response.headers
+    n = 150
+    assert (h["X-Points"], h["X-Seeds"], h["X-Iteration"]) == (str(n), "3", "1")
+    assert h["X-Seed-Values"] == ",".join(map(str, reps.seeds))
+    got = np.frombuffer(response.data, dtype="<f4").reshape(3, 2, n).transpose(0, 2, 1)
+    latents = [reps.experiments[0].iterations[1].coords] + [
+        store.replica_coords(exp_id, r_, 1) for r_ in (1, 2)
+    ]
+    expected = np.stack(stability_report(latents).aligned).astype(np.float32)
+    assert np.array_equal(got, expected)
+    assert np.allclose(got, np.stack(reps.stability(1).aligned), atol=1e-5)
+    assert np.array_equal(got[0], latents[0].astype(np.float32))  # the first is unchanged
+    assert client.get(path + "?format=json").status_code == 400
+
     # Per-point stability, a colour mode like the others.
     r = client.get(f"/api/experiments/{exp_id}/iterations/1/per_point?key=stability_displacement")
     assert r.status_code == 200, r.get_json()
@@ -98,6 +118,8 @@ def test_one_seed_has_no_seed_jobs(app, client, trained):
     r = client.get(f"/api/experiments/{trained}/iterations/0/per_point?key=stability_agreement")
     assert r.status_code == 404
     assert "2 or more seeds" in r.get_json()["error"]["message"]
+    r = client.get(f"/api/experiments/{trained}/iterations/0/seeds/aligned")
+    assert r.status_code == 404
 
 
 @pytest.mark.parametrize("seeds", [0, 11, "3", 2.5])
@@ -127,6 +149,11 @@ def test_cancelling_the_seeds_cancels_their_jobs(app, client):
     assert body["status"] == "ready" and body["jobs"] == []
     seeds_now = client.get(f"/api/experiments/{exp_id}/iterations/0/seeds").get_json()
     assert seeds_now["status"] == "running" and seeds_now["done"] < 4
+    waiting = client.get(f"/api/experiments/{exp_id}/iterations/0/seeds/aligned")
+    assert waiting.status_code == 409, waiting.data
+    assert waiting.get_json()["error"]["message"].startswith(
+        "Aligning the seeds of iteration 0 needs every seed:"
+    )
     response = client.delete(f"/api/experiments/{exp_id}/seeds")
     spec = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     conforms(spec, "/api/experiments/{experiment_id}/seeds", "DELETE", response)

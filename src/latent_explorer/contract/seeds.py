@@ -1,11 +1,13 @@
-"""Answers of the seed routes: GET /api/experiments/{id}/iterations/{k}/seeds and
-DELETE /api/experiments/{id}/seeds (see web/seeds.py and core/seed_summary.py)."""
+"""Answers of the seed routes: GET /api/experiments/{id}/iterations/{k}/seeds (and its
+``/aligned`` coordinates, raw float32) and DELETE /api/experiments/{id}/seeds (see web/seeds.py and core/seed_summary.py)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from .base import Query
 
 SEED_STATES = ("queued", "running", "done", "failed", "cancelled", "interrupted", "missing")
 
@@ -86,6 +88,13 @@ class SeedsCancelled(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cancelled: int = Field(description="seed jobs that were queued or running")
+
+
+class SeedsAlignedQuery(Query):
+    format: Literal["f32"] = Field(
+        default="f32",
+        description="f32 (the only form): raw little-endian float32, seed after seed, each x then y",
+    )
 
 
 SEED_MODELS: tuple[type[BaseModel], ...] = (Seeds, SeedsCancelled)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from flask import jsonify
+from flask import Response, jsonify
 
 from ..contract import NoQuery
+from ..contract.seeds import SeedsAlignedQuery
 from ..core.seed_summary import seed_summary, stability_per_point
 from ..core.stability import stability_report
 from ..runtime.jobs import ACTIVE
@@ -75,7 +76,11 @@ def _complete(session: Session, k: int, progress: dict[str, Any]) -> dict[str, A
             latents,
             report=report,
         )
-        return {"summary": summary, "per_point": stability_per_point(report)}
+        return {
+            "summary": summary,
+            "per_point": stability_per_point(report),
+            "aligned": report.aligned,
+        }
 
     value: dict[str, Any] = session.cached_for(f"seeds:{k}", token, build)
     return value
@@ -124,8 +129,8 @@ def cancel_seeds(experiment_id: str):  # type: ignore[no-untyped-def]
     return jsonify({"cancelled": registry.cancel_seeds(experiment_id)})
 
 
-def stability_values(session: Session, k: int, key: str) -> np.ndarray:
-    """Per-point stability ``key`` of iteration k; 409 until every seed of k is in."""
+def _all_in(session: Session, k: int, key: str) -> dict[str, Any]:
+    """The seeds of iteration k, all in; 404 with one seed, 409 while any is missing."""
     progress = _progress(session, k)
     if progress["status"] == "single":
         raise ApiError(
@@ -141,5 +146,35 @@ def stability_values(session: Session, k: int, key: str) -> np.ndarray:
             f"{key} of iteration {k} needs every seed: {progress['done']} of "
             f"{len(progress['plan'])} are done ({progress['status']})",
         )
+    return progress
+
+
+def stability_values(session: Session, k: int, key: str) -> np.ndarray:
+    """Per-point stability ``key`` of iteration k; 409 until every seed of k is in."""
+    progress = _all_in(session, k, key)
     values: np.ndarray = _complete(session, k, progress)["per_point"][key]
     return values
+
+
+@bp.get(SEEDS_ROUTE + "/aligned")
+def get_seeds_aligned(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    """Every seed's coordinates of iteration k turned, mirrored, scaled and shifted onto the
+    first seed's (orthogonal Procrustes, core/stability.py), so their shapes compare.
+
+    Raw little-endian float32 like ``embedding?format=f32``, seed after seed, each
+    ``[x_0..x_{n-1}, y_0..y_{n-1}]`` (8n bytes a seed), the first unchanged; headers
+    ``X-Points``, ``X-Seeds``, ``X-Seed-Values`` and ``X-Iteration``.
+    """
+    query(SeedsAlignedQuery)
+    session = current_registry().get(experiment_id)
+    iteration_or_404(session, k)
+    progress = _all_in(session, k, "Aligning the seeds")
+    aligned = _complete(session, k, progress)["aligned"]
+    # (seeds, n, 2) -> (seeds, 2, n): each seed's x and y are one contiguous run.
+    body = np.ascontiguousarray(np.stack(aligned).transpose(0, 2, 1), dtype="<f4").tobytes()
+    response = Response(body, mimetype="application/octet-stream")
+    response.headers["X-Points"] = str(aligned[0].shape[0])
+    response.headers["X-Seeds"] = str(len(aligned))
+    response.headers["X-Seed-Values"] = ",".join(str(int(s)) for s in progress["plan"])
+    response.headers["X-Iteration"] = str(k)
+    return response

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...contract.seeds import SeedsAlignedQuery
 from .operations import (
     P_EXPERIMENT,
     P_ITERATION,
@@ -12,7 +13,7 @@ from .operations import (
     json_response,
     operation,
 )
-from .schema import ref
+from .schema import STR, query_parameters, ref
 
 
 def seed_paths() -> dict[str, Any]:
@@ -30,6 +31,46 @@ def seed_paths() -> dict[str, Any]:
                     **iteration_errors({400: "`bad_query`: this route takes no parameters"}),
                 },
                 parameters=[P_EXPERIMENT, P_ITERATION],
+            )
+        },
+        f"{exp}/iterations/{{k}}/seeds/aligned": {
+            "get": operation(
+                "getSeedsAligned",
+                "Every seed's coordinates of the iteration turned, mirrored, scaled and shifted "
+                "onto the first seed's (orthogonal Procrustes), so the maps' shapes compare",
+                "iterations",
+                {
+                    "200": {
+                        "description": "raw float32, seed after seed in X-Seed-Values' order",
+                        "headers": {
+                            name: {"required": True, "description": text, "schema": STR}
+                            for name, text in (
+                                ("X-Points", "n, the number of points"),
+                                ("X-Seeds", "N, the number of seeds"),
+                                ("X-Seed-Values", "the seeds, comma-separated, the shown first"),
+                                ("X-Iteration", "the iteration"),
+                            )
+                        },
+                        "content": {
+                            "application/octet-stream": {
+                                "schema": {
+                                    "type": "string",
+                                    "format": "binary",
+                                    "description": "little-endian float32; for each seed "
+                                    "x_0..x_{n-1} then y_0..y_{n-1} (8nN bytes)",
+                                }
+                            }
+                        },
+                    },
+                    **iteration_errors(
+                        {
+                            400: "`bad_format` (f32 is the only form) or `bad_query`",
+                            404: "`not_available`: the experiment was trained with one seed",
+                            409: "`not_measured`: a seed of the iteration is not in yet",
+                        }
+                    ),
+                },
+                parameters=[P_EXPERIMENT, P_ITERATION, *query_parameters(SeedsAlignedQuery)],
             )
         },
         f"{exp}/seeds": {
