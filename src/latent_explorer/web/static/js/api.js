@@ -83,6 +83,32 @@ async function coordinates(path, { none = null } = {}) {
   return { ...meta, x: column(0), y: column(4 * n) };
 }
 
+/**
+ * GET .../seeds/aligned?format=f32: every seed's coordinates aligned onto the first, seed after
+ * seed, each x then y: {n, seeds: [seed values], x: [Float32Array per seed], y: [...]}.
+ */
+async function alignedSeeds(path) {
+  const response = await send("GET", path, undefined, "application/octet-stream");
+  if (!response.ok) throw await failure(response, "GET", path);
+  const buffer = await response.arrayBuffer();
+  const n = Number(response.headers.get("X-Points"));
+  const count = Number(response.headers.get("X-Seeds"));
+  if (!Number.isInteger(n) || !Number.isInteger(count) || buffer.byteLength !== 8 * n * count) {
+    throw new ApiError(response.status, "bad_answer", `GET ${path}: ${buffer.byteLength} bytes for ${count} seeds of ${n} points`);
+  }
+  const seeds = (response.headers.get("X-Seed-Values") || "").split(",").map(Number);
+  const view = new DataView(buffer);
+  const column = (offset) =>
+    LITTLE_ENDIAN ? new Float32Array(buffer, offset, n) : Float32Array.from({ length: n }, (_, i) => view.getFloat32(offset + 4 * i, true));
+  const x = [];
+  const y = [];
+  for (let s = 0; s < count; s++) {
+    x.push(column(8 * n * s));
+    y.push(column(8 * n * s + 4 * n));
+  }
+  return { n, seeds, x, y };
+}
+
 // --- insight --- (per-point values as float32 bytes, like the coordinates)
 /**
  * GET .../per_point?key=...&format=f32: one Float32Array of n values (NaN: none) with the
@@ -139,6 +165,8 @@ export const api = {
   metrics: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/metrics`),
   seeds: (id, k) => request("GET", `${exp(id)}/iterations/${k | 0}/seeds`),
   cancelSeeds: (id) => request("DELETE", `${exp(id)}/seeds`),
+  /** Every seed's coordinates of iteration k aligned onto the first: {n, seeds, x: [], y: []}. */
+  seedsAligned: (id, k) => alignedSeeds(`${exp(id)}/iterations/${k | 0}/seeds/aligned?format=f32`),
   points: (id, ids) => request("GET", `${exp(id)}/points?ids=${idList(ids)}`),
   reconstructions: (id, k, ids) =>
     request("GET", `${exp(id)}/iterations/${k | 0}/reconstructions?ids=${idList(ids)}`),

@@ -7,12 +7,14 @@
 //
 //   const panel = withSeeds(createMetricsPanel(root), createSeedsView({ root, state }));
 //
+// Under them, "Seeds, aligned" draws every seed's map on the same axes (seed-multiples.js).
 // Everything shown is text (d3 .text), never markup.
 
 import { d3 } from "./d3.js";
 import { api } from "./api.js";
 import { formatError, formatScore } from "./format.js";
 import { METRICS } from "./metrics-panel.js";
+import { createSeedMultiples } from "./seed-multiples.js";
 
 // Seeds have no event of their own: while they train, ask this often.
 const POLL_MS = 1500;
@@ -53,6 +55,7 @@ export function stabilityText(stability, n) {
 export function createSeedsView({ root, state }) {
   const el = d3.select(root);
   const done = new Map(); // `${experimentId}|${k}` -> the finished answer
+  const multiples = createSeedMultiples({ state });
   let shown = null; // the view last decorated
   let timer = 0;
   let token = 0;
@@ -128,6 +131,7 @@ export function createSeedsView({ root, state }) {
         .text(`${answer.headline.group === "selected" ? "Selected points: " : "All points: "}${answer.headline.sentence}`);
     }
     if (answer.stability) summary.append("p").attr("class", "note seeds-stability").text(stabilityText(answer.stability, answer.total));
+    multiples.draw(summary.node(), { id: state.get().experimentId, k: t.k });
   }
 
   return { decorate };
