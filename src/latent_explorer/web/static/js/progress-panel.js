@@ -48,8 +48,10 @@ export function createProgressPanel(root) {
     cancelButton.property("disabled", false).style("display", null).attr("title", title);
   }
 
+  // Hidden by visibility, not display: its place is kept, so Cancel beside it never moves
+  // (a layout shift) when training turns into measuring.
   function showStop(shown) {
-    stopButton.property("hidden", !shown).property("disabled", !shown);
+    stopButton.classed("is-off", !shown).property("disabled", !shown);
   }
 
   function setBar(epoch, total) {
