@@ -33,6 +33,7 @@ def test_the_map_moves_while_it_trains_and_stop_keeps_it(page, server_url):
         f"{HOOK}.status === 'training' && {HOOK}.iterations === 0 "
         f"&& {HOOK}.plots.initial.pointsDrawn === 150 "
         "&& document.querySelector('#plot-initial .plot-title').textContent.includes('epoch')",
+        timeout=120_000,  # the first job of a session may wait for a worker on a loaded machine
     )
     first = page.inner_text(title)
     assert first.startswith("Iteration 0 · training, epoch")
