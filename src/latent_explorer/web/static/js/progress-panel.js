@@ -48,10 +48,14 @@ export function createProgressPanel(root) {
     cancelButton.property("disabled", false).style("display", null).attr("title", title);
   }
 
-  // Hidden by visibility, not display: its place is kept, so Cancel beside it never moves
-  // (a layout shift) when training turns into measuring.
-  function showStop(shown) {
-    stopButton.classed("is-off", !shown).property("disabled", !shown);
+  // "on" while training; "kept" while measuring: hidden by visibility, so its place is kept
+  // and Cancel beside it does not move (a layout shift); "gone" when no job runs (Cancel goes
+  // too, so nothing moves) and the label gets the whole width.
+  function showStop(mode) {
+    stopButton
+      .classed("is-off", mode !== "on")
+      .style("display", mode === "gone" ? "none" : null)
+      .property("disabled", mode !== "on");
   }
 
   function setBar(epoch, total) {
@@ -118,7 +122,7 @@ export function createProgressPanel(root) {
       label.text(`Training ${what}`).attr("title", `Training ${what}`);
       say("waiting for a worker…");
       showCancel(`Stop training ${what}; earlier iterations are kept`);
-      showStop(true);
+      showStop("on");
       setBar(0, epochs);
       schedule();
     },
@@ -169,7 +173,7 @@ export function createProgressPanel(root) {
       if (live) label.text(`Trained ${what}`);
       const k = iteration ?? job?.iteration;
       // Measuring is a job of its own and cancels like one; the plots stay.
-      showStop(false);
+      showStop("kept");
       showCancel(`Stop measuring iteration ${k ?? ""}; its plots stay, its tables stay empty`);
       setBar(epochs, epochs);
       fill.style("width", "100%"); // full even when no epoch was reported (a reload, 0 epochs)
@@ -210,7 +214,7 @@ export function createProgressPanel(root) {
       if (live) label.text(`${verb} ${what}`);
       live = false;
       cancelButton.property("disabled", true).style("display", "none");
-      showStop(false);
+      showStop("gone");
       if (state === "done") {
         setBar(epochs, epochs);
         say(`${message || "done"}${what.startsWith("iteration 0") ? "" : shortRunNote(epochs, { auto })}`);
@@ -229,7 +233,7 @@ export function createProgressPanel(root) {
       el.attr("data-state", "done");
       label.text(kind === "initial" ? "Iteration 0 (all points)" : `Iteration ${iteration}`);
       cancelButton.property("disabled", true).style("display", "none");
-      showStop(false);
+      showStop("gone");
       setBar(epochs, epochs);
       const short = kind === "initial" ? "" : shortRunNote(epochs);
       say(note || `${epochs} epoch${epochs === 1 ? "" : "s"} · final loss ${formatLoss(losses[losses.length - 1])}${short}`);
