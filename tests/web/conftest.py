@@ -1,5 +1,6 @@
 import pytest
 
+from latent_explorer import contract
 from latent_explorer.web import close_app, create_app
 
 
@@ -25,6 +26,21 @@ def wait_for_job(app, experiment_id, timeout=120):
     job = app.extensions["latent_explorer.sessions"].wait(experiment_id, timeout=timeout)
     assert job is not None
     return job
+
+
+def replayed_events(client, exp_id):
+    """Every event of the experiment's stream so far, each checked against the contract:
+    [(name, EventData)]."""
+    text = client.get(f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}).get_data(
+        as_text=True
+    )
+    out = []
+    for block in text.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            event = contract.Event.model_validate(fields)
+            out.append((event.event, contract.EventData.model_validate_json(event.data)))
+    return out
 
 
 def _train_iris(app):

@@ -1,21 +1,8 @@
 """A measure job reports estimates of T and C with 95 % intervals while its exact pass runs."""
 
-from latent_explorer import contract
 from latent_explorer.web import close_app, create_app
+from tests.web.conftest import replayed_events as _events
 from tests.web.conftest import wait_for_job
-
-
-def _events(client, exp_id):
-    text = client.get(f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}).get_data(
-        as_text=True
-    )
-    out = []
-    for block in text.split("\n\n"):
-        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in fields:
-            event = contract.Event.model_validate(fields)
-            out.append((event.event, contract.EventData.model_validate_json(event.data)))
-    return out
 
 
 def test_measure_job_streams_estimates_that_end_exact(data_dir, tmp_path):

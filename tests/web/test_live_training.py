@@ -3,13 +3,13 @@ the API with real jobs (issue 15: train to convergence, shown live)."""
 
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
 
 from latent_explorer.core.datasets import load_dataset
 
+from .conftest import replayed_events as _events
 from .conftest import wait_for_job
 
 
@@ -21,18 +21,6 @@ def _wait_for(predicate, timeout=120.0):
             return value
         time.sleep(0.05)
     raise AssertionError("the condition did not come true in time")
-
-
-def _events(client, exp_id):
-    text = client.get(f"/api/experiments/{exp_id}/events", headers={"Last-Event-ID": "0"}).get_data(
-        as_text=True
-    )
-    out = []
-    for block in text.split("\n\n"):
-        lines = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
-        if "event" in lines:
-            out.append((lines["event"], json.loads(lines["data"])))
-    return out
 
 
 def test_a_training_shows_live_frames_and_stops_keeping_its_model(app, client, data_dir):
@@ -69,11 +57,11 @@ def test_a_training_shows_live_frames_and_stops_keeping_its_model(app, client, d
     events = _events(client, exp_id)
     names = [name for name, _ in events]
     assert "live" in names and names.index("live") < names.index("projected")
-    epochs = [d["epoch"] for name, d in events if name == "live"]
+    epochs = [d.epoch for name, d in events if name == "live"]
     assert epochs == sorted(epochs) and epochs[-1] <= stopped_at
-    assert all(d["iteration"] == 0 and d["job_id"] == job_id for n, d in events if n == "live")
+    assert all(d.iteration == 0 and d.job_id == job_id for n, d in events if n == "live")
     trained = [d for name, d in events if name == "trained"]
-    assert trained and trained[0]["state"] == "done"
+    assert trained and trained[0].state == "done"
 
     # Stopping a job that ended (or any measure job) is refused by name; nothing changes.
     again = client.post(f"/api/jobs/{job_id}/stop")
@@ -95,10 +83,10 @@ def test_training_to_convergence_reports_its_held_out_error(app, client):
     exp_id = r.get_json()["id"]
     assert wait_for_job(app, exp_id).state == "done"
     progress = [d for name, d in _events(client, exp_id) if name == "progress"]
-    train = [d for d in progress if d["kind"] == "train"]
+    train = [d for d in progress if d.kind == "train"]
     epochs = client.get(f"/api/experiments/{exp_id}").get_json()["iterations"][0]["epochs"]
-    assert [d["epoch"] for d in train] == list(range(1, epochs + 1))
-    assert all(d["held_out"] > 0 and 1 <= d["best_epoch"] <= d["epoch"] for d in train)
+    assert [d.epoch for d in train] == list(range(1, epochs + 1))
+    assert all(d.held_out > 0 and 1 <= d.best_epoch <= d.epoch for d in train)
     exp = client.get(f"/api/experiments/{exp_id}").get_json()
     assert exp["config"]["patience"] == 10
     missing = client.get(f"/api/experiments/{'0' * 32}/iterations/0/live")

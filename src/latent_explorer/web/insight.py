@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, jsonify
 
 from ..contract import NeighboursQuery, PerPointQuery
 from ..core.datasets import Dataset
 from ..core.neighbours import neighbour_report
 from ..core.seed_summary import STABILITY_KEYS
+from .binary import float32_answer
 from .errors import ApiError
 from .parsing import query
 from .seeds import stability_values
@@ -100,20 +101,11 @@ def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
         )
     lo, hi = _extent(values)
     if fmt == "f32":
-        response = Response(
-            np.asarray(values, dtype="<f4").tobytes(), mimetype="application/octet-stream"
-        )
         # Headers as the embedding's f32 form (X-Points, X-Iteration), plus the key and extent.
-        response.headers.update(
-            {
-                "X-Points": str(values.size),
-                "X-Iteration": str(k),
-                "X-Key": key,
-                "X-Min": str(lo),
-                "X-Max": str(hi),
-            }
+        return float32_answer(
+            values,
+            {"X-Points": values.size, "X-Iteration": k, "X-Key": key, "X-Min": lo, "X-Max": hi},
         )
-        return response
     return jsonify(
         {"key": key, "n": int(values.size), "values": _floats(values), "min": lo, "max": hi}
     )

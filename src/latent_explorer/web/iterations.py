@@ -21,6 +21,7 @@ from ..contract import (
 from ..core.selection import Selection, validate_ids
 from ..core.training import decode, reconstruct
 from .api import bp
+from .binary import float32_answer
 from .errors import ApiError
 from .exports import attachment, csv_cell, download_name
 from .parsing import body as parse_body
@@ -96,13 +97,8 @@ def get_embedding(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     it = iteration_or_404(session, k)
     n = int(it.coords.shape[0])
     if fmt == "f32":
-        # Column-major, so x and y are each one contiguous run the browser can view in place.
-        body = np.ascontiguousarray(it.coords.T, dtype="<f4").tobytes()
-        response = Response(body, mimetype="application/octet-stream")
-        response.headers["X-Points"] = str(n)
-        response.headers["X-Iteration"] = str(k)
-        response.headers["X-Parent"] = "none" if it.parent is None else str(it.parent)
-        return response
+        parent = "none" if it.parent is None else it.parent
+        return float32_answer(it.coords.T, {"X-Points": n, "X-Iteration": k, "X-Parent": parent})
     out: dict[str, Any] = {"iteration": k, "parent": it.parent, "n": n}
     if "x" in fields or "y" in fields:
         coords = it.coords.astype(np.float64)

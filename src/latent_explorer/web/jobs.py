@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from flask import Response, current_app, jsonify, request
 
 from .. import contract
 from .api import bp
+from .binary import float32_answer
 from .errors import ApiError
 from .security import hold_event_stream
 from .sessions import current_registry
@@ -144,11 +144,13 @@ def live_frame(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
         if registry.store.experiment(experiment_id) is None:
             raise registry._not_found(experiment_id)
         return Response(status=204, headers={"Cache-Control": "no-store"})
-    body = np.ascontiguousarray(frame.coords.T, dtype="<f4").tobytes()
-    response = Response(body, mimetype="application/octet-stream")
-    response.headers["X-Points"] = str(frame.coords.shape[0])
-    response.headers["X-Iteration"] = str(k)
-    response.headers["X-Epoch"] = str(frame.epoch)
-    response.headers["X-Epochs"] = str(frame.epochs)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return float32_answer(
+        frame.coords.T,
+        {
+            "X-Points": frame.coords.shape[0],
+            "X-Iteration": k,
+            "X-Epoch": frame.epoch,
+            "X-Epochs": frame.epochs,
+            "Cache-Control": "no-store",
+        },
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from flask import Response, jsonify
+from flask import jsonify
 
 from ..contract import NoQuery
 from ..contract.seeds import SeedsAlignedQuery
@@ -20,6 +20,7 @@ from ..core.stability import stability_report
 from ..runtime.jobs import ACTIVE
 from ..runtime.seeds import SEED_KIND
 from .api import bp
+from .binary import float32_answer
 from .errors import ApiError
 from .parsing import query
 from .sessions import Session, current_registry, iteration_or_404
@@ -171,10 +172,12 @@ def get_seeds_aligned(experiment_id: str, k: int):  # type: ignore[no-untyped-de
     progress = _all_in(session, k, "Aligning the seeds")
     aligned = _complete(session, k, progress)["aligned"]
     # (seeds, n, 2) -> (seeds, 2, n): each seed's x and y are one contiguous run.
-    body = np.ascontiguousarray(np.stack(aligned).transpose(0, 2, 1), dtype="<f4").tobytes()
-    response = Response(body, mimetype="application/octet-stream")
-    response.headers["X-Points"] = str(aligned[0].shape[0])
-    response.headers["X-Seeds"] = str(len(aligned))
-    response.headers["X-Seed-Values"] = ",".join(str(int(s)) for s in progress["plan"])
-    response.headers["X-Iteration"] = str(k)
-    return response
+    return float32_answer(
+        np.stack(aligned).transpose(0, 2, 1),
+        {
+            "X-Points": aligned[0].shape[0],
+            "X-Seeds": len(aligned),
+            "X-Seed-Values": ",".join(str(int(s)) for s in progress["plan"]),
+            "X-Iteration": k,
+        },
+    )

@@ -18,6 +18,7 @@ from .operations import (
 )
 from .schema import (
     STR,
+    float32_response,
     query_parameters,
     ref,
 )
@@ -70,19 +71,16 @@ def iteration_paths() -> dict[str, Any]:
                 "The latest coordinates of an iteration while it trains (raw float32)",
                 "iterations",
                 {
-                    "200": {
-                        "description": "like embedding?format=f32, from the epoch in X-Epoch",
-                        "headers": {
-                            name: {"required": True, "description": text, "schema": STR}
-                            for name, text in (
-                                ("X-Points", "n, the number of points"),
-                                ("X-Iteration", "the iteration being trained"),
-                                ("X-Epoch", "the epoch whose model gave these coordinates"),
-                                ("X-Epochs", "the most epochs this training may run"),
-                            )
+                    "200": float32_response(
+                        "like embedding?format=f32, from the epoch in X-Epoch",
+                        embedding_f32["description"],
+                        {
+                            "X-Points": "n, the number of points",
+                            "X-Iteration": "the iteration being trained",
+                            "X-Epoch": "the epoch whose model gave these coordinates",
+                            "X-Epochs": "the most epochs this training may run",
                         },
-                        "content": {"application/octet-stream": {"schema": embedding_f32}},
-                    },
+                    ),
                     "204": {"description": "no frame: the iteration is not training now"},
                     **errors({400: BAD_ID, 404: "`experiment_not_found`"}),
                 },

@@ -36,6 +36,23 @@ EXPERIMENT_ID: Schema = {"type": "string", "pattern": ID_PATTERN, "example": "0"
 TIMESTAMP: Schema = {"type": "string", "description": "ISO 8601 time in UTC"}
 
 
+def float32_response(description: str, layout: str, headers: dict[str, str]) -> Schema:
+    """A 200 answering raw little-endian float32 (web/binary.py): ``layout`` says how the
+    values lie, ``headers`` names each required header and what it holds."""
+    return {
+        "description": description,
+        "headers": {
+            name: {"required": True, "description": text, "schema": STR}
+            for name, text in headers.items()
+        },
+        "content": {
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary", "description": layout}
+            }
+        },
+    }
+
+
 def ref(name: str) -> Schema:
     return {"$ref": f"#/components/schemas/{name}"}
 

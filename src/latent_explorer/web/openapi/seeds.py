@@ -13,7 +13,7 @@ from .operations import (
     json_response,
     operation,
 )
-from .schema import STR, query_parameters, ref
+from .schema import float32_response, query_parameters, ref
 
 
 def seed_paths() -> dict[str, Any]:
@@ -40,28 +40,17 @@ def seed_paths() -> dict[str, Any]:
                 "onto the first seed's (orthogonal Procrustes), so the maps' shapes compare",
                 "iterations",
                 {
-                    "200": {
-                        "description": "raw float32, seed after seed in X-Seed-Values' order",
-                        "headers": {
-                            name: {"required": True, "description": text, "schema": STR}
-                            for name, text in (
-                                ("X-Points", "n, the number of points"),
-                                ("X-Seeds", "N, the number of seeds"),
-                                ("X-Seed-Values", "the seeds, comma-separated, the shown first"),
-                                ("X-Iteration", "the iteration"),
-                            )
+                    "200": float32_response(
+                        "raw float32, seed after seed in X-Seed-Values' order",
+                        "little-endian float32; for each seed x_0..x_{n-1} then y_0..y_{n-1} "
+                        "(8nN bytes)",
+                        {
+                            "X-Points": "n, the number of points",
+                            "X-Seeds": "N, the number of seeds",
+                            "X-Seed-Values": "the seeds, comma-separated, the shown first",
+                            "X-Iteration": "the iteration",
                         },
-                        "content": {
-                            "application/octet-stream": {
-                                "schema": {
-                                    "type": "string",
-                                    "format": "binary",
-                                    "description": "little-endian float32; for each seed "
-                                    "x_0..x_{n-1} then y_0..y_{n-1} (8nN bytes)",
-                                }
-                            }
-                        },
-                    },
+                    ),
                     **iteration_errors(
                         {
                             400: "`bad_format` (f32 is the only form) or `bad_query`",
