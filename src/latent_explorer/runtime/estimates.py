@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the web process imports this module's constant, not torch
     from ..core.metrics import TCEstimates
+    from .partial_values import MeasuredRows
 
 #: Fewest seconds between two estimates events of one job (about 2 a second at most).
 EVERY_S = 0.5
@@ -75,6 +76,9 @@ class EstimateEvents:
     and in total, ``trustworthiness`` and ``continuity`` as ``{value, half_width}`` (the
     95 % interval is ``value +/- half_width``; 0 when exact), ``eta_s``, ``elapsed_s`` and
     ``exact`` (all rows done).
+
+    ``rows`` (optional) takes every block's finished rows and is written to the store just
+    before each event is sent: the page fetches the partial distortion map on the event.
     """
 
     def __init__(
@@ -84,14 +88,18 @@ class EstimateEvents:
         *,
         every_s: float = EVERY_S,
         clock: Callable[[], float] = time.monotonic,
+        rows: MeasuredRows | None = None,
     ) -> None:
         self.send, self.base, self.every_s, self.clock = send, base, every_s, clock
+        self.rows = rows
         self.last: dict[str, Any] | None = None  # the last event sent
         self._sent_at: float | None = None
 
     def __call__(self, rows_done: int, rows_total: int, estimates: TCEstimates) -> None:
         now = self.clock()
         final = rows_done >= rows_total
+        if self.rows is not None:
+            self.rows.add(estimates)
         if not final and self._sent_at is not None and now - self._sent_at < self.every_s:
             return
         self._sent_at = now
@@ -110,4 +118,6 @@ class EstimateEvents:
             "exact": final,
         }
         self.last = data
+        if self.rows is not None:
+            self.rows.write(int(rows_done), int(rows_total))
         self.send(data)

@@ -26,9 +26,10 @@ from ..core.datasets import Dataset
 from ..core.experiment import Experiment
 from ..core.selection import Selection
 from ..core.training import LiveFrames, Progress, TrainingCancelled
-from .estimates import EstimateEvents, MeasureTuning
+from .estimates import MeasureTuning
 from .events import EventLog
 from .jobs import PRIORITY, Job
+from .measure_job import DEFAULT_TUNING, measure_iteration
 from .seeds import SEED_KIND, QuietEvents, ended, queue_seeds, run_seed
 
 if TYPE_CHECKING:
@@ -83,9 +84,6 @@ class ExperimentCache:
             self.store.sync(experiment_id, exp)
         self._items.move_to_end(experiment_id)
         return exp
-
-
-DEFAULT_TUNING = MeasureTuning()  # automatic blocks, estimates at most every 0.5 s
 
 
 class _Watch(threading.Thread):
@@ -204,7 +202,7 @@ def run_job(
             run_seed(job, exp, store=store, cancel=watch.cancel, on_progress=_progress_of(watch))
             state = "done"
         else:
-            _measure(
+            measure_iteration(
                 job,
                 exp,
                 store=store,
@@ -353,52 +351,3 @@ def _queue_measure(
         {"job_id": measure.id, "kind": "measure", "iteration": index},
     )
     submit(measure.id)
-
-
-def _measure(
-    job: Job,
-    exp: Experiment,
-    *,
-    store: Store,
-    events: EventLog,
-    watch: _Watch,
-    measure: MeasureTuning = DEFAULT_TUNING,
-) -> None:
-    stream = job.experiment_id
-    it = exp.iterations[job.iteration]
-    if it.metrics is not None and not it.metrics_sampled:
-        events.append(stream, "measured", {"job_id": job.id, "iteration": it.index,
-                                           "sampled": False})  # fmt: skip
-        return
-    # ETA: the parent's exact metrics took about as long (same points, same code path).
-    parent = exp.iterations[it.parent] if it.parent is not None else None
-    eta = parent.metric_seconds if parent is not None and parent.metrics_sampled is False else None
-    start = time.monotonic()
-
-    def snapshot(stage: str) -> dict[str, Any]:
-        data = {"job_id": job.id, "kind": "measure", "iteration": it.index, "stage": stage,
-                "eta_s": eta, "elapsed_s": round(time.monotonic() - start, 3)}  # fmt: skip
-        watch.progress = data
-        events.append(stream, "progress", data)
-        return data
-
-    if exp.needs_preview and it.metrics is None:
-        snapshot("sampled")
-        exp.preview(it)
-        store.save_metrics(job.experiment_id, it)
-        events.append(stream, "measured", {"job_id": job.id, "iteration": it.index,
-                                           "sampled": True})  # fmt: skip
-    snapshot("exact")
-    unmeasured = {i.index for i in exp.iterations if i.metrics is None or i.metrics_sampled}
-    # While the pass over all points runs: estimates with 95 % intervals and an ETA.
-    estimates = EstimateEvents(
-        lambda data: events.append(stream, "estimates", data),
-        {"job_id": job.id, "kind": "measure", "iteration": it.index},
-        every_s=measure.every_s,
-    )
-    # Measures its parent first when that is still unmeasured (without estimates).
-    exp.measure(it, on_progress=estimates, block_size=measure.block_rows)
-    for other in exp.iterations:
-        if other.index in unmeasured and other.metrics is not None and not other.metrics_sampled:
-            store.save_metrics(job.experiment_id, other)
-    events.append(stream, "measured", {"job_id": job.id, "iteration": it.index, "sampled": False})

@@ -31,13 +31,14 @@ from .index import datasets, default_url, experiments, iterations, jobs, now, op
 from .jobrows import JobsMixin
 from .layout import ID_PATTERN, check_id, dumps, iteration_prefix, npy_bytes, npz_bytes
 from .live import LiveFramesMixin
+from .partial_values import PartialValuesMixin
 from .restore import RestoreMixin, dataset_fingerprint
 from .seeds import SeedsMixin
 
 log = logging.getLogger(__name__)
 
 
-class Store(JobsMixin, RestoreMixin, LiveFramesMixin, SeedsMixin):
+class Store(JobsMixin, RestoreMixin, LiveFramesMixin, PartialValuesMixin, SeedsMixin):
     """Experiments, iterations and jobs in the index; their arrays and weights as artifacts."""
 
     def __init__(
@@ -156,6 +157,7 @@ class Store(JobsMixin, RestoreMixin, LiveFramesMixin, SeedsMixin):
             )
             conn.execute(iterations.insert().values(**row))
             self._touch(conn, experiment_id)
+        self.drop_partial_values(experiment_id, it.index)  # of coordinates that are gone
 
     def save_metrics(self, experiment_id: str, it: Iteration) -> None:
         """Write a measured iteration's per-point values, then its metrics (a sampled preview
@@ -179,6 +181,8 @@ class Store(JobsMixin, RestoreMixin, LiveFramesMixin, SeedsMixin):
                 )
             )
             self._touch(conn, experiment_id)
+        if not it.metrics_sampled:  # after the row: a reader never finds neither
+            self.drop_partial_values(experiment_id, it.index)
 
     def delete_experiment(self, experiment_id: str) -> bool:
         """Remove an experiment's rows (its jobs and iterations with it) and its artifacts;
