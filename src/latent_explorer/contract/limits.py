@@ -13,6 +13,8 @@ MAX_EXPERIMENT_LIST = 200
 #: Retrain epochs: the Submit form's one setting, served with the training settings.
 RETRAIN_EPOCHS_HELP = "passes over the selection (blank: sized by compute)"
 PER_POINT_KEYS = ("trustworthiness", "continuity", "neighborhood_hit", "reconstruction_error", "kl")
+#: Per-point values a measure job fills in row by row (store/partial_values.py PARTIAL_KEYS).
+PARTIAL_POINT_KEYS = ("trustworthiness", "continuity")
 #: Per-point values from an experiment's seeds (core/seed_summary.py STABILITY_KEYS).
 STABILITY_POINT_KEYS = ("stability_displacement", "stability_agreement")
 EMBEDDING_FORMATS = ("json", "f32")

@@ -25,6 +25,7 @@ from .limits import (
     MAX_RETRAIN_EPOCHS,
     MAX_SELECTED_IDS,
     MAX_SELECTION_PARAMS_CHARS,
+    PARTIAL_POINT_KEYS,
     PER_POINT_KEYS,
     RETRAIN_EPOCHS_HELP,
     STABILITY_POINT_KEYS,
@@ -212,6 +213,12 @@ class PerPointQuery(Query):
     )
     format: Literal[EMBEDDING_FORMATS] = Field(  # type: ignore[valid-type]
         default="json", description="json (default) or f32 bytes"
+    )
+
+
+class PartialPerPointQuery(Query):
+    key: Literal[PARTIAL_POINT_KEYS] = Field(  # type: ignore[valid-type]
+        description="which values; only these two are measured row by row"
     )
 
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
-from ..contract import NeighboursQuery, PerPointQuery
+from ..contract import NeighboursQuery, PartialPerPointQuery, PerPointQuery
 from ..core.datasets import Dataset
 from ..core.neighbours import neighbour_report
 from ..core.seed_summary import STABILITY_KEYS
@@ -109,6 +109,35 @@ def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     return jsonify(
         {"key": key, "n": int(values.size), "values": _floats(values), "min": lo, "max": hi}
     )
+
+
+@bp.get(f"{ITERATION_ROUTE}/per_point/partial")
+def get_partial_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
+    """Local trustworthiness or continuity of iteration ``k`` while it is measured: the rows
+    the exact pass has finished hold their exact values, the others NaN (all NaN before the
+    pass begins). Raw float32 like ``per_point?format=f32``, with ``X-Rows-Done`` of
+    ``X-Rows-Total``; 204 (no body) once the exact values are stored: read ``per_point``
+    then. Not a 409: the page asks after each "estimates" event, and values replaced by the
+    exact ones are not an error."""
+    registry = current_registry()
+    session = registry.get(experiment_id)
+    it = iteration_or_404(session, k)
+    key = query(PartialPerPointQuery).key
+    no_store = {"Cache-Control": "no-store"}
+    if it.metrics is not None and not it.metrics_sampled:
+        return Response(status=204, headers=no_store)
+    partial = registry.store.partial_values(experiment_id, k)
+    n = session.experiment.dataset.n_samples
+    if partial is None or partial.rows_total != n:
+        values, done = np.full(n, np.nan, dtype=np.float32), 0
+    else:
+        values, done = partial.values(key), partial.rows_done
+    lo, hi = _extent(values)
+    return float32_answer(
+        values,
+        {"X-Points": n, "X-Iteration": k, "X-Key": key, "X-Rows-Done": done,
+         "X-Rows-Total": n, "X-Min": lo, "X-Max": hi, **no_store},
+    )  # fmt: skip
 
 
 # -- attributes for colouring ---------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...contract import NeighboursQuery, PerPointQuery
+from ...contract import NeighboursQuery, PartialPerPointQuery, PerPointQuery
 from .operations import (
     P_EXPERIMENT,
     P_ITERATION,
@@ -13,7 +13,7 @@ from .operations import (
     json_response,
     operation,
 )
-from .schema import STR, query_parameters, ref
+from .schema import STR, float32_response, query_parameters, ref
 
 
 def insight_paths() -> dict[str, Any]:
@@ -61,6 +61,33 @@ def insight_paths() -> dict[str, Any]:
                     ),
                 },
                 parameters=[*both, *query_parameters(PerPointQuery)],
+            )
+        },
+        f"{it}/per_point/partial": {
+            "get": operation(
+                "getPartialPerPoint",
+                "Local trustworthiness or continuity while the iteration is measured: the "
+                "points done so far (raw float32)",
+                "iterations",
+                {
+                    "200": float32_response(
+                        "the exact values of the points the measure pass has finished, NaN for "
+                        "the others (all NaN before it begins)",
+                        "n little-endian float32 values; values[i] is point i's",
+                        {
+                            "X-Points": "n, the number of points",
+                            "X-Iteration": "the iteration being measured",
+                            "X-Key": "trustworthiness or continuity",
+                            "X-Rows-Done": "how many points hold their value",
+                            "X-Rows-Total": "n, the points the pass measures",
+                            "X-Min": "the smallest value so far, or None",
+                            "X-Max": "the largest value so far, or None",
+                        },
+                    ),
+                    "204": {"description": "the exact values are stored: read per_point instead"},
+                    **iteration_errors({400: "`bad_key`: only these two fill in row by row"}),
+                },
+                parameters=[*both, *query_parameters(PartialPerPointQuery)],
             )
         },
         f"{exp}/attributes": {
