@@ -44,11 +44,14 @@ def start_server(
     threads: int | str = 1,
     device: str = "cpu",
     timeout: float = 60.0,
+    extra_env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen, str]:
-    """Start the server and wait until ``/api/datasets`` answers; return (process, base URL)."""
+    """Start the server and wait until ``/api/datasets`` answers; return (process, base URL).
+    ``extra_env``: more environment variables (e.g. ``LATENT_EXPLORER_MEASURE_BLOCK_ROWS``)."""
     port = free_port()
     env = {
         **os.environ,
+        **(extra_env or {}),
         "LATENT_EXPLORER_DATA": str(data_dir),
         "LATENT_EXPLORER_THREADS": str(threads),
         # Works from a plain checkout too, without the package installed.

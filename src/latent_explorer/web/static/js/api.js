@@ -114,9 +114,10 @@ async function alignedSeeds(path) {
  * GET .../per_point?key=...&format=f32: one Float32Array of n values (NaN: none) with the
  * extent the server measured, {values, min, max, iteration}.
  */
-async function perPointValues(path) {
+async function perPointValues(path, { none = null } = {}) {
   const response = await send("GET", path, undefined, "application/octet-stream");
   if (!response.ok) throw await failure(response, "GET", path);
+  if (response.status === none) return null; // partial values replaced by the exact ones
   const buffer = await response.arrayBuffer();
   const n = Number(response.headers.get("X-Points"));
   if (!Number.isInteger(n) || n < 0 || buffer.byteLength !== 4 * n) {
@@ -185,6 +186,12 @@ export const api = {
     ),
   /** One value per point for colouring: {values: Float32Array, min, max}; 409 while measured. */
   perPoint: (id, k, key) => perPointValues(`${exp(id)}/iterations/${k | 0}/per_point?key=${enc(key)}&format=f32`),
+  /**
+   * Local trustworthiness or continuity of iteration k while it is measured: {values} with NaN
+   * for the points not measured yet; null once the exact values are stored (use perPoint).
+   */
+  partialPerPoint: (id, k, key) =>
+    perPointValues(`${exp(id)}/iterations/${k | 0}/per_point/partial?key=${enc(key)}`, { none: 204 }),
   /** What points can be coloured by: [{name, kind, source}]. */
   attributes: (id) => request("GET", `${exp(id)}/attributes`),
   /** One attribute for every point: numeric {values, min, max} or categorical {categories, codes}. */

@@ -8,58 +8,37 @@
 // The plots only receive a palette and a code per point id (scatterplot.setColoring); the
 // selection's dimming is drawn on top of any colouring, exactly as on the classes.
 //
+// Local trustworthiness and continuity of an iteration being measured fill in as its measure
+// job finishes points (partial-values.js): on each "estimates" event (state.estimates) the
+// measured points so far are asked for again, drawn on the scale, the rest in a pale grey.
+//
 //   const colourBy = createColourBy({select, legend, state, session, plots});
-//   colourBy.on("change", ({choice, scale}) => ...);   // scale: null for classes
+//   colourBy.on("change", ({choice, scale, fill}) => ...);   // scale: null for classes
 //   colourBy.choice() -> "class" | "pp:<key>" | "attr:<name>"
 
 import { d3 } from "./d3.js";
 import { api } from "./api.js";
 import { createEmitter } from "./emitter.js";
 import { categoricalScale, numericScale, toFloats } from "./colour-scales.js";
-import { formatValue } from "./format.js";
+import { createColourLegend } from "./colour-legend.js";
+import { countKnown, NOT_MEASURED_COLOR, PARTIAL_KEYS, partialNote } from "./partial-values.js";
+import { PER_POINT } from "./per-point-choices.js";
 
-export const PER_POINT = [
-  {
-    key: "trustworthiness",
-    label: "Local trustworthiness",
-    diverging: true,
-    help: "Per point: are its 7 nearest neighbours in 2-D also near in the data? Red: less than typical.",
-  },
-  {
-    key: "continuity",
-    label: "Local continuity",
-    diverging: true,
-    help: "Per point: do its 7 nearest neighbours in the data stay near in 2-D? Red: torn apart more than typical.",
-  },
-  { key: "neighborhood_hit", label: "Neighbourhood hit", help: "Share of the point's 3 nearest 2-D neighbours of its class." },
-  { key: "reconstruction_error", label: "Reconstruction error", help: "Mean squared error of the point's reconstruction." },
-  { key: "kl", label: "KL (VAE)", vaeOnly: true, help: "KL divergence of the point's posterior from the prior." },
-  // From the experiment's other seeds (Seeds > 1 in the training settings), once all are in.
-  {
-    key: "stability_displacement",
-    label: "Stability: displacement",
-    seeds: true,
-    help: "How far the point moves between seeds, after each seed's map is turned, mirrored, scaled and shifted onto the first; relative to the map's size. Low: stable.",
-  },
-  {
-    key: "stability_agreement",
-    label: "Stability: neighbour agreement",
-    seeds: true,
-    help: "How many of the point's 7 nearest neighbours in the map stay its neighbours in every seed (1: all of them). High: stable.",
-  },
-];
+export { PER_POINT };
+
 // While other seeds still train, their values are asked for again this often.
 const SEEDS_RETRY_MS = 2000;
-const MAX_CATEGORIES_SHOWN = 12;
 
 export function createColourBy({ select, legend, state, session, plots }) {
   const emitter = createEmitter();
   const sel = d3.select(select);
-  const leg = d3.select(legend);
+  const leg = createColourLegend(legend);
   let choice = "class";
   let attributes = []; // [{name, kind, source}] of the shown experiment
   let experimentId = null;
-  const perPoint = new Map(); // `${key}|${k}` -> {status: "ok", values} | {status: "pending" | "missing", message}
+  // `${key}|${k}` -> {status: "ok", values} | {status: "partial", values, done, total} (being
+  // measured: NaN where not yet) | {status: "pending" | "missing", message}
+  const perPoint = new Map();
   const attrCache = new Map(); // name -> Promise of the attribute answer
   let attr = null; // {name, answer, codes} of the chosen attribute
   let scale = null; // see numericScale / categoricalScale
@@ -183,7 +162,7 @@ export function createColourBy({ select, legend, state, session, plots }) {
       try {
         answer = await attrCache.get(name);
       } catch (err) {
-        if (mine === token) failLegend(err.message);
+        if (mine === token) leg.fail(err.message);
         return;
       }
       if (mine !== token) return;
@@ -198,19 +177,30 @@ export function createColourBy({ select, legend, state, session, plots }) {
     const ks = wanted();
     await Promise.all(ks.map((k) => loadPerPoint(key, k)));
     if (mine !== token) return;
-    const got = ks.map((k) => perPoint.get(`${key}|${k}`)).filter((e) => e?.status === "ok");
+    const got = ks.map((k) => perPoint.get(`${key}|${k}`)).filter((e) => e?.status === "ok" || e?.done > 0);
     const meta = PER_POINT.find((m) => m.key === key);
     scale = got.length ? numericScale(got.map((e) => e.values), Boolean(meta?.diverging), meta?.label || key) : null;
     if (scale) for (const e of got) e.codes = null; // the scale changed: codes are recomputed
     applyAll();
+    if (!scale) applyNotYet();
     renderLegend(ks);
-    announce();
+    announce(ks);
   }
 
   async function loadPerPoint(key, k) {
     const id = `${key}|${k}`;
     if (perPoint.get(id)?.status === "ok" || perPoint.get(id)?.status === "missing") return;
     const exp = experimentId;
+    // A stored iteration being measured: the points done so far (null once the exact values
+    // are stored). One still training has nothing to ask for (a 404 logs a console error).
+    if (PARTIAL_KEYS.has(key) && state.get().experiment?.iterations?.[k]) {
+      const partial = await api.partialPerPoint(exp, k, key).catch(() => null);
+      if (exp !== experimentId) return;
+      if (partial) {
+        perPoint.set(id, { status: "partial", values: partial.values, done: countKnown(partial.values), total: partial.values.length });
+        return;
+      }
+    }
     // An iteration still being measured would answer 409 (and the browser logs every failed
     // request as an error): wait for its record to say "measured" instead of asking.
     if (state.get().experiment?.iterations?.[k]?.measured !== true) {
@@ -254,64 +244,38 @@ export function createColourBy({ select, legend, state, session, plots }) {
     if (attr) return plot.setColoring({ codes: attr.codes, colors: scale.colors });
     const k = iterationOf(plot);
     const entry = perPoint.get(`${choice.slice(3)}|${k}`);
-    if (entry?.status === "ok") {
+    if (entry?.status === "ok" || entry?.status === "partial") {
       if (!entry.codes) entry.codes = scale.codesOf(entry.values);
-      plot.setColoring({ codes: entry.codes, colors: scale.colors });
+      // Points not measured yet (NaN) are drawn in the pale "not yet" grey.
+      const unknown = entry.status === "partial" ? NOT_MEASURED_COLOR : undefined;
+      plot.setColoring({ codes: entry.codes, colors: scale.colors, unknown });
     } else {
       // Not measured (yet): grey, which the legend explains, rather than another meaning.
       plot.setColoring({ codes: new Uint16Array(0), colors: scale.colors });
     }
   }
 
+  /** No scale yet (no point measured anywhere): points being measured are all "not yet". */
+  function applyNotYet() {
+    const key = choice.slice(3);
+    for (const plot of Object.values(plots)) {
+      if (perPoint.get(`${key}|${iterationOf(plot)}`)?.status !== "partial") continue;
+      plot.setColoring({ codes: new Uint16Array(0), colors: [NOT_MEASURED_COLOR], unknown: NOT_MEASURED_COLOR });
+    }
+  }
+
   // ---- legend ----------------------------------------------------------------------------------
   function renderLegend(iterations = null) {
-    leg.selectAll("*").remove();
-    leg.attr("data-kind", scale ? scale.kind : choice === "class" ? "class" : "loading");
-    if (choice === "class") {
-      leg.append("span").attr("class", "note").text("class colours, as in the Classes row over the plots");
-      return;
-    }
-    if (!scale) {
-      const pending = pendingNote(iterations);
-      leg.append("span").attr("class", "note").text(pending || "loading…");
-      return;
-    }
-    if (scale.kind === "numeric") {
-      const fmt = (v) => formatValue(Number(v.toPrecision(3)));
-      leg.append("span").attr("class", "legend-min").attr("data-value", scale.lo).text(`${scale.clippedLo ? "≤ " : ""}${fmt(scale.lo)}`);
-      const w = 120;
-      const h = 10;
-      const svg = leg.append("svg").attr("class", "legend-bar").attr("width", w).attr("height", h).attr("viewBox", `0 0 ${w} ${h}`);
-      // A gradient as thin rects: no ids to keep unique across several legends.
-      const n = 48;
-      svg
-        .selectAll("rect")
-        .data(d3.range(n))
-        .join("rect")
-        .attr("x", (i) => (i * w) / n)
-        .attr("width", w / n + 0.5)
-        .attr("height", h)
-        .attr("fill", (i) => scale.ramp((i + 0.5) / n));
-      leg.append("span").attr("class", "legend-max").attr("data-value", scale.hi).text(`${scale.clippedHi ? "≥ " : ""}${fmt(scale.hi)}`);
-      if (scale.diverging) {
-        leg
-          .append("span")
-          .attr("class", "note legend-mid")
-          .attr("data-value", scale.mid)
-          .text(`grey = typical (${fmt(scale.mid)}), red = worse`);
-      }
-      leg.attr("title", scaleTitle());
-    } else {
-      const shown = scale.categories.slice(0, MAX_CATEGORIES_SHOWN);
-      const items = leg.selectAll("span.legend-cat").data(shown).join("span").attr("class", "legend-cat");
-      items.append("span").attr("class", "legend-swatch").style("background-color", (_, i) => scale.colors[i]);
-      items.append("span").text((d) => d);
-      if (scale.categories.length > shown.length) {
-        leg.append("span").attr("class", "note").text(`+${scale.categories.length - shown.length} more`);
-      }
-    }
-    const pending = pendingNote(iterations);
-    if (pending) leg.append("span").attr("class", "note").text(pending);
+    const title = scale?.kind === "numeric" ? scaleTitle() : null;
+    leg.render({ choice, scale, notes: [measuringNote(iterations), pendingNote(iterations)], title });
+  }
+
+  /** "Iteration 1: 38% of points measured so far (pale grey: not yet)". */
+  function measuringNote(iterations) {
+    if (!iterations || !choice.startsWith("pp:")) return "";
+    const key = choice.slice(3);
+    const parts = iterations.map((k) => ({ k, ...perPoint.get(`${key}|${k}`) })).filter((e) => e.status === "partial");
+    return partialNote(parts);
   }
 
   function pendingNote(iterations) {
@@ -334,13 +298,15 @@ export function createColourBy({ select, legend, state, session, plots }) {
     return `${what}${clip}`;
   }
 
-  function failLegend(message) {
-    leg.selectAll("*").remove();
-    leg.attr("data-kind", "error").append("span").attr("class", "note").text(`Could not load: ${message}`);
-  }
-
-  function announce() {
-    emitter.emit("change", { choice, scale: scale && { ...scale, name: scaleName() } });
+  /** fill: per iteration shown, how many points hold a value ({k: {measured, total}}). */
+  function announce(iterations = []) {
+    const fill = {};
+    for (const k of choice.startsWith("pp:") ? iterations : []) {
+      const e = perPoint.get(`${choice.slice(3)}|${k}`);
+      if (e?.status === "partial") fill[k] = { measured: e.done, total: e.total };
+      else if (e?.status === "ok") fill[k] = { measured: countKnown(e.values), total: e.values.length };
+    }
+    emitter.emit("change", { choice, scale: scale && { ...scale, name: scaleName() }, fill });
   }
 
   function scaleName() {
@@ -377,14 +343,42 @@ export function createColourBy({ select, legend, state, session, plots }) {
   });
   state.on("change", ({ state: s, changed }) => {
     // Values refused while an iteration was measured: ask again once its metrics are there.
-    const measuredNow = changed.includes("experiment") && [...perPoint.entries()].some(
-      ([id, e]) => e.status === "pending" && s.experiment?.iterations?.[Number(id.split("|")[1])]?.measured,
-    );
+    // Partial values (and pending ones of a stored iteration) are asked for again as well.
+    const stale = ([id, e]) => {
+      const [key, k] = id.split("|");
+      const it = s.experiment?.iterations?.[Number(k)];
+      return e.status === "partial" || (e.status === "pending" && (it?.measured || (it && PARTIAL_KEYS.has(key))));
+    };
+    const measuredNow = changed.includes("experiment") && [...perPoint.entries()].some(stale);
     if ((changed.includes("metricsReady") && s.metricsReady) || changed.includes("currentIteration") || measuredNow) {
-      for (const [id, e] of perPoint) if (e.status === "pending") perPoint.delete(id);
+      for (const [id, e] of perPoint) if (e.status === "pending" || e.status === "partial") perPoint.delete(id);
       if (choice.startsWith("pp:")) scheduleRefresh();
     }
+    if (changed.includes("estimates") && s.estimates) measuredMore(s.estimates.iteration);
   });
+
+  // A measure job finished more points of iteration k: ask for them once the answer before is
+  // in (the newest event wins; every answer is drawn, however fast the events come).
+  let morePending = null;
+  let moreBusy = false;
+  async function measuredMore(k) {
+    morePending = k;
+    if (moreBusy) return;
+    moreBusy = true;
+    try {
+      while (morePending !== null) {
+        const key = choice.slice(3);
+        const id = `${key}|${morePending}`;
+        morePending = null;
+        const status = perPoint.get(id)?.status;
+        if (!PARTIAL_KEYS.has(key) || status === "ok" || status === "missing") continue;
+        perPoint.delete(id);
+        await refresh();
+      }
+    } finally {
+      moreBusy = false;
+    }
+  }
 
   renderOptions();
   renderLegend();

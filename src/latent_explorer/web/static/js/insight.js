@@ -34,6 +34,7 @@ export function createPcaScatterplot(hook) {
 export function createInsight({ hook, state, session, plots, errors, tabs }) {
   hook.update({
     colourBy: "class",
+    colourFill: {},
     neighbours: { id: null, space: "original", ids: [], iteration: null },
     decodeShown: false,
     gridTiles: 0,
@@ -45,8 +46,9 @@ export function createInsight({ hook, state, session, plots, errors, tabs }) {
   hook.update({ screenPosition: (name, id) => plots[name]?.screenPosition(id) ?? null });
 
   const colourBy = createColourBy({ select: byId("colour-by"), legend: byId("colour-legend"), state, session, plots });
-  colourBy.on("change", ({ choice }) => {
-    hook.update({ colourBy: choice });
+  colourBy.on("change", ({ choice, fill }) => {
+    // colourFill: {k: {measured, total}} of the per-point values colouring the plots.
+    hook.update({ colourBy: choice, colourFill: fill || {} });
     // The class legend stays for selecting classes; its swatches no longer name the colours.
     byId("legend")?.classList.toggle("is-recoloured", choice !== "class");
   });

@@ -97,6 +97,7 @@ export function createJobFollower({ state, session, progress, errors, view }) {
           if (!current()) return;
           view.showEstimates(d);
           if (!training) progress.measureEstimates(d);
+          state.set({ estimates: d }); // colour by local T / C fills in (colour-by.js)
         },
         projected({ iteration, repetition, repetitions }) {
           if (!current()) return;

@@ -15,14 +15,15 @@ export function pixelOf(css) {
   return packColor(c.r | 0, c.g | 0, c.b | 0);
 }
 
-/** The palette: coloring {colors} wins over the class colours; slots = classes in the data. */
+/** The palette: coloring {colors} wins over the class colours; slots = classes in the data.
+ * The last slot is for points without a value: coloring.unknown, or the "unknown" grey. */
 export function buildPalette({ coloring, colors, slots }) {
   const list = coloring ? coloring.colors : Array.from({ length: slots }, (_, c) => colors[c] || UNKNOWN_COLOR);
   const palette = new Uint32Array(list.length + 1);
   list.forEach((css, c) => {
     palette[c] = pixelOf(css);
   });
-  palette[list.length] = pixelOf(UNKNOWN_COLOR);
+  palette[list.length] = pixelOf(coloring?.unknown || UNKNOWN_COLOR);
   return palette;
 }
 

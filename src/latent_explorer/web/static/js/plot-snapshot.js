@@ -28,7 +28,7 @@ export function createPlotSnapshotApi({ render, interaction, canvas, shown }) {
       // CSS colours per palette slot, as plot-palette.js packs them: the colour-by scale or the
       // class colours, and "unknown" last.
       const slots = coloring ? coloring.colors : Array.from({ length: data?.slots ?? 0 }, (_, c) => colors[c] || UNKNOWN_COLOR);
-      const slotColors = [...slots, UNKNOWN_COLOR];
+      const slotColors = [...slots, coloring?.unknown || UNKNOWN_COLOR];
       const [ax, bx] = linear(render.zx, 1);
       const [ay, by] = linear(render.zy, 1);
       return {

@@ -259,7 +259,8 @@ export function createScatterplot(root, opts = {}) {
 
     /**
      * Colour points by value instead of class: codes (Uint16Array indexed by point id, a slot
-     * of `colors` per point, NO_CODE or beyond the array: none, drawn grey). null: classes.
+     * of `colors` per point, NO_CODE or beyond the array: none, drawn in `unknown`, by default
+     * grey). null: classes.
      */
     setColoring(next) {
       coloring = next?.codes && next.colors?.length ? next : null;

@@ -19,6 +19,7 @@ export const INITIAL_STATE = Object.freeze({
   parentIteration: null, // P, shown in plot 1
   metrics: null, // last GET .../metrics answer
   metricsReady: false, // the shown iteration's tables hold numbers (false while it is measured)
+  estimates: null, // the last "estimates" event of a measure job: more points are measured
 });
 
 export function createState(initial = INITIAL_STATE) {
