@@ -40,12 +40,17 @@ def _values(answer) -> np.ndarray:
     return np.frombuffer(answer.get_data(), dtype="<f4")
 
 
-@pytest.fixture
-def unmeasured(app, data_dir):
-    """An iris experiment whose iteration 0 is stored and its measure job queued."""
+def _unmeasured(app, data_dir, *, sampled: bool = False):
+    """An iris experiment whose iteration 0 is stored (``sampled``: with a sampled preview of
+    its tables, as large data gets first) and its measure job queued."""
     iris = load_dataset("iris", data_dir=data_dir)
-    exp = Experiment(iris, "ae", config=TrainConfig(epochs=3, seed=3), device="cpu")
+    exp = Experiment(
+        iris, "ae", config=TrainConfig(epochs=3, seed=3), device="cpu", metric_sample_size=60
+    )
     exp.train(measure=False)
+    if sampled:
+        exp.preview(exp.iterations[0])
+        assert exp.iterations[0].metrics_sampled
     store = app.extensions["latent_explorer.sessions"].store
     eid = uuid.uuid4().hex
     store.create_experiment(eid, exp, created_at="2026-01-01T00:00:00+00:00")
@@ -54,6 +59,11 @@ def unmeasured(app, data_dir):
         Job(experiment_id=eid, kind="measure", iteration=0, priority=PRIORITY["measure"])
     )
     return eid, job, store, iris
+
+
+@pytest.fixture
+def unmeasured(app, data_dir):
+    return _unmeasured(app, data_dir)
 
 
 def test_partial_values_while_measuring_then_204(app, client, unmeasured):
@@ -126,3 +136,14 @@ def test_partial_values_errors_name_the_fix(client, trained):
         f"/api/experiments/{'f' * 32}/iterations/0/per_point/partial?key=continuity"
     )
     assert unknown.status_code == 404
+
+
+def test_a_sampled_preview_is_not_the_exact_values(app, client, data_dir):
+    # Large data gets sampled tables first: its per-point T and C are still being measured.
+    eid, _job, _store, _iris = _unmeasured(app, data_dir, sampled=True)
+    base = f"/api/experiments/{eid}/iterations/0"
+    assert client.get(base + "/metrics").get_json()["measured"] is True  # the preview
+    partial = client.get(f"{base}/per_point/partial?key=trustworthiness")
+    assert partial.status_code == 200 and partial.headers["X-Rows-Done"] == "0"
+    exact = client.get(f"{base}/per_point?key=trustworthiness")
+    assert exact.status_code == 409 and exact.get_json()["error"]["code"] == "not_measured"

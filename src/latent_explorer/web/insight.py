@@ -86,7 +86,8 @@ def get_per_point(experiment_id: str, k: int):  # type: ignore[no-untyped-def]
     stable = key in STABILITY_KEYS
     values = stability_values(session, k, key) if stable else it.per_point.get(key)
     if values is None:
-        if it.metrics is None:
+        # A sampled preview (large data) has tables but no per-point T and C yet.
+        if it.metrics is None or it.metrics_sampled:
             raise ApiError(
                 409,
                 "not_measured",
