@@ -28,4 +28,9 @@ test("the legend says in words how much of each iteration is measured", () => {
     ]),
     "Iteration 0: 0% of points measured so far; Iteration 2: 50% of points measured so far (pale grey: not yet)",
   );
+  // A cancelled or failed measure job: what was measured stays, and no more is promised.
+  assert.equal(
+    partialNote([{ k: 1, done: 57, total: 150 }], { stopped: true }),
+    "Iteration 1: 38% of points measured before measuring stopped (pale grey: not measured)",
+  );
 });

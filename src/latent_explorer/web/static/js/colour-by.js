@@ -275,7 +275,8 @@ export function createColourBy({ select, legend, state, session, plots }) {
     if (!iterations || !choice.startsWith("pp:")) return "";
     const key = choice.slice(3);
     const parts = iterations.map((k) => ({ k, ...perPoint.get(`${key}|${k}`) })).filter((e) => e.status === "partial");
-    return partialNote(parts);
+    const stopped = ["cancelled", "failed", "interrupted"].includes(state.get().status);
+    return partialNote(parts, { stopped });
   }
 
   function pendingNote(iterations) {
@@ -355,6 +356,8 @@ export function createColourBy({ select, legend, state, session, plots }) {
       if (choice.startsWith("pp:")) scheduleRefresh();
     }
     if (changed.includes("estimates") && s.estimates) measuredMore(s.estimates.iteration);
+    // A measure job cancelled or failed: the legend stops promising more points.
+    if (changed.includes("status") && [...perPoint.values()].some((e) => e.status === "partial")) renderLegend(wanted());
   });
 
   // A measure job finished more points of iteration k: ask for them once the answer before is

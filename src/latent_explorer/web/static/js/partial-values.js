@@ -24,10 +24,12 @@ export function sharePercent(done, total) {
 
 /**
  * The legend's line for iterations being measured, from [{k, done, total}]: "Iteration 1: 38%
- * of points measured so far (pale grey: not yet)"; "" when there are none.
+ * of points measured so far (pale grey: not yet)"; "" when there are none. `stopped`: the job
+ * was cancelled or failed, so no more points will come until the iteration is measured again.
  */
-export function partialNote(parts) {
+export function partialNote(parts, { stopped = false } = {}) {
   if (!parts.length) return "";
-  const each = parts.map(({ k, done, total }) => `Iteration ${k}: ${sharePercent(done, total)}% of points measured so far`);
-  return `${each.join("; ")} (pale grey: not yet)`;
+  const how = stopped ? "measured before measuring stopped" : "measured so far";
+  const each = parts.map(({ k, done, total }) => `Iteration ${k}: ${sharePercent(done, total)}% of points ${how}`);
+  return `${each.join("; ")} (pale grey: ${stopped ? "not measured" : "not yet"})`;
 }
