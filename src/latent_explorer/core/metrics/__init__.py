@@ -15,7 +15,8 @@ Tie rule: a rank counts *strictly* closer points, and a neighbour set takes the 
 points by exact distance, then by lower index. See :mod:`.ranks`.
 """
 
-from .distances import eight_bit_codes, exact_sqdist
+from .distances import exact_sqdist
+from .eight_bit import eight_bit_codes
 from .progress import Estimate, ProgressCallback, TCEstimates
 from .ranks import (
     TCResult,

@@ -104,24 +104,43 @@ def dense_knn(
     space: Any, rows: NDArray[np.intp], block: torch.Tensor, k: int
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """The k nearest neighbours of `rows` (the tie rule) and their k-th exact squared distance."""
-    n = block.shape[1]
-    m = min(n - 1, k + (KNN_SPARE if isinstance(space, FloatSpace) else 1))
-    vals_t, cand_t = torch.topk(block, m, dim=1, largest=False, sorted=True)
-    cand = cand_t.cpu().numpy().astype(np.int64)
+    vals, cand = torch.topk(block, candidates(space, k, block.shape[1]), dim=1, largest=False)
+    return knn_from_candidates(space, rows, vals.cpu().numpy(), cand.cpu().numpy(), k)
+
+
+def candidates(space: Any, k: int, n: int) -> int:
+    """How many nearest values per row :func:`knn_from_candidates` needs: ``k`` and one more
+    to see a tie at the k-th (exact values), or :data:`KNN_SPARE` more (float32 values)."""
+    return min(n - 1, k + (KNN_SPARE if isinstance(space, FloatSpace) else 1))
+
+
+def knn_from_candidates(
+    space: Any,
+    rows: NDArray[np.intp],
+    values: NDArray[Any],
+    cand: NDArray[Any],
+    k: int,
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """The k nearest neighbours of `rows` and their k-th exact value, from the
+    :func:`candidates` smallest values of each row (`values`, in the block's precision, any
+    order, any choice among equal values at the last place) and their points `cand`."""
+    n = space.n
+    m = cand.shape[1]
+    cand = cand.astype(np.int64)
     if isinstance(space, FloatSpace):
         # Only candidates that can be among the k nearest get exact values: the k smallest
         # D~ have D_ref <= D~_(k) + E, so the k-th exact value is at most that, and a
         # candidate with D~ - E > D~_(k) + E is strictly farther (inf: it sorts last). The
         # bound's factor 1.01 dwarfs the float64 rounding of these sums.
         e = space.bound(rows)[:, None]
-        approx = vals_t.cpu().numpy().astype(np.float64)
-        maybe = approx - e <= approx[:, k - 1 : k] + e
+        approx = np.sort(values.astype(np.float64), axis=1)
+        maybe = values.astype(np.float64) - e <= approx[:, k - 1 : k] + e
         vals = np.full(cand.shape, np.inf)
         vals[maybe] = space.exact(np.repeat(rows, m)[maybe.ravel()], cand[maybe])
         far = approx[:, -1]
     else:
-        vals = vals_t.cpu().numpy().astype(np.float64)
-        far = vals[:, -1]
+        vals = values.astype(np.float64)
+        far = vals.max(axis=1)
     order = _row_order(vals, cand)
     cand = np.take_along_axis(cand, order, axis=1)
     vals = np.take_along_axis(vals, order, axis=1)
@@ -137,12 +156,7 @@ def dense_knn(
         # point of lower index at the same distance.
         unsure = np.flatnonzero(vals[:, k] == kth)
     for r in unsure:
-        i = rows[r]
-        if isinstance(space, FloatSpace):
-            row = space.exact(np.full(n, i), np.arange(n))
-            row[i] = np.inf
-        else:
-            row = block[r].cpu().numpy()
+        row = space.row(rows[r])
         first = _first_k(row, k)
         cand[r, :k], kth[r] = first, float(row[first[-1]])
     return np.ascontiguousarray(cand[:, :k]), kth
@@ -211,10 +225,28 @@ def _certified_counts(
         neighbours[light], space.pair_bound,
     )  # fmt: skip
     heavy_at = np.flatnonzero(heavy)
+    below[heavy_at] = fine_counts(
+        space, rows[heavy_at], t[heavy_at], need[heavy_at], neighbours[heavy_at], threads
+    )
+    return below
+
+
+def fine_counts(
+    space: FloatSpace,
+    rows: NDArray[np.intp],
+    t: NDArray[np.float64],
+    need: NDArray[np.bool_],
+    neighbours: NDArray[np.int64],
+    threads: int,
+) -> NDArray[np.int64]:
+    """``#{l : D_ref_il < t_ij}`` (where `need`, else 0) from float64 rows: for rows whose
+    float32 band holds too many values to recompute one by one, in chunks of
+    :data:`FINE_ROWS_BYTES`."""
+    kk = t.shape[1]
+    below = np.zeros(t.shape, dtype=np.int64)
     step = max(1, FINE_ROWS_BYTES // (8 * space.n))
-    for a in range(0, heavy_at.size, step):
-        # Too many to recompute one by one: count again from float64 values of these rows.
-        part = heavy_at[a : a + step]
+    for a in range(0, rows.size, step):
+        part = np.arange(a, min(rows.size, a + step))
         values = space.fine_block(rows[part])
         e64 = space.fine_bound(rows[part])[:, None]
         lo64 = np.where(need[part], np.nextafter(t[part] - e64, -np.inf), -np.inf)
@@ -261,12 +293,14 @@ def _settle_band(
     undecided: NDArray[np.int64],
     neighbours: NDArray[np.int64],
     pair_bound: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.float64]] | None,
+    columns: NDArray[np.intp] | None = None,
 ) -> NDArray[np.int64]:
     """How many of the undecided values (``lo <= value < hi``, the neighbour itself left out)
     are below `t`, exactly. Row ``r`` of the arguments is row ``block_rows[r]`` of `block`.
 
     With `pair_bound`, each value is first tried against its own pair's bound (the row's
-    bound assumes the largest norm of all points), and only the rest is recomputed.
+    bound assumes the largest norm of all points), and only the rest is recomputed. Column
+    ``c`` of `block` is point ``columns[c]`` (point ``c`` when None).
     """
     extra = np.zeros(undecided.shape, dtype=np.int64)
     values = block.cpu().numpy() if block.device.type != "cpu" else block.numpy()
@@ -285,8 +319,9 @@ def _settle_band(
             ge &= lt
             ge[undecided[part, j] == 0] = False
             inside |= ge
-        r, col = np.nonzero(inside)
-        v = sub[r, col][:, None]
+        r, at = np.nonzero(inside)
+        v = sub[r, at][:, None]
+        col = at if columns is None else columns[at]
         own = col[:, None] == neighbours[part[r]]
         band = (v >= lo[part[r]]) & (v < hi[part[r]]) & (undecided[part[r]] > 0) & ~own
         tt, i_rows = t[part[r]], rows[part[r]]

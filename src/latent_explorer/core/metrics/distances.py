@@ -5,8 +5,8 @@ strictly closer to ``i`` than ``j``?". The reference answer is the float64 direc
 :func:`exact_sqdist` (``((x_i - x_l) ** 2).sum()`` over float64 copies of the rows). A space
 here produces a whole block of rows at a time, in one of three ways:
 
-- :class:`IntegerSpace` (8-bit data such as MNIST or any image CSV, detected from the values
-  by :func:`eight_bit_codes`): products of the levels, which float32 forms exactly, and int32
+- :class:`~.eight_bit.IntegerSpace` (8-bit data such as MNIST or any image CSV, detected from the values
+  by :func:`~.eight_bit.eight_bit_codes`): products of the levels, which float32 forms exactly, and int32
   distances. Every value is an exact integer, so every comparison is exact and nothing
   needs checking.
 - :class:`FloatSpace` (all other data): float32 products, about twice the float64 speed.
@@ -58,8 +58,6 @@ from numpy.typing import NDArray
 __all__ = [
     "ExplicitSpace",
     "FloatSpace",
-    "IntegerSpace",
-    "eight_bit_codes",
     "exact_sqdist",
     "float32_down",
     "float32_up",
@@ -81,16 +79,14 @@ PRODUCT_CHUNK = 96
 PRODUCT_STRIP_ROWS = 256
 PRODUCT_TILE_COLS = 1024
 
-#: Bytes per chunk of the float64 rows gathered by :func:`exact_sqdist` and the checks.
-EXACT_CHUNK_BYTES = 16 * 2**20
+#: Bytes per chunk of the float64 rows gathered by :func:`exact_sqdist` and the checks: small
+#: enough to stay in a core's cache (1 MiB took 0.06 s for 35,000 pairs of 784 columns, 16 MiB
+#: 0.16 s; the values do not depend on it).
+EXACT_CHUNK_BYTES = 2**20
 
 #: Unit roundoffs of float32 and float64.
 EPS32 = 2.0**-24
 EPS64 = 2.0**-53
-
-#: The self pair of an integer space: larger than any 8-bit squared distance (784 features
-#: reach 784 * 255^2 = 5.1e7), so a point is never its own neighbour nor closer than anything.
-INT_SELF = np.iinfo(np.int32).max
 
 
 def exact_sqdist(x: NDArray[Any], i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
@@ -127,43 +123,6 @@ def float32_up(v: NDArray[np.float64]) -> NDArray[np.float32]:
     return np.where(f.astype(np.float64) < v, np.nextafter(f, np.float32(np.inf)), f)
 
 
-def eight_bit_codes(x: NDArray[Any]) -> NDArray[np.uint8] | None:
-    """The 8-bit levels behind `x`, or None when `x` is not 8-bit data.
-
-    `x` is 8-bit data when every value is ``offset + step * q`` with one ``offset`` and
-    ``step`` for the whole array and integers ``q`` in 0..255, up to the rounding of a float32
-    copy (pixels divided by 255, say). Distances of such data are ``step**2`` times those of
-    ``q``, which are exact integers: the ranks of the ideal values, exact ties included. The
-    test looks at the values only, never at where they came from.
-    """
-    if x.size == 0:
-        return None
-    lo, hi = float(x.min()), float(x.max())
-    if hi == lo:
-        return None
-    # Candidate step: the smallest gap between distinct values in a sample of rows.
-    rows = np.linspace(0, x.shape[0] - 1, min(x.shape[0], 2000)).astype(np.intp)
-    values = np.unique(x[rows])
-    if values.size > 256:
-        return None
-    gaps = np.diff(values.astype(np.float64))
-    ratio = (hi - lo) / float(gaps.min())
-    if ratio > 255.5 or abs(ratio - round(ratio)) > 1e-3:
-        return None
-    step = (hi - lo) / round(ratio)  # averaged over the whole range: more precise
-    codes = np.empty(x.shape, dtype=np.uint8)
-    chunk = max(1, 2**21 // max(1, x.shape[1]))
-    for a in range(0, x.shape[0], chunk):
-        part = x[a : a + chunk].astype(np.float64)
-        part -= lo
-        part /= step
-        q = np.rint(part)
-        if q.max() > 255 or np.abs(part - q).max() > 1e-3:
-            return None
-        codes[a : a + chunk] = q
-    return codes
-
-
 def _varying_columns(x: NDArray[Any]) -> NDArray[np.intp]:
     """Columns that are not constant (constant ones add exact zeros to every distance)."""
     columns = np.flatnonzero(np.any(x != x[:1], axis=0))
@@ -172,50 +131,6 @@ def _varying_columns(x: NDArray[Any]) -> NDArray[np.intp]:
 
 def _self_index(rows: NDArray[np.intp] | None, b: int, device: torch.device) -> torch.Tensor:
     return torch.as_tensor(np.arange(b) if rows is None else rows, device=device)
-
-
-class IntegerSpace:
-    """8-bit data: exact int32 squared distances (no checks needed).
-
-    The levels are shifted to -128..127 (distances are shift-invariant). Their products are
-    formed by float32 matrix products, which are *exact* here: every product and every
-    partial sum, in whatever order the kernel adds them, is an integer of magnitude at most
-    ``d * 128^2``, below float32's 2^24 (the limit of exact integers) for up to 1,024
-    columns; wider data uses float64 products (exact below 2^53). ``torch._int_mm`` would
-    be the natural kernel, but this torch's CPU build runs it at under 1 GOP/s (measured:
-    0.2-0.7 against float32's 3-10 GFLOP/s on the same loaded 2-core machine). The int32
-    distances ``n_i + n_l - 2 p_il`` are then formed from the exact products.
-    """
-
-    dtype = torch.int32
-
-    def __init__(self, codes: NDArray[np.uint8], device: torch.device) -> None:
-        self.n = codes.shape[0]
-        columns = _varying_columns(codes)
-        exact32 = columns.size * 128 * 128 < 2**24
-        q = np.empty((self.n, columns.size), dtype=np.float32 if exact32 else np.float64)
-        chunk = max(1, 2**22 // max(1, columns.size))
-        for a in range(0, self.n, chunk):
-            q[a : a + chunk] = codes[a : a + chunk][:, columns].astype(np.int16) - 128
-        self.device = device
-        self.codes = torch.as_tensor(q, device=device)
-        self.norms = (self.codes.to(torch.float64) ** 2).sum(dim=1).to(torch.int32)
-        self._products: torch.Tensor | None = None
-
-    def block(self, rows: NDArray[np.intp] | None, out: torch.Tensor) -> torch.Tensor:
-        """Exact squared distances of `rows` (all when None) to every point; self = INT_SELF."""
-        idx = None if rows is None else torch.as_tensor(rows, device=self.device)
-        b = out.shape[0]
-        if self._products is None or self._products.shape[0] < b:
-            self._products = torch.empty(b, self.n, dtype=self.codes.dtype, device=self.device)
-        products = self._products[:b]
-        torch.mm(self.codes if idx is None else self.codes[idx], self.codes.T, out=products)
-        out.copy_(products)  # exact integers, so the conversion is exact too
-        out.mul_(-2)
-        out.add_(self.norms.unsqueeze(0))
-        out.add_((self.norms if idx is None else self.norms[idx]).unsqueeze(1))
-        out[torch.arange(b, device=out.device), _self_index(rows, b, out.device)] = INT_SELF
-        return out
 
 
 class ExplicitSpace:
@@ -229,6 +144,11 @@ class ExplicitSpace:
     def __init__(self, data: NDArray[Any], device: torch.device) -> None:
         self.n = data.shape[0]
         self.points = torch.as_tensor(np.asarray(data, dtype=np.float64), device=device)
+
+    def row(self, i: int) -> NDArray[np.float64]:
+        """The values of :meth:`block` for point `i` alone."""
+        out = torch.empty(1, self.n, dtype=torch.float64, device=self.points.device)
+        return self.block(np.array([i]), out)[0].cpu().numpy()
 
     def block(self, rows: NDArray[np.intp] | None, out: torch.Tensor) -> torch.Tensor:
         left = self.points if rows is None else self.points[torch.as_tensor(rows)]
@@ -250,10 +170,13 @@ class FloatSpace:
 
     dtype = torch.float32
 
-    def __init__(self, data: NDArray[Any], device: torch.device) -> None:
+    def __init__(
+        self, data: NDArray[Any], device: torch.device, order: NDArray[np.intp] | None = None
+    ) -> None:
         self.n = data.shape[0]
         self.data = data  # the reference rows (float32 or float64, never copied)
         self.device = device
+        self.order = order  # the order of the stored factors (see IntegerSpace); None: own
         columns = _varying_columns(data)
         dim = columns.size
         chunk = max(1, 2**21 // max(1, data.shape[1]))
@@ -273,11 +196,12 @@ class FloatSpace:
         aug = np.empty((self.n, dim + 2), dtype=np.float32)
         rnorm = np.empty(self.n, dtype=np.float64)
         for a in range(0, self.n, chunk):
-            part = (data[a : a + chunk][:, columns] - mean) * math.ldexp(1.0, -exponent)
+            at = slice(a, a + chunk) if order is None else order[a : a + chunk]
+            part = (data[at][:, columns] - mean) * math.ldexp(1.0, -exponent)
             u = part.astype(np.float32)
             u64 = u.astype(np.float64)
             sq = np.einsum("ij,ij->i", u64, u64)
-            rnorm[a : a + chunk] = np.sqrt(sq)
+            rnorm[at] = np.sqrt(sq)  # by the points' own index
             aug[a : a + chunk, :dim] = u * np.float32(-2.0)
             aug[a : a + chunk, dim] = sq.astype(np.float32)
             aug[a : a + chunk, dim + 1] = 1.0
@@ -344,14 +268,28 @@ class FloatSpace:
         """Reference squared distances of pairs ``(i[p], j[p])`` in this space's units."""
         return exact_sqdist(self.data, i, j) * self.scale2
 
+    def row(self, i: int) -> NDArray[np.float64]:
+        """Reference squared distances of point `i` to every point (by index); itself = inf."""
+        out = self.exact(np.full(self.n, i), np.arange(self.n))
+        out[i] = math.inf
+        return out
+
     def _left(self, idx: torch.Tensor | slice) -> torch.Tensor:
         rows = self.points[idx].clone()
         rows[:, : self.dim] *= -0.5
         rows[:, self.dim :] = rows[:, self.dim :].flip(1)
         return rows
 
+    def tile(self, lo: int, hi: int, out: torch.Tensor) -> torch.Tensor:
+        """float32 ``D~`` of stored points ``lo:hi`` to stored points ``lo:`` (``out`` of shape
+        ``(hi - lo, n - lo)``); the diagonal (each point itself) = inf."""
+        self._product(self._left(slice(lo, hi)), self.points[lo:], out)
+        out.diagonal().fill_(math.inf)
+        return out
+
     def block(self, rows: NDArray[np.intp] | None, out: torch.Tensor) -> torch.Tensor:
         """float32 ``D~`` of `rows` (all when None) to every point; self = inf."""
+        assert self.order is None, "block() needs the points in their own order"
         if rows is None:
             self._fill_all(out)
         else:

@@ -31,19 +31,25 @@ LIST_MAX_POINTS = 8000
 #: Projected points per listing query (bounds the memory of the listed discs).
 LIST_CHUNK = 64
 
-#: Cost model of the counted strategy against a dense distance row per point: a radius
-#: count query costs ~QUERY_NS (two per neighbour ranked beyond k), a dense row ~ROW_NS per
-#: point (form n squared distances, compare with the thresholds). Measured on the 2-core
-#: machine at n = 5,000 (uniform random projection): 7-8 us per query, 6-10 ns per point.
-#: Only speed depends on them: every strategy gives the reference's counts.
-QUERY_NS = 7000.0
-ROW_NS = 10.0
+#: Cost model of the three exact strategies, per projected point (only speed depends on it:
+#: every strategy gives the reference's counts). Measured on the 2-core machine, 1 thread,
+#: uniform and clustered 2-D layouts at n = 10,000 and 70,000:
+#: - a dense row (:meth:`PlaneSpace._dense_penalties`): ~ROW_NS per point of the projection
+#:   (6.4-6.8 ns);
+#: - a radius count query (two per neighbour ranked beyond k): its cost grows with the
+#:   disc's boundary, ``QUERY_US + QUERY_SQRT_US * sqrt(points in the disc)`` microseconds
+#:   (4.6 us at 10 points, 22 us at 1,000, 35 us at 5,000, 99 us at 35,000);
+#: - listing a disc: ~:data:`LIST_NS` per point in it.
+ROW_NS = 7.0
+QUERY_US = 3.0
+QUERY_SQRT_US = 0.6
 
 #: Cost of listing a disc, per point expected in it (see :data:`LIST_MAX_POINTS`).
 LIST_NS = 25.0
 
-#: Bytes of one chunk of dense rows (:meth:`PlaneSpace._dense_penalties`).
-DENSE_CHUNK_BYTES = 16 * 2**20
+#: Bytes of one chunk of dense rows (:meth:`PlaneSpace._dense_penalties`): small enough to
+#: stay in a core's cache (16 MiB took 14-30 ns per point, 1 MiB 6.4-6.8).
+DENSE_CHUNK_BYTES = 2**20
 
 
 class PlaneSpace:
@@ -146,11 +152,12 @@ class PlaneSpace:
 
         ``kth[p]`` is the k-th smallest squared distance from ``points[p]`` (:meth:`knn`).
 
-        Two exact strategies, chosen per point by expected cost: where the disc out to the
-        farthest neighbour holds few points, list that disc once and compare explicit
-        distances (:meth:`_listed_penalties`, one tree query per point); elsewhere count
-        with two radius queries per neighbour (:meth:`_counted_penalties`), whose cost grows
-        only with the disc's boundary.
+        Three exact strategies, chosen per point by expected cost (the model above): list
+        the disc out to the farthest neighbour once and compare explicit distances
+        (:meth:`_listed_penalties`, for small discs), form the point's whole row of
+        explicit distances (:meth:`_dense_penalties`, for large discs), or count with two
+        radius queries per neighbour (:meth:`_counted_penalties`, whose cost grows with
+        the discs' boundaries only).
         """
         n, kk = neighbours.shape
         qi = np.repeat(points, kk)
@@ -160,21 +167,25 @@ class PlaneSpace:
         need = s > kth[:, None]
         thresholds = np.where(need, s, -np.inf)
         farthest = thresholds.max(axis=1)
-        # Points expected in that disc, from the density the k-th neighbour distance shows
+        # Points expected in each disc, from the density the k-th neighbour distance shows
         # (area ratio). Only the speed depends on this guess; kth == 0 (duplicates) gives inf.
         with np.errstate(divide="ignore", invalid="ignore"):
-            expected = k * farthest / kth
-        # Listing unless a dense row is expected to be cheaper (small n, large discs).
-        listable = (expected <= LIST_MAX_POINTS) & (expected * LIST_NS < self.n * ROW_NS)
-        listed = np.flatnonzero(need.any(axis=1) & listable)
+            expected = np.where(need, k * s / kth[:, None], 0.0)
+            expected_far = k * farthest / kth
+            listing = np.where(expected_far <= LIST_MAX_POINTS, expected_far * LIST_NS, np.inf)
+            queries = 2e3 * (QUERY_US + QUERY_SQRT_US * np.sqrt(expected))
+            counting = np.where(need, queries, 0.0).sum(axis=1)
+        dense_row = self.n * ROW_NS
+        cheapest = np.argmin(np.stack([listing, np.full(n, dense_row), counting]), axis=0)
+        has_need = need.any(axis=1)
+        listed = np.flatnonzero(has_need & (cheapest == 0))
         pen = np.zeros(n, dtype=np.int64)
         pen[listed] = self._listed_penalties(
             points[listed], thresholds[listed], farthest[listed], k
         )
-        need[listed] = False
-        # Where the discs are large and n is small, one dense row beats the radius queries.
-        dense = np.flatnonzero(need.sum(axis=1) * 2 * QUERY_NS > self.n * ROW_NS)
+        dense = np.flatnonzero(has_need & (cheapest == 1))
         pen[dense] = self._dense_penalties(points[dense], thresholds[dense], k)
+        need[listed] = False
         need[dense] = False
         rows, cols = np.nonzero(need)
         counted = self._counted_penalties(points[rows], neighbours[rows, cols], s[rows, cols], k)
@@ -234,12 +245,17 @@ class PlaneSpace:
 
         out = np.zeros(points.size, dtype=np.int64)
         step = max(1, DENSE_CHUNK_BYTES // (8 * self.n))
+        columns = [np.ascontiguousarray(self.points[:, c]) for c in range(self.points.shape[1])]
+        dist_buffer = np.empty((min(step, points.size), self.n))
+        diff_buffer = np.empty_like(dist_buffer)
         for a in range(0, points.size, step):
             ids = points[a : a + step]
-            dist = np.zeros((ids.size, self.n), dtype=np.float64)
-            for c in range(self.points.shape[1]):
-                diff = self.points[ids, c][:, None] - self.points[:, c][None, :]
-                diff *= diff
+            dist, diff = dist_buffer[: ids.size], diff_buffer[: ids.size]
+            np.subtract(self.points[ids, 0][:, None], columns[0][None, :], out=dist)
+            np.multiply(dist, dist, out=dist)  # 0 + d0^2 == d0^2: the same first sum
+            for c in range(1, len(columns)):
+                np.subtract(self.points[ids, c][:, None], columns[c][None, :], out=diff)
+                np.multiply(diff, diff, out=diff)
                 dist += diff
             dist[np.arange(ids.size), ids] = math.inf  # never closer than anything
             closer = count_less_cpu(dist, thresholds[a : a + step], self.n_threads)

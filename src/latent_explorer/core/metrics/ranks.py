@@ -36,9 +36,11 @@ import torch
 from numpy.typing import ArrayLike, NDArray
 
 from .counting import dense_knn, dense_penalties
-from .distances import ExplicitSpace, FloatSpace, IntegerSpace, eight_bit_codes
+from .distances import ExplicitSpace, FloatSpace
+from .eight_bit import IntegerSpace, eight_bit_codes
 from .plane import PlaneSpace
 from .progress import Estimate, ProgressCallback, TCEstimates, estimate_mean
+from .triangle import TriangleSweep, strip_rows, work_done
 from .validation import (
     _as_matrix,
     _check_int,
@@ -86,15 +88,18 @@ class TCResult:
 Space = PlaneSpace | IntegerSpace | FloatSpace | ExplicitSpace
 
 
-def _make_space(data: NDArray[Any], device: torch.device, threads: int) -> Space:
+def _make_space(
+    data: NDArray[Any], device: torch.device, threads: int, order: NDArray[np.intp] | None = None
+) -> Space:
+    """The space that serves `data`; a dense one stores its points in `order` if given."""
     if data.shape[1] <= LOW_DIM:
         if device.type == "cpu":
             return PlaneSpace(np.asarray(data, dtype=np.float64), threads)
         return ExplicitSpace(data, device)
     codes = eight_bit_codes(data)
     if codes is not None:
-        return IntegerSpace(codes, device)
-    return FloatSpace(data, device)
+        return IntegerSpace(codes, device, order)
+    return FloatSpace(data, device, order)
 
 
 def _bytes_per_value(space: Space) -> int:
@@ -126,6 +131,51 @@ def _full_precision(threads: int | None) -> Iterator[None]:
         torch.set_num_threads(old_threads)
         torch.set_float32_matmul_precision(old_precision)
         torch.backends.cuda.matmul.allow_tf32 = old_tf32
+
+
+def _tc_penalties_triangle(
+    x: NDArray[Any],
+    ys: Sequence[NDArray[np.float64]],
+    k: int,
+    block_size: int | None,
+    n_threads: int,
+    on_progress: ProgressCallback | None = None,
+    single: bool = False,
+) -> list[tuple[NDArray[np.int64], NDArray[np.int64]]]:
+    """:func:`_tc_penalties_many` for the usual case on a CPU, a high-dimensional `x` and
+    projections of at most :data:`LOW_DIM` columns, by the symmetric pass of
+    :mod:`.triangle`: half the matrix products of whole rows, the same numbers."""
+    n = x.shape[0]
+    order = np.random.default_rng(ORDER_SEED).permutation(n)
+    space = _make_space(x, torch.device("cpu"), n_threads, order)
+    assert isinstance(space, IntegerSpace | FloatSpace)
+    planes = [PlaneSpace(np.asarray(y, dtype=np.float64), n_threads) for y in ys]
+    known = [plane.knn(k) for plane in planes]
+    # Bytes per value of a tile: the tile and its transpose (and the float32 products that
+    # an integer space turns into exact int32 values).
+    per_value = 12 if isinstance(space, IntegerSpace) else 8
+    bs = strip_rows(n, per_value, BLOCK_BUDGET_BYTES) if block_size is None else min(block_size, n)
+    sweep = TriangleSweep(space, np.hstack([nn for nn, _ in known]), k, bs, n_threads)
+    pen_t = [np.zeros(n, dtype=np.int64) for _ in ys]
+    pen_c = [np.zeros(n, dtype=np.int64) for _ in ys]
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for lo in range(0, n, bs):
+            hi = min(n, lo + bs)
+            rows, nn_x, _, closer = sweep.strip(lo, hi)
+            for s, plane in enumerate(planes):
+                excess = closer[:, s * k : (s + 1) * k] + (1 - k)
+                pen_t[s][rows] = np.maximum(excess, 0).sum(axis=1)
+                pen_c[s][rows] = plane.penalties(rows, nn_x, known[s][1][rows], k)
+            if on_progress is not None:
+                elapsed = time.perf_counter() - started
+                share = work_done(hi, n)
+                estimates = [
+                    _estimates(pen_t[s], pen_c[s], order[:hi], rows, n, k, elapsed, share)
+                    for s in range(len(ys))
+                ]
+                on_progress(hi, n, estimates[0] if single else estimates)
+    return list(zip(pen_t, pen_c, strict=True))
 
 
 def _tc_penalties_many(
@@ -213,8 +263,12 @@ def _estimates(
     n: int,
     k: int,
     elapsed: float,
+    share: float | None = None,
 ) -> TCEstimates:
+    """Estimates from the rows `done`; `share` is the part of the work done (the rows' part
+    when None), for the ETA."""
     m = done.size
+    share = m / n if share is None else share
     scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
     t = estimate_mean(_local(pen_t[done], scale), n)
     c = estimate_mean(_local(pen_c[done], scale), n)
@@ -230,7 +284,7 @@ def _estimates(
         rows_done=m,
         rows_total=n,
         elapsed_seconds=elapsed,
-        eta_seconds=elapsed / m * (n - m) if m else None,
+        eta_seconds=elapsed / share * (1.0 - share) if m else None,
         rows=rows.astype(np.int64),
         local_trustworthiness=_local(pen_t[rows], scale),
         local_continuity=_local(pen_c[rows], scale),
@@ -349,10 +403,12 @@ def _measure(
     dev = _resolve_device(device)
     if n_threads is not None:
         n_threads = _check_int("n_threads", n_threads, minimum=1)
+    threads = n_threads or torch.get_num_threads()
     with _full_precision(n_threads):
-        found = _tc_penalties_many(
-            x, ys, k, bs, dev, n_threads or torch.get_num_threads(), on_progress, single
-        )
+        if dev.type == "cpu" and x.shape[1] > LOW_DIM and all(y.shape[1] <= LOW_DIM for y in ys):
+            found = _tc_penalties_triangle(x, ys, k, bs, threads, on_progress, single)
+        else:
+            found = _tc_penalties_many(x, ys, k, bs, dev, threads, on_progress, single)
     return [_result(pen_t, pen_c, n, k, per_point) for pen_t, pen_c in found]
 
 
