@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 
-from latent_explorer.core.metrics import counting, ranks, triangle
+from latent_explorer.core.metrics import counting, ranks, scan, triangle
 from latent_explorer.core.metrics.distances import FloatSpace
 from latent_explorer.core.metrics.eight_bit import INT_SELF, IntegerSpace
 
@@ -48,7 +48,10 @@ def _both_passes(X, Ys, k, block_size):
 
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("block_size", [1, 7, 64, None])
-def test_symmetric_pass_equals_whole_rows_and_reference(case, block_size):
+@pytest.mark.parametrize("places", [0, 16], ids=["listed-again", "buffered"])
+def test_symmetric_pass_equals_whole_rows_and_reference(monkeypatch, case, block_size, places):
+    # Values to list kept in each point's small buffer, or (no places) all listed again.
+    monkeypatch.setattr(scan, "LISTED_CAP", places)
     X, Y = CASES[case]()
     k = 3 if case == "near-ties" else 5
     Y2 = Y[:, ::-1] * np.array([1.0, 2.0])  # a second projection with other neighbours
@@ -138,7 +141,7 @@ def test_estimates_come_per_strip_with_an_eta_from_the_work_left():
 
 
 def test_strip_rows_keep_memory_and_give_several_strips():
-    assert triangle.strip_rows(70_000, 12, 256 * 2**20) == 319  # the tiles' memory budget
-    assert triangle.strip_rows(5_000, 8, 256 * 2**20) == 625  # eight strips
-    assert triangle.strip_rows(300, 8, 256 * 2**20) == 256  # at least 256 rows
-    assert triangle.strip_rows(100, 8, 256 * 2**20) == 100
+    assert triangle.strip_rows(70_000, 4, 256 * 2**20) == 958  # the tiles' memory budget
+    assert triangle.strip_rows(5_000, 4, 256 * 2**20) == 625  # eight strips
+    assert triangle.strip_rows(300, 4, 256 * 2**20) == 256  # at least 256 rows
+    assert triangle.strip_rows(100, 4, 256 * 2**20) == 100

@@ -320,22 +320,87 @@ def _settle_band(
             ge[undecided[part, j] == 0] = False
             inside |= ge
         r, at = np.nonzero(inside)
-        v = sub[r, at][:, None]
         col = at if columns is None else columns[at]
-        own = col[:, None] == neighbours[part[r]]
-        band = (v >= lo[part[r]]) & (v < hi[part[r]]) & (undecided[part[r]] > 0) & ~own
-        tt, i_rows = t[part[r]], rows[part[r]]
-        if pair_bound is None:
-            below, unsure = np.zeros_like(band), band
-        else:
-            v64, e = v.astype(np.float64), pair_bound(i_rows, col)[:, None]
-            below = band & (v64 < tt - e)  # surely closer
-            unsure = band & ~below & (v64 < tt + e)
-        redo = np.flatnonzero(unsure.any(axis=1))
-        exact = space.exact(i_rows[redo], col[redo])[:, None]
-        below[redo] |= unsure[redo] & (exact < tt[redo])
-        space.settled += redo.size
-        for c in range(undecided.shape[1]):
-            found = np.bincount(r, weights=below[:, c], minlength=part.size)
-            extra[part, c] += found.astype(np.int64)
+        extra[part] += settle_found(
+            space, rows[part], sub[r, at], r, col, lo[part], hi[part], t[part],
+            undecided[part] > 0, neighbours[part], pair_bound,
+        )  # fmt: skip
     return extra
+
+
+def settle_found(
+    space: FloatSpace,
+    rows: NDArray[np.intp],
+    v: NDArray[Any],
+    r: NDArray[np.intp],
+    col: NDArray[np.intp],
+    lo: NDArray[Any],
+    hi: NDArray[Any],
+    t: NDArray[np.float64],
+    open_band: NDArray[np.bool_],
+    neighbours: NDArray[np.int64],
+    pair_bound: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.float64]] | None,
+) -> NDArray[np.int64]:
+    """How many of the values ``v[p]`` (of row ``r[p]``, to point ``col[p]``) lying in a band
+    ``lo <= v < hi`` of their row (one whose `open_band` is set; the neighbour itself left
+    out) are below its `t`, exactly, per row and threshold. Each value is computed exactly
+    once even when it lies in several bands. With `pair_bound`, each value is first tried
+    against its own pair's bound (the row's assumes the largest norm of all points)."""
+    v = v[:, None]
+    own = col[:, None] == neighbours[r]
+    band = (v >= lo[r]) & (v < hi[r]) & open_band[r] & ~own
+    tt, i_rows = t[r], rows[r]
+    if pair_bound is None:
+        below, unsure = np.zeros_like(band), band
+    else:
+        v64, e = v.astype(np.float64), pair_bound(i_rows, col)[:, None]
+        below = band & (v64 < tt - e)  # surely closer
+        unsure = band & ~below & (v64 < tt + e)
+    redo = np.flatnonzero(unsure.any(axis=1))
+    exact = space.exact(i_rows[redo], col[redo])[:, None]
+    below[redo] |= unsure[redo] & (exact < tt[redo])
+    space.settled += redo.size
+    extra = np.zeros(t.shape, dtype=np.int64)
+    for c in range(t.shape[1]):
+        extra[:, c] = np.bincount(r, weights=below[:, c], minlength=t.shape[0]).astype(np.int64)
+    return extra
+
+
+def count_and_locate(
+    dist: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], threads: int = 1
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
+    """:func:`count_less_cpu` of `lo` and `hi` in one pass that also lists where the bands
+    are: ``(below_lo, below_hi, r, c)`` with ``dist[r[p], c[p]]`` in ``[lo_j, hi_j)`` for
+    some ``j`` (``lo <= hi``). The comparisons are those of the counts, so the listed
+    values are exactly those the counts leave undecided."""
+    n_rows, kk = lo.shape
+    thresholds = np.hstack([lo, hi]).astype(dist.dtype, copy=False)
+    step = max(1, COUNT_MASK_BYTES // (2 * kk * dist.shape[1]))
+    counts = np.empty((n_rows, 2 * kk), dtype=np.int64)
+    found: list[tuple[NDArray[np.intp], NDArray[np.intp]]] = []
+
+    def run(starts: NDArray[np.intp]) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+        mask = np.empty((step, 2 * kk, dist.shape[1]), dtype=bool)
+        inside = np.empty((step, kk, dist.shape[1]), dtype=bool)
+        out = []
+        for a in starts:
+            b = min(n_rows, a + step)
+            part, within = mask[: b - a], inside[: b - a]
+            np.less(dist[a:b, None, :], thresholds[a:b, :, None], out=part)
+            counts[a:b] = np.add.reduce(part.view(np.uint8), axis=2, dtype=np.int32)
+            # Below hi but not below lo: in that band.
+            np.greater(part[:, kk:], part[:, :kk], out=within)
+            r, c = np.nonzero(np.logical_or.reduce(within, axis=1))
+            out.append((r + a, c))
+        return out
+
+    starts = np.arange(0, n_rows, step)
+    if threads > 1 and starts.size > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            for part in pool.map(run, np.array_split(starts, 4 * threads)):
+                found.extend(part)
+    else:
+        found.extend(run(starts))
+    r = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
+    c = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.intp)
+    return counts[:, :kk], counts[:, kk:], r, c

@@ -60,6 +60,11 @@ def eight_bit_codes(x: NDArray[Any]) -> NDArray[np.uint8] | None:
     return codes
 
 
+#: Columns of distances formed from one float32 product at a time: the products' buffer
+#: stays small (the int32 distances are the only full-size buffer).
+PRODUCT_COLUMNS = 4096
+
+
 class IntegerSpace:
     """8-bit data: exact int32 squared distances (no checks needed).
 
@@ -152,11 +157,15 @@ class IntegerSpace:
         out: torch.Tensor,
     ) -> None:
         b, width = out.shape
-        if self._products is None or self._products.numel() < b * width:
-            self._products = torch.empty(b * width, dtype=self.codes.dtype, device=self.device)
-        products = self._products[: b * width].view(b, width)
-        torch.mm(left, right.T, out=products)
-        out.copy_(products)  # exact integers, so the conversion is exact too
-        out.mul_(-2)
-        out.add_(right_norms.unsqueeze(0))
-        out.add_(left_norms.unsqueeze(1))
+        step = min(width, PRODUCT_COLUMNS)
+        if self._products is None or self._products.numel() < b * step:
+            self._products = torch.empty(b * step, dtype=self.codes.dtype, device=self.device)
+        for a in range(0, width, step):
+            z = min(width, a + step)
+            products = self._products[: b * (z - a)].view(b, z - a)
+            torch.mm(left, right[a:z].T, out=products)
+            part = out[:, a:z]
+            part.copy_(products)  # exact integers, so the conversion is exact too
+            part.mul_(-2)
+            part.add_(right_norms[a:z].unsqueeze(0))
+            part.add_(left_norms.unsqueeze(1))

@@ -151,10 +151,8 @@ def _tc_penalties_triangle(
     assert isinstance(space, IntegerSpace | FloatSpace)
     planes = [PlaneSpace(np.asarray(y, dtype=np.float64), n_threads) for y in ys]
     known = [plane.knn(k) for plane in planes]
-    # Bytes per value of a tile: the tile and its transpose (and the float32 products that
-    # an integer space turns into exact int32 values).
-    per_value = 12 if isinstance(space, IntegerSpace) else 8
-    bs = strip_rows(n, per_value, BLOCK_BUDGET_BYTES) if block_size is None else min(block_size, n)
+    # One buffer of tiles (4 bytes per value); the transposes and products go by columns.
+    bs = strip_rows(n, 4, BLOCK_BUDGET_BYTES) if block_size is None else min(block_size, n)
     sweep = TriangleSweep(space, np.hstack([nn for nn, _ in known]), k, bs, n_threads)
     pen_t = [np.zeros(n, dtype=np.int64) for _ in ys]
     pen_c = [np.zeros(n, dtype=np.int64) for _ in ys]

@@ -21,6 +21,9 @@ What a point needs is kept between tiles:
   more than :func:`~.counting.fine_limit` values in all is counted again in float64 once
   its strip is done (:func:`~.counting.fine_counts`).
 
+One compiled scan of rows takes all of it (:mod:`.scan`): the tile's rows, then its
+transpose a few thousand columns at a time.
+
 A rank needs no neighbour set of its own space. With ``c`` points strictly closer than
 ``t_ij``, the penalty ``max(rank - k, 0)`` is ``max(c + 1 - k, 0)`` whether or not ``j`` is
 among the k nearest: if ``t_ij`` is beyond the k-th value then ``c >= k``, otherwise
@@ -29,20 +32,16 @@ among the k nearest: if ``t_ij`` is beyond the k-th value then ``c >= k``, other
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .counting import (
-    _settle_band,
-    candidates,
-    count_less,
-    fine_counts,
-    fine_limit,
-    knn_from_candidates,
-)
+from .counting import candidates, fine_counts, fine_limit, knn_from_candidates, settle_found
 from .distances import FloatSpace, float32_down, float32_up
 from .eight_bit import INT_SELF, IntegerSpace
+from .scan import scan
 
 #: Fewest rows per strip when the size is automatic: a tile's matrix product runs at full
 #: speed from about 256 rows.
@@ -50,6 +49,9 @@ MIN_STRIP_ROWS = 256
 
 #: At least this many strips when memory allows: the estimates come after each strip.
 MIN_STRIPS = 8
+
+#: Columns of a tile transposed at a time for the later points' side (bounds its buffer).
+FLIP_COLUMNS = 4096
 
 
 def strip_rows(n: int, bytes_per_value: int, budget: int) -> int:
@@ -66,7 +68,7 @@ def work_done(rows_done: int, n: int) -> float:
 
 
 class TriangleSweep:
-    """The per-point state of the symmetric pass over one high-dimensional space.
+    """The per-point state of the symmetric pass over one high-dimensional space (CPU).
 
     `neighbours` holds, per point (by index), the projections' neighbours whose ranks are
     counted here, side by side (``k`` columns per projection).
@@ -94,20 +96,23 @@ class TriangleSweep:
         self.t = t.reshape(neighbours.shape)[self.order]
         self.neighbours = neighbours[self.order]
         self.m = candidates(space, k, n)
-        far = INT_SELF if self.exact else np.inf
-        self.values = torch.full((n, self.m), far, dtype=space.dtype)
-        self.points = torch.full((n, self.m), -1, dtype=torch.int64)
-        self.columns = torch.as_tensor(self.order, dtype=torch.int64)
+        dtype = np.int32 if self.exact else np.float32
+        self.values = np.full((n, self.m), INT_SELF if self.exact else np.inf, dtype=dtype)
+        self.points = np.full((n, self.m), -1, dtype=np.int64)
         self.below = np.zeros(self.t.shape, dtype=np.int64)
         if isinstance(space, FloatSpace):
             e = space.bound(self.order)[:, None]
             self.lo = float32_down(self.t - e)
             self.hi = float32_up(self.t + e)
+            self.cut = self.hi.max(axis=1)
             self.undecided = np.zeros(n, dtype=np.int64)
             self.heavy = np.zeros(n, dtype=bool)
             self.limit = fine_limit(n)
+        else:
+            self.lo = self.t.astype(np.int32)  # exact: "below lo" is "strictly closer"
+            self.cut = self.lo.max(axis=1)
         self._tiles = torch.empty(strip * n, dtype=space.dtype)
-        self._flipped = torch.empty(strip * n, dtype=space.dtype)
+        self._flipped = torch.empty(strip * min(n, FLIP_COLUMNS), dtype=space.dtype)
 
     def strip(
         self, lo: int, hi: int
@@ -120,42 +125,45 @@ class TriangleSweep:
         n, b = self.n, hi - lo
         tile = self._tiles[: b * (n - lo)].view(b, n - lo)
         self.space.tile(lo, hi, tile)
-        self._visit(lo, hi, tile, lo)
-        if hi < n:
-            flipped = self._flipped[: (n - hi) * b].view(n - hi, b)
-            flipped.copy_(tile[:, b:].T)
-            self._visit(hi, n, flipped, lo)
+        self._visit(lo, tile.numpy(), self.order[lo:n])  # the strip's points: the rows
+        for a in range(b, n - lo, FLIP_COLUMNS):
+            # Later points: the tile's columns, transposed a cache-friendly part at a time.
+            z = min(n - lo, a + FLIP_COLUMNS)
+            flipped = self._flipped[: (z - a) * b].view(z - a, b)
+            flipped.copy_(tile[:, a:z].T)
+            self._visit(lo + a, flipped.numpy(), self.order[lo:hi])
         return self._finish(lo, hi)
 
-    def _visit(self, p0: int, p1: int, values: torch.Tensor, first_column: int) -> None:
-        """Take one tile's values for stored points ``p0:p1``; its columns are the stored
-        points from `first_column` on."""
-        width = values.shape[1]
-        cols = self.columns[first_column : first_column + width]
-        near, at = torch.topk(values, min(self.m, width), dim=1, largest=False)
-        both_values = torch.cat([self.values[p0:p1], near], dim=1)
-        both_points = torch.cat([self.points[p0:p1], cols[at]], dim=1)
-        kept, which = torch.topk(both_values, self.m, dim=1, largest=False)
-        self.values[p0:p1] = kept
-        self.points[p0:p1] = both_points.gather(1, which)
-        if self.exact:
-            self.below[p0:p1] += count_less(values, self.t[p0:p1], self.threads)
-            return
+    def _visit(self, p0: int, values: NDArray[Any], pts: NDArray[np.intp]) -> None:
+        """Take rows of distances of stored points ``p0:p0 + len(values)`` to `pts`."""
+        p1 = p0 + values.shape[0]
+        band, r, c = scan(
+            values, pts, self.lo[p0:p1], None if self.exact else self.hi[p0:p1],
+            self.values[p0:p1], self.points[p0:p1], self.below[p0:p1],
+        )  # fmt: skip
+        if not self.exact:
+            self._settle(p0, p1, band, values[r, c], r, pts[c])
+
+    def _settle(
+        self,
+        p0: int,
+        p1: int,
+        band: NDArray[np.int64],
+        v: NDArray[Any],
+        r: NDArray[np.intp],
+        pts: NDArray[np.intp],
+    ) -> None:
+        """Settle the listed values that lie in a band exactly, unless their point's bands
+        hold too many (a heavy point: counted again at its finish)."""
         assert isinstance(self.space, FloatSpace)
-        kk = self.t.shape[1]
-        lo, hi = self.lo[p0:p1], self.hi[p0:p1]
-        both = count_less(values, np.hstack([lo, hi]), self.threads)
-        band = both[:, kk:] - both[:, :kk]
-        self.below[p0:p1] += both[:, :kk]
         self.undecided[p0:p1] += band.sum(axis=1)
         self.heavy[p0:p1] |= self.undecided[p0:p1] > self.limit
-        light = np.flatnonzero(~self.heavy[p0:p1] & (band.sum(axis=1) > 0))
-        if light.size:
-            at_rows = p0 + light
-            self.below[at_rows] += _settle_band(
-                self.space, self.order[at_rows], values, light, lo[light], hi[light],
-                self.t[at_rows], band[light], self.neighbours[at_rows], self.space.pair_bound,
-                columns=self.order[first_column : first_column + width],
+        keep = ~self.heavy[p0:p1][r]
+        if keep.any():
+            self.below[p0:p1] += settle_found(
+                self.space, self.order[p0:p1], v[keep], r[keep], pts[keep], self.lo[p0:p1],
+                self.hi[p0:p1], self.t[p0:p1], band > 0, self.neighbours[p0:p1],
+                self.space.pair_bound,
             )  # fmt: skip
 
     def _finish(
@@ -163,7 +171,7 @@ class TriangleSweep:
     ) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
         rows = self.order[lo:hi]
         nn, kth = knn_from_candidates(
-            self.space, rows, self.values[lo:hi].numpy(), self.points[lo:hi].numpy(), self.k
+            self.space, rows, self.values[lo:hi], self.points[lo:hi], self.k
         )
         counts = self.below[lo:hi].copy()
         if not self.exact:
