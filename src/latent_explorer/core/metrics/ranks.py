@@ -117,17 +117,24 @@ def _auto_block_size(n: int, itemsize: int = 4) -> int:
 @contextlib.contextmanager
 def _full_precision(threads: int | None) -> Iterator[None]:
     """float32 products in full float32 (no TF32/bf16 shortcuts: the bound assumes it), and
-    `threads` torch threads, for the duration of a pass."""
+    `threads` torch and scan threads (the current torch setting when None), for the
+    duration of a pass."""
+    import numba
+
     old_threads = torch.get_num_threads()
+    old_scan_threads = numba.get_num_threads()
     old_precision = torch.get_float32_matmul_precision()
     old_tf32 = torch.backends.cuda.matmul.allow_tf32
     torch.set_float32_matmul_precision("highest")
     torch.backends.cuda.matmul.allow_tf32 = False
+    # The compiled scan (:mod:`.scan`) runs on as many threads as torch, never more.
+    numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, threads or old_threads))  # type: ignore[attr-defined]
     if threads is not None:
         torch.set_num_threads(threads)
     try:
         yield
     finally:
+        numba.set_num_threads(old_scan_threads)
         torch.set_num_threads(old_threads)
         torch.set_float32_matmul_precision(old_precision)
         torch.backends.cuda.matmul.allow_tf32 = old_tf32

@@ -52,17 +52,20 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
     b, w = values.shape
     kk = lo.shape[1]
     m = cand_v.shape[1]
+    banded_j = np.zeros((b, kk), dtype=np.bool_)  # per row: thresholds with a band value
     for i in numba.prange(b):
-        any_band = False
         g = cand_v[i, m - 1]
+        count = 0
         for c0 in range(0, w, ROW_BLOCK):
             c1 = min(w, c0 + ROW_BLOCK)
+            found = False
             for j in range(kk):
                 t = lo[i, j]
                 s = np.int32(0)
                 for col in range(c0, c1):
                     s += np.int32(values[i, col] < t)
                 below[i, j] += s
+                banded_j[i, j] = False
                 if banded:
                     t = hi[i, j]
                     s2 = np.int32(0)
@@ -70,21 +73,22 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
                         s2 += np.int32(values[i, col] < t)
                     band[i, j] += s2 - s
                     if s2 > s:
-                        any_band = True
+                        banded_j[i, j] = True
+                        found = True
             for col in range(c0, c1):
                 if values[i, col] < g:
                     _insert(cand_v, cand_p, i, values[i, col], points[col])
                     g = cand_v[i, m - 1]
-        count = 0
-        if any_band:
-            for col in range(w):
-                v = values[i, col]
-                for j in range(kk):
-                    if lo[i, j] <= v and v < hi[i, j]:
-                        if count < cap:
-                            kept[i, count] = col
-                        count += 1
-                        break
+            if found:
+                # Values in a band (rare): only in this block's bands that hold some.
+                for col in range(c0, c1):
+                    v = values[i, col]
+                    for j in range(kk):
+                        if banded_j[i, j] and lo[i, j] <= v and v < hi[i, j]:
+                            if count < cap:
+                                kept[i, count] = col
+                            count += 1
+                            break
         listed[i] = count
 
 
