@@ -14,13 +14,17 @@ computed from direct pairwise distances ``((x_i - x_j) ** 2).sum()`` (for 8-bit 
 tie-free data that is scikit-learn's value too; where distances tie exactly, scikit-learn
 orders them by its argsort, and the two can differ by about 1e-5.
 
-**The pass.** Points are visited in a seeded random order, a block of rows at a time
-(``block_size x n`` memory, never ``n x n``). For each block every dense space forms its
-distance rows (:mod:`.distances`: exact integers for 8-bit data, certified float32 for other
-data), takes its rows' neighbours and counts the ranks of the other space's neighbours
-(:mod:`.counting`). On CPU a space of at most 3 columns (the projection) is served by a
-KD-tree (:mod:`.plane`). After each block the rows done give unbiased estimates with a 95 %
-interval (:mod:`.progress`), reported through ``on_progress``.
+**The pass.** Points are visited in a seeded random order, a strip of rows at a time
+(``strip x n`` memory, never ``n x n``). On a CPU with a high-dimensional `X` and projections
+of at most 3 columns (the usual case) the pass is symmetric (:mod:`.triangle`): each strip
+forms one tile of the upper triangle of `X`'s distances (:mod:`.distances`: exact integers
+for 8-bit data, certified float32 for other data), a compiled scan (:mod:`.scan`) takes its
+rows' and its columns' counts and neighbour candidates, and the projections are served by a
+KD-tree (:mod:`.plane`). Otherwise (a GPU, or projections with more columns) every dense
+space forms whole rows of a block, takes its rows' neighbours and counts the ranks of the
+other space's neighbours (:mod:`.counting`). After each strip or block the rows done give
+unbiased estimates with a 95 % interval (:mod:`.progress`), reported through
+``on_progress``.
 """
 
 from __future__ import annotations

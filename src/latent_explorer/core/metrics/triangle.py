@@ -97,20 +97,19 @@ class TriangleSweep:
         self.neighbours = neighbours[self.order]
         self.m = candidates(space, k, n)
         dtype = np.int32 if self.exact else np.float32
-        self.values = np.full((n, self.m), INT_SELF if self.exact else np.inf, dtype=dtype)
-        self.points = np.full((n, self.m), -1, dtype=np.int64)
+        # Each point's m nearest candidates so far (values sorted; unfilled: above all).
+        self.near_values = np.full((n, self.m), INT_SELF if self.exact else np.inf, dtype=dtype)
+        self.near_points = np.full((n, self.m), -1, dtype=np.int64)
         self.below = np.zeros(self.t.shape, dtype=np.int64)
         if isinstance(space, FloatSpace):
             e = space.bound(self.order)[:, None]
             self.lo = float32_down(self.t - e)
             self.hi = float32_up(self.t + e)
-            self.cut = self.hi.max(axis=1)
             self.undecided = np.zeros(n, dtype=np.int64)
             self.heavy = np.zeros(n, dtype=bool)
             self.limit = fine_limit(n)
         else:
             self.lo = self.t.astype(np.int32)  # exact: "below lo" is "strictly closer"
-            self.cut = self.lo.max(axis=1)
         self._tiles = torch.empty(strip * n, dtype=space.dtype)
         self._flipped = torch.empty(strip * min(n, FLIP_COLUMNS), dtype=space.dtype)
 
@@ -139,7 +138,7 @@ class TriangleSweep:
         p1 = p0 + values.shape[0]
         band, r, c = scan(
             values, pts, self.lo[p0:p1], None if self.exact else self.hi[p0:p1],
-            self.values[p0:p1], self.points[p0:p1], self.below[p0:p1],
+            self.near_values[p0:p1], self.near_points[p0:p1], self.below[p0:p1],
         )  # fmt: skip
         if not self.exact:
             self._settle(p0, p1, band, values[r, c], r, pts[c])
@@ -171,7 +170,7 @@ class TriangleSweep:
     ) -> tuple[NDArray[np.intp], NDArray[np.int64], NDArray[np.float64], NDArray[np.int64]]:
         rows = self.order[lo:hi]
         nn, kth = knn_from_candidates(
-            self.space, rows, self.values[lo:hi], self.points[lo:hi], self.k
+            self.space, rows, self.near_values[lo:hi], self.near_points[lo:hi], self.k
         )
         counts = self.below[lo:hi].copy()
         if not self.exact:
