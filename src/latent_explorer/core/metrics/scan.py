@@ -32,7 +32,7 @@ ROW_BLOCK = 4096
 
 #: Places per point for values in a band; a point with more (crowded bands) is listed
 #: again by a second scan of its values alone.
-LISTED_CAP = 16
+LISTED_CAP = 64
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -54,6 +54,7 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
     m = cand_v.shape[1]
     banded_j = np.zeros((b, kk), dtype=np.bool_)  # per row: thresholds with a band value
     for i in numba.prange(b):
+        marks = np.empty(ROW_BLOCK, dtype=np.uint8)
         g = cand_v[i, m - 1]
         count = 0
         for c0 in range(0, w, ROW_BLOCK):
@@ -80,15 +81,22 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
                     _insert(cand_v, cand_p, i, values[i, col], points[col])
                     g = cand_v[i, m - 1]
             if found:
-                # Values in a band (rare): only in this block's bands that hold some.
+                # Values in a band (rare): marked branch-free, one band that holds some at a
+                # time, then listed (each value once, even in two bands).
+                mark = marks[: c1 - c0]
+                mark[:] = 0
+                for j in range(kk):
+                    if banded_j[i, j]:
+                        lo_j = lo[i, j]
+                        hi_j = hi[i, j]
+                        for col in range(c0, c1):
+                            v = values[i, col]
+                            mark[col - c0] |= np.uint8(lo_j <= v) & np.uint8(v < hi_j)
                 for col in range(c0, c1):
-                    v = values[i, col]
-                    for j in range(kk):
-                        if banded_j[i, j] and lo[i, j] <= v and v < hi[i, j]:
-                            if count < cap:
-                                kept[i, count] = col
-                            count += 1
-                            break
+                    if mark[col - c0]:
+                        if count < cap:
+                            kept[i, count] = col
+                        count += 1
         listed[i] = count
 
 
