@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numba
 import numpy as np
 import torch
 from numpy.typing import NDArray
@@ -165,7 +166,21 @@ class IntegerSpace:
             products = self._products[: b * (z - a)].view(b, z - a)
             torch.mm(left, right[a:z].T, out=products)
             part = out[:, a:z]
+            if self.device.type == "cpu":
+                _combine(
+                    products.numpy(), left_norms.numpy(), right_norms[a:z].numpy(), part.numpy()
+                )
+                continue
             part.copy_(products)  # exact integers, so the conversion is exact too
             part.mul_(-2)
             part.add_(right_norms[a:z].unsqueeze(0))
             part.add_(left_norms.unsqueeze(1))
+
+
+@numba.njit(parallel=True, cache=True, nogil=True)
+def _combine(products, left_norms, right_norms, out):  # type: ignore[no-untyped-def]
+    """``out = left_norms + right_norms - 2 products`` in int32, in one pass (the products
+    are exact integers in float32, so their conversion is exact too)."""
+    for i in numba.prange(products.shape[0]):
+        for j in range(products.shape[1]):
+            out[i, j] = left_norms[i] + right_norms[j] - np.int32(2) * np.int32(products[i, j])
