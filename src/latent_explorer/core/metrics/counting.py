@@ -293,14 +293,12 @@ def _settle_band(
     undecided: NDArray[np.int64],
     neighbours: NDArray[np.int64],
     pair_bound: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.float64]] | None,
-    columns: NDArray[np.intp] | None = None,
 ) -> NDArray[np.int64]:
     """How many of the undecided values (``lo <= value < hi``, the neighbour itself left out)
     are below `t`, exactly. Row ``r`` of the arguments is row ``block_rows[r]`` of `block`.
 
     With `pair_bound`, each value is first tried against its own pair's bound (the row's
-    bound assumes the largest norm of all points), and only the rest is recomputed. Column
-    ``c`` of `block` is point ``columns[c]`` (point ``c`` when None).
+    bound assumes the largest norm of all points), and only the rest is recomputed.
     """
     extra = np.zeros(undecided.shape, dtype=np.int64)
     values = block.cpu().numpy() if block.device.type != "cpu" else block.numpy()
@@ -319,10 +317,9 @@ def _settle_band(
             ge &= lt
             ge[undecided[part, j] == 0] = False
             inside |= ge
-        r, at = np.nonzero(inside)
-        col = at if columns is None else columns[at]
+        r, col = np.nonzero(inside)
         extra[part] += settle_found(
-            space, rows[part], sub[r, at], r, col, lo[part], hi[part], t[part],
+            space, rows[part], sub[r, col], r, col, lo[part], hi[part], t[part],
             undecided[part] > 0, neighbours[part], pair_bound,
         )  # fmt: skip
     return extra
@@ -364,43 +361,3 @@ def settle_found(
     for c in range(t.shape[1]):
         extra[:, c] = np.bincount(r, weights=below[:, c], minlength=t.shape[0]).astype(np.int64)
     return extra
-
-
-def count_and_locate(
-    dist: NDArray[Any], lo: NDArray[Any], hi: NDArray[Any], threads: int = 1
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
-    """:func:`count_less_cpu` of `lo` and `hi` in one pass that also lists where the bands
-    are: ``(below_lo, below_hi, r, c)`` with ``dist[r[p], c[p]]`` in ``[lo_j, hi_j)`` for
-    some ``j`` (``lo <= hi``). The comparisons are those of the counts, so the listed
-    values are exactly those the counts leave undecided."""
-    n_rows, kk = lo.shape
-    thresholds = np.hstack([lo, hi]).astype(dist.dtype, copy=False)
-    step = max(1, COUNT_MASK_BYTES // (2 * kk * dist.shape[1]))
-    counts = np.empty((n_rows, 2 * kk), dtype=np.int64)
-    found: list[tuple[NDArray[np.intp], NDArray[np.intp]]] = []
-
-    def run(starts: NDArray[np.intp]) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
-        mask = np.empty((step, 2 * kk, dist.shape[1]), dtype=bool)
-        inside = np.empty((step, kk, dist.shape[1]), dtype=bool)
-        out = []
-        for a in starts:
-            b = min(n_rows, a + step)
-            part, within = mask[: b - a], inside[: b - a]
-            np.less(dist[a:b, None, :], thresholds[a:b, :, None], out=part)
-            counts[a:b] = np.add.reduce(part.view(np.uint8), axis=2, dtype=np.int32)
-            # Below hi but not below lo: in that band.
-            np.greater(part[:, kk:], part[:, :kk], out=within)
-            r, c = np.nonzero(np.logical_or.reduce(within, axis=1))
-            out.append((r + a, c))
-        return out
-
-    starts = np.arange(0, n_rows, step)
-    if threads > 1 and starts.size > 1:
-        with ThreadPoolExecutor(threads) as pool:
-            for part in pool.map(run, np.array_split(starts, 4 * threads)):
-                found.extend(part)
-    else:
-        found.extend(run(starts))
-    r = np.concatenate([f[0] for f in found]) if found else np.zeros(0, dtype=np.intp)
-    c = np.concatenate([f[1] for f in found]) if found else np.zeros(0, dtype=np.intp)
-    return counts[:, :kk], counts[:, kk:], r, c

@@ -113,3 +113,45 @@ class TCEstimates:
 #: ``on_progress(rows_done, rows_total, estimates)``; `estimates` is a :class:`TCEstimates`,
 #: or a list of them (one per projection) from ``trustworthiness_continuity_many``.
 ProgressCallback = Callable[[int, int, Any], None]
+
+
+def local_values(pen: NDArray[np.int64], scale: float) -> NDArray[np.float64]:
+    """Per-point values ``1 - pen_i * scale``."""
+    return np.subtract(1.0, pen * scale, dtype=np.float64)
+
+
+def tc_estimates(
+    pen_t: NDArray[np.int64],
+    pen_c: NDArray[np.int64],
+    done: NDArray[np.intp],
+    rows: NDArray[np.intp],
+    n: int,
+    k: int,
+    elapsed: float,
+    share: float | None = None,
+) -> TCEstimates:
+    """The estimates after the rows `done` (penalties `pen_t`, `pen_c` of every point,
+    complete on those rows), with the exact values of this step's `rows`; `share` is the
+    part of the work done (the rows' part when None), for the ETA."""
+    m = done.size
+    share = m / n if share is None else share
+    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+    t = estimate_mean(local_values(pen_t[done], scale), n)
+    c = estimate_mean(local_values(pen_c[done], scale), n)
+    if m >= n:
+        # All rows done: the mean of the per-point values in point order, as the quality
+        # tables compute their "all" row, so the last estimate equals the value shown
+        # after it bit for bit (the mean in visiting order can differ in the last place).
+        t = Estimate(float(local_values(pen_t, scale).mean()), 0.0)
+        c = Estimate(float(local_values(pen_c, scale).mean()), 0.0)
+    return TCEstimates(
+        trustworthiness=t,
+        continuity=c,
+        rows_done=m,
+        rows_total=n,
+        elapsed_seconds=elapsed,
+        eta_seconds=elapsed / share * (1.0 - share) if m else None,
+        rows=rows.astype(np.int64),
+        local_trustworthiness=local_values(pen_t[rows], scale),
+        local_continuity=local_values(pen_c[rows], scale),
+    )

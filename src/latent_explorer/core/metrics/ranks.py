@@ -43,7 +43,7 @@ from .counting import dense_knn, dense_penalties
 from .distances import ExplicitSpace, FloatSpace
 from .eight_bit import IntegerSpace, eight_bit_codes
 from .plane import PlaneSpace
-from .progress import Estimate, ProgressCallback, TCEstimates, estimate_mean
+from .progress import ProgressCallback, local_values, tc_estimates
 from .triangle import TriangleSweep, strip_rows, work_done
 from .validation import (
     _as_matrix,
@@ -180,7 +180,7 @@ def _tc_penalties_triangle(
                 elapsed = time.perf_counter() - started
                 share = work_done(hi, n)
                 estimates = [
-                    _estimates(pen_t[s], pen_c[s], order[:hi], rows, n, k, elapsed, share)
+                    tc_estimates(pen_t[s], pen_c[s], order[:hi], rows, n, k, elapsed, share)
                     for s in range(len(ys))
                 ]
                 on_progress(hi, n, estimates[0] if single else estimates)
@@ -252,52 +252,11 @@ def _tc_penalties_many(
                 done = order[: start + rows.size]
                 elapsed = time.perf_counter() - started
                 estimates = [
-                    _estimates(pen[(0, s)], pen[(s, 0)], done, rows, n, k, elapsed)
+                    tc_estimates(pen[(0, s)], pen[(s, 0)], done, rows, n, k, elapsed)
                     for s in range(1, len(spaces))
                 ]
                 on_progress(done.size, n, estimates[0] if single else estimates)
     return [(pen[(0, s)], pen[(s, 0)]) for s in range(1, len(spaces))]
-
-
-def _local(pen: NDArray[np.int64], scale: float) -> NDArray[np.float64]:
-    """Per-point values ``1 - pen_i * scale``."""
-    return np.subtract(1.0, pen * scale, dtype=np.float64)
-
-
-def _estimates(
-    pen_t: NDArray[np.int64],
-    pen_c: NDArray[np.int64],
-    done: NDArray[np.intp],
-    rows: NDArray[np.intp],
-    n: int,
-    k: int,
-    elapsed: float,
-    share: float | None = None,
-) -> TCEstimates:
-    """Estimates from the rows `done`; `share` is the part of the work done (the rows' part
-    when None), for the ETA."""
-    m = done.size
-    share = m / n if share is None else share
-    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
-    t = estimate_mean(_local(pen_t[done], scale), n)
-    c = estimate_mean(_local(pen_c[done], scale), n)
-    if m >= n:
-        # All rows done: the mean of the per-point values in point order, as the quality
-        # tables compute their "all" row, so the last estimate equals the value shown
-        # after it bit for bit (the mean in visiting order can differ in the last place).
-        t = Estimate(float(_local(pen_t, scale).mean()), 0.0)
-        c = Estimate(float(_local(pen_c, scale).mean()), 0.0)
-    return TCEstimates(
-        trustworthiness=t,
-        continuity=c,
-        rows_done=m,
-        rows_total=n,
-        elapsed_seconds=elapsed,
-        eta_seconds=elapsed / share * (1.0 - share) if m else None,
-        rows=rows.astype(np.int64),
-        local_trustworthiness=_local(pen_t[rows], scale),
-        local_continuity=_local(pen_c[rows], scale),
-    )
 
 
 def _result(pen_t: NDArray[np.int64], pen_c: NDArray[np.int64], n: int, k: int, per_point: bool):
@@ -309,7 +268,7 @@ def _result(pen_t: NDArray[np.int64], pen_c: NDArray[np.int64], n: int, k: int, 
         return TCResult(t, c)
     # Per-point normaliser: the mean over n points gives back scikit-learn's total_scale.
     scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
-    return TCResult(t, c, _local(pen_t, scale), _local(pen_c, scale))
+    return TCResult(t, c, local_values(pen_t, scale), local_values(pen_c, scale))
 
 
 def trustworthiness_continuity(
