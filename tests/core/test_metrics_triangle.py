@@ -145,3 +145,16 @@ def test_strip_rows_keep_memory_and_give_several_strips():
     assert triangle.strip_rows(5_000, 4, 256 * 2**20) == 625  # eight strips
     assert triangle.strip_rows(300, 4, 256 * 2**20) == 256  # at least 256 rows
     assert triangle.strip_rows(100, 4, 256 * 2**20) == 100
+
+
+@pytest.mark.parametrize("case", ["float", "eight-bit"])
+def test_two_threads_give_the_numbers_of_one(case):
+    # One thread runs the compiled scan serially (Numba's pool never starts); two run it
+    # across threads. Same comparisons, same numbers.
+    X, Y = CASES[case]()
+    x = np.asarray(X, dtype=np.float64)
+    with torch.inference_mode():
+        one = ranks._tc_penalties_triangle(x, [Y], 5, 37, 1)
+        two = ranks._tc_penalties_triangle(x, [Y], 5, 37, 2)
+    np.testing.assert_array_equal(one[0][0], two[0][0])
+    np.testing.assert_array_equal(one[0][1], two[0][1])

@@ -16,6 +16,7 @@ import torch
 from numpy.typing import NDArray
 
 from .distances import _self_index, _varying_columns
+from .scan import compiled
 
 __all__ = ["INT_SELF", "IntegerSpace", "eight_bit_codes"]
 
@@ -91,6 +92,7 @@ class IntegerSpace:
     ) -> None:
         self.n = codes.shape[0]
         self.order = order
+        self.threads = 1  # threads of the compiled pass forming int32 distances
         columns = _varying_columns(codes)
         exact32 = columns.size * 128 * 128 < 2**24
         q = np.empty((self.n, columns.size), dtype=np.float32 if exact32 else np.float64)
@@ -167,7 +169,7 @@ class IntegerSpace:
             torch.mm(left, right[a:z].T, out=products)
             part = out[:, a:z]
             if self.device.type == "cpu":
-                _combine(
+                _COMBINE[self.threads > 1](
                     products.numpy(), left_norms.numpy(), right_norms[a:z].numpy(), part.numpy()
                 )
                 continue
@@ -177,10 +179,12 @@ class IntegerSpace:
             part.add_(left_norms.unsqueeze(1))
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
 def _combine(products, left_norms, right_norms, out):  # type: ignore[no-untyped-def]
     """``out = left_norms + right_norms - 2 products`` in int32, in one pass (the products
     are exact integers in float32, so their conversion is exact too)."""
     for i in numba.prange(products.shape[0]):
         for j in range(products.shape[1]):
             out[i, j] = left_norms[i] + right_norms[j] - np.int32(2) * np.int32(products[i, j])
+
+
+_COMBINE = compiled(_combine)

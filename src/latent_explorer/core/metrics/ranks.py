@@ -126,19 +126,23 @@ def _full_precision(threads: int | None) -> Iterator[None]:
     import numba
 
     old_threads = torch.get_num_threads()
-    old_scan_threads = numba.get_num_threads()
     old_precision = torch.get_float32_matmul_precision()
     old_tf32 = torch.backends.cuda.matmul.allow_tf32
     torch.set_float32_matmul_precision("highest")
     torch.backends.cuda.matmul.allow_tf32 = False
-    # The compiled scan (:mod:`.scan`) runs on as many threads as torch, never more.
-    numba.set_num_threads(min(numba.config.NUMBA_NUM_THREADS, threads or old_threads))  # type: ignore[attr-defined]
+    # The compiled scan (:mod:`.scan`) runs on as many threads as torch, never more; with
+    # one it runs serially and Numba's thread pool is never started.
+    scan_threads = min(numba.config.NUMBA_NUM_THREADS, threads or old_threads)  # type: ignore[attr-defined]
+    old_scan_threads = numba.get_num_threads() if scan_threads > 1 else None
+    if old_scan_threads is not None:
+        numba.set_num_threads(scan_threads)
     if threads is not None:
         torch.set_num_threads(threads)
     try:
         yield
     finally:
-        numba.set_num_threads(old_scan_threads)
+        if old_scan_threads is not None:
+            numba.set_num_threads(old_scan_threads)
         torch.set_num_threads(old_threads)
         torch.set_float32_matmul_precision(old_precision)
         torch.backends.cuda.matmul.allow_tf32 = old_tf32

@@ -20,6 +20,7 @@ same comparisons as :func:`~.counting.count_less_cpu`.
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 import numba
@@ -47,7 +48,6 @@ def _insert(cand_v, cand_p, i, v, point):  # type: ignore[no-untyped-def]
     cand_p[i, pos] = point
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
 def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap, kept, listed):  # type: ignore[no-untyped-def]
     b, w = values.shape
     kk = lo.shape[1]
@@ -100,7 +100,6 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
         listed[i] = count
 
 
-@numba.njit(parallel=True, cache=True, nogil=True)
 def _rows_list(values, lo, hi, rows, starts, out_r, out_c):  # type: ignore[no-untyped-def]
     w = values.shape[1]
     kk = lo.shape[1]
@@ -117,6 +116,23 @@ def _rows_list(values, lo, hi, rows, starts, out_r, out_c):  # type: ignore[no-u
                     break
 
 
+def compiled(function: Any) -> tuple[Any, Any]:
+    """`function` compiled twice: for the calling thread alone (``prange`` is ``range``), and
+    across Numba's threads. One thread (the tests' and the server's setting) never starts
+    Numba's thread pool, so processes forked later and concurrent callers are safe. The
+    serial copy has its own name, hence its own on-disk cache entry."""
+    serial = types.FunctionType(function.__code__, function.__globals__, function.__name__)
+    serial.__qualname__ = function.__qualname__ + "_serial"
+    return (
+        numba.njit(cache=True, nogil=True)(serial),
+        numba.njit(parallel=True, cache=True, nogil=True)(function),
+    )
+
+
+_ROWS_COUNT = compiled(_rows_count)
+_ROWS_LIST = compiled(_rows_list)
+
+
 def scan(
     values: NDArray[Any],
     points: NDArray[np.int64],
@@ -125,6 +141,7 @@ def scan(
     cand_v: NDArray[Any],
     cand_p: NDArray[np.int64],
     below: NDArray[np.int64],
+    parallel: bool = False,
 ) -> tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.intp]]:
     """Scan the rows of `values` (C-contiguous; column ``c`` is the distance to
     ``points[c]``).
@@ -144,7 +161,7 @@ def scan(
     band = np.zeros(lo.shape, dtype=np.int64)
     listed = np.zeros(rows, dtype=np.int64)
     kept = np.empty((rows, LISTED_CAP), dtype=np.intp)
-    _rows_count(
+    _ROWS_COUNT[parallel](
         values, points, lo, hi, banded, cand_v, cand_p, below, band, LISTED_CAP, kept, listed
     )
     fits = listed <= LISTED_CAP
@@ -156,7 +173,7 @@ def scan(
         starts = np.cumsum(listed[over]) - listed[over]
         more_r = np.empty(int(listed[over].sum()), dtype=np.intp)
         more_c = np.empty_like(more_r)
-        _rows_list(values, lo, hi, over, starts, more_r, more_c)
+        _ROWS_LIST[parallel](values, lo, hi, over, starts, more_r, more_c)
         r, c = np.concatenate([r, more_r]), np.concatenate([c, more_c])
         order = np.argsort(r, kind="stable")
         r, c = r[order], c[order]

@@ -85,6 +85,8 @@ class TriangleSweep:
         assert space.order is not None, "the sweep needs the points stored in a random order"
         n = space.n
         self.space, self.k, self.threads, self.n = space, k, threads, n
+        if isinstance(space, IntegerSpace):
+            space.threads = threads
         self.order = space.order
         self.exact = isinstance(space, IntegerSpace)
         rows = np.repeat(np.arange(n), neighbours.shape[1])
@@ -139,6 +141,7 @@ class TriangleSweep:
         band, r, c = scan(
             values, pts, self.lo[p0:p1], None if self.exact else self.hi[p0:p1],
             self.near_values[p0:p1], self.near_points[p0:p1], self.below[p0:p1],
+            self.threads > 1,
         )  # fmt: skip
         if not self.exact:
             self._settle(p0, p1, band, values[r, c], r, pts[c])
