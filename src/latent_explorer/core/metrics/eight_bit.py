@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .distances import _self_index, _varying_columns
+from .distances import _self_index, _varying_columns, exact_sqdist
 from .scan import compiled
 
 __all__ = ["INT_SELF", "IntegerSpace", "eight_bit_codes"]
@@ -88,11 +88,20 @@ class IntegerSpace:
     dtype = torch.int32
 
     def __init__(
-        self, codes: NDArray[np.uint8], device: torch.device, order: NDArray[np.intp] | None = None
+        self,
+        codes: NDArray[np.uint8],
+        device: torch.device,
+        order: NDArray[np.intp] | None = None,
+        threads: int = 1,
     ) -> None:
         self.n = codes.shape[0]
         self.order = order
-        self.threads = 1  # threads of the compiled pass forming int32 distances
+        self.threads = threads  # of the compiled pass forming int32 distances
+        # Where each point is stored (the inverse of `order`).
+        self._position: NDArray[np.intp] | None = None
+        if order is not None:
+            self._position = np.empty(self.n, dtype=np.intp)
+            self._position[order] = np.arange(self.n)
         columns = _varying_columns(codes)
         exact32 = columns.size * 128 * 128 < 2**24
         q = np.empty((self.n, columns.size), dtype=np.float32 if exact32 else np.float64)
@@ -105,31 +114,16 @@ class IntegerSpace:
         self.norms = (self.codes.to(torch.float64) ** 2).sum(dim=1).to(torch.int32)
         self._products: torch.Tensor | None = None
 
-    def _stored(self, points: NDArray[np.intp]) -> NDArray[np.intp]:
-        """Where points are stored (their position in `order`)."""
-        if self.order is None:
-            return points
-        inverse = np.empty(self.n, dtype=np.intp)
-        inverse[self.order] = np.arange(self.n)
-        return inverse[points]
-
-    def pairs(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
-        """Exact squared distances of the pairs ``(i[p], j[p])`` (float64 sums of exact
-        squares of level differences: integers far below 2^53, so exact in any order)."""
-        a, b = self._stored(np.asarray(i)), self._stored(np.asarray(j))
-        out = np.empty(a.size, dtype=np.float64)
-        codes = self.codes.cpu().numpy()
-        step = max(1, 2**17 // max(1, codes.shape[1]))
-        for s in range(0, a.size, step):
-            diff = codes[a[s : s + step]].astype(np.float64)
-            diff -= codes[b[s : s + step]]
-            diff *= diff
-            out[s : s + step] = diff.sum(axis=1)
-        return out
+    def exact(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Exact squared distances of the pairs ``(i[p], j[p])``: :func:`~.distances.exact_sqdist`
+        of the levels (float64 sums of exact squares, integers far below 2^53)."""
+        at = np.asarray(i) if self._position is None else self._position[i]
+        to = np.asarray(j) if self._position is None else self._position[j]
+        return exact_sqdist(self.codes.cpu().numpy(), at, to)
 
     def row(self, i: int) -> NDArray[np.float64]:
         """Exact squared distances of point `i` to every point (by index); itself = INT_SELF."""
-        out = self.pairs(np.full(self.n, i), np.arange(self.n))
+        out = self.exact(np.full(self.n, i), np.arange(self.n))
         out[i] = INT_SELF
         return out
 

@@ -102,7 +102,7 @@ def _make_space(
         return ExplicitSpace(data, device)
     codes = eight_bit_codes(data)
     if codes is not None:
-        return IntegerSpace(codes, device, order)
+        return IntegerSpace(codes, device, order, threads)
     return FloatSpace(data, device, order)
 
 

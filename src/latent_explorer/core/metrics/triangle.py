@@ -85,15 +85,10 @@ class TriangleSweep:
         assert space.order is not None, "the sweep needs the points stored in a random order"
         n = space.n
         self.space, self.k, self.threads, self.n = space, k, threads, n
-        if isinstance(space, IntegerSpace):
-            space.threads = threads
         self.order = space.order
         self.exact = isinstance(space, IntegerSpace)
         rows = np.repeat(np.arange(n), neighbours.shape[1])
-        if isinstance(space, IntegerSpace):
-            t = space.pairs(rows, neighbours.ravel())
-        else:
-            t = space.exact(rows, neighbours.ravel())
+        t = space.exact(rows, neighbours.ravel())
         # Everything below is by stored position: a strip is a slice.
         self.t = t.reshape(neighbours.shape)[self.order]
         self.neighbours = neighbours[self.order]
