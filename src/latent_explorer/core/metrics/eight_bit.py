@@ -111,7 +111,13 @@ class IntegerSpace:
             q[a : a + chunk] = codes[at][:, columns].astype(np.int16) - 128
         self.device = device
         self.codes = torch.as_tensor(q, device=device)
-        self.norms = (self.codes.to(torch.float64) ** 2).sum(dim=1).to(torch.int32)
+        # Squared norms, exact integers (float64 sums far below 2^53), a chunk at a time: a
+        # float64 copy of all the levels would be twice their size (440 MB at 70k x 784).
+        norms = np.empty(self.n, dtype=np.int32)
+        for a in range(0, self.n, chunk):
+            part = q[a : a + chunk].astype(np.float64)
+            norms[a : a + chunk] = np.einsum("ij,ij->i", part, part)
+        self.norms = torch.as_tensor(norms, device=device)
         self._products: torch.Tensor | None = None
 
     def exact(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
