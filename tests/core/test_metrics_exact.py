@@ -258,17 +258,40 @@ def _tie_heavy() -> tuple[np.ndarray, np.ndarray]:
     return X, Y
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("strategy", ["dense", "counted"])
-def test_projection_counted_by_dense_rows_or_tree_equals_reference(strategy):
+def test_projection_counted_by_dense_rows_or_tree_equals_reference(strategy, threads):
     # The 2-D side's strategies, each forced for every point, on ties, duplicates and a
-    # clustered cloud: dense rows of explicit distances, or KD-tree radius counts.
+    # clustered cloud: dense rows of explicit distances (compiled, serial and parallel, in
+    # blocks), or KD-tree radius counts.
     from latent_explorer.core.metrics import plane
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(plane, "LIST_MAX_POINTS", -1)
         mp.setattr(plane, "ROW_NS", 0.0 if strategy == "dense" else 1e12)
+        mp.setattr(plane, "DENSE_BLOCK", 17)  # rows formed in several blocks
         for X, Y in (_tie_heavy(), _clustered(11, 300, 20)):
-            assert_equals_reference(X, Y, 5, block_size=64)
+            assert_equals_reference(X, Y, 5, block_size=64, n_threads=threads)
+
+
+def test_dense_projection_rows_are_the_reference_bit_for_bit():
+    # Every point's own threshold is its exact distance: a row value one rounding off (an
+    # FMA, another order) would count the neighbour as closer than itself, or miss a tie.
+    from latent_explorer.core.metrics import plane
+
+    rng = np.random.default_rng(4)
+    for dims in (1, 2, 3):
+        y = rng.normal(size=(500, dims)) * rng.random((500, 1)) * 1e3
+        space = plane.PlaneSpace(y, 1)
+        points = rng.integers(0, 500, 300)
+        others = rng.integers(0, 500, (300, 6))
+        t = ((y[points][:, None, :] - y[others]) ** 2).sum(axis=2)  # the reference's values
+        t[others == points[:, None]] = -np.inf
+        closer = np.zeros(t.shape, dtype=np.int64)
+        plane._DENSE_COUNTS[0](space.columns, points, t, 64, closer)
+        rows = ((y[points][:, None, :] - y[None, :, :]) ** 2).sum(axis=2)
+        rows[np.arange(300), points] = np.inf
+        np.testing.assert_array_equal(closer, (rows[:, None, :] < t[:, :, None]).sum(axis=2))
 
 
 def test_chunked_float32_products_stay_within_their_bound(monkeypatch):

@@ -15,7 +15,6 @@ Tie rule: a rank counts *strictly* closer points, and a neighbour set takes the 
 points by exact distance, then by lower index. See :mod:`.ranks`.
 """
 
-from .distances import exact_sqdist
 from .eight_bit import eight_bit_codes
 from .progress import Estimate, ProgressCallback, TCEstimates
 from .ranks import (
@@ -25,6 +24,7 @@ from .ranks import (
     trustworthiness_continuity,
     trustworthiness_continuity_many,
 )
+from .reference import exact_sqdist
 from .report import neighborhood_hit, quality_report, reconstruction_error
 from .shepard import ShepardStress, _condensed_distances, sample_indices, shepard_stress
 

@@ -55,6 +55,9 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
+from .factors import float_factors
+from .reference import exact_sqdist
+
 __all__ = [
     "ExplicitSpace",
     "FloatSpace",
@@ -79,31 +82,9 @@ PRODUCT_CHUNK = 96
 PRODUCT_STRIP_ROWS = 256
 PRODUCT_TILE_COLS = 1024
 
-#: Bytes per chunk of the float64 rows gathered by :func:`exact_sqdist` and the checks: small
-#: enough to stay in a core's cache (1 MiB took 0.06 s for 35,000 pairs of 784 columns, 16 MiB
-#: 0.16 s; the values do not depend on it).
-EXACT_CHUNK_BYTES = 2**20
-
 #: Unit roundoffs of float32 and float64.
 EPS32 = 2.0**-24
 EPS64 = 2.0**-53
-
-
-def exact_sqdist(x: NDArray[Any], i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
-    """The reference squared distances ``((x[i[p]] - x[j[p]]) ** 2).sum()`` in float64.
-
-    Rows are converted to float64 first and summed along the row by NumPy's reduction, the
-    same arithmetic as ``((X[i] - X) ** 2).sum(axis=1)`` on a float64 copy of ``X``, so the
-    values are that reference's bit for bit.
-    """
-    out = np.empty(i.shape[0], dtype=np.float64)
-    step = max(1, EXACT_CHUNK_BYTES // (8 * max(1, x.shape[1])))
-    for a in range(0, i.shape[0], step):
-        diff = x[i[a : a + step]].astype(np.float64)
-        diff -= x[j[a : a + step]]
-        diff *= diff
-        out[a : a + step] = diff.sum(axis=1)
-    return out
 
 
 def _gamma(m: int, eps: float) -> float:
@@ -171,40 +152,23 @@ class FloatSpace:
     dtype = torch.float32
 
     def __init__(
-        self, data: NDArray[Any], device: torch.device, order: NDArray[np.intp] | None = None
+        self,
+        data: NDArray[Any],
+        device: torch.device,
+        order: NDArray[np.intp] | None = None,
+        threads: int = 1,
     ) -> None:
         self.n = data.shape[0]
         self.data = data  # the reference rows (float32 or float64, never copied)
         self.device = device
         self.order = order  # the order of the stored factors (see IntegerSpace); None: own
+        self.threads = threads  # of the compiled passes (factors, exact pairs)
         columns = _varying_columns(data)
         dim = columns.size
-        chunk = max(1, 2**21 // max(1, data.shape[1]))
-        mean = np.zeros(dim, dtype=np.float64)
-        for a in range(0, self.n, chunk):
-            mean += data[a : a + chunk][:, columns].sum(axis=0, dtype=np.float64)
-        mean /= self.n
-        # Largest centred row norm first, to pick the power-of-two scale s (U < 1).
-        norm_max = 0.0
-        for a in range(0, self.n, chunk):
-            part = data[a : a + chunk][:, columns] - mean
-            norm_max = max(norm_max, float(np.sqrt(np.einsum("ij,ij->i", part, part).max())))
-        exponent = math.frexp(norm_max)[1] if norm_max > 0 else 0
-        self.scale2 = math.ldexp(1.0, -2 * exponent)  # s**2, s = 2**-exponent
         # Right factors [-2 u_l, n_l, 1]; the left ones [u_i, 1, n_i] are recovered exactly
         # from them (scaling by powers of two is exact).
-        aug = np.empty((self.n, dim + 2), dtype=np.float32)
-        rnorm = np.empty(self.n, dtype=np.float64)
-        for a in range(0, self.n, chunk):
-            at = slice(a, a + chunk) if order is None else order[a : a + chunk]
-            part = (data[at][:, columns] - mean) * math.ldexp(1.0, -exponent)
-            u = part.astype(np.float32)
-            u64 = u.astype(np.float64)
-            sq = np.einsum("ij,ij->i", u64, u64)
-            rnorm[at] = np.sqrt(sq)  # by the points' own index
-            aug[a : a + chunk, :dim] = u * np.float32(-2.0)
-            aug[a : a + chunk, dim] = sq.astype(np.float32)
-            aug[a : a + chunk, dim + 1] = 1.0
+        aug, rnorm, mean, exponent = float_factors(data, columns, order, threads)
+        self.scale2 = math.ldexp(1.0, -2 * exponent)  # s**2, s = 2**-exponent
         self.dim = dim
         self.rnorm = rnorm
         self._columns, self._mean, self._exponent = columns, mean, exponent
@@ -266,7 +230,7 @@ class FloatSpace:
 
     def exact(self, i: NDArray[np.intp], j: NDArray[np.intp]) -> NDArray[np.float64]:
         """Reference squared distances of pairs ``(i[p], j[p])`` in this space's units."""
-        return exact_sqdist(self.data, i, j) * self.scale2
+        return exact_sqdist(self.data, i, j, self.threads) * self.scale2
 
     def row(self, i: int) -> NDArray[np.float64]:
         """Reference squared distances of point `i` to every point (by index); itself = inf."""

@@ -15,7 +15,8 @@ import numpy as np
 import torch
 from numpy.typing import NDArray
 
-from .distances import _self_index, _varying_columns, exact_sqdist
+from .distances import _self_index, _varying_columns
+from .reference import exact_sqdist
 from .scan import compiled
 
 __all__ = ["INT_SELF", "IntegerSpace", "eight_bit_codes"]
@@ -39,11 +40,13 @@ def eight_bit_codes(x: NDArray[Any]) -> NDArray[np.uint8] | None:
     lo, hi = float(x.min()), float(x.max())
     if hi == lo:
         return None
-    # Candidate step: the smallest gap between distinct values in a sample of rows.
-    rows = np.linspace(0, x.shape[0] - 1, min(x.shape[0], 2000)).astype(np.intp)
-    values = np.unique(x[rows])
-    if values.size > 256:
-        return None
+    # Candidate step: the smallest gap between distinct values in a sample of rows (a few
+    # rows first: continuous data shows more than 256 values at once, for little sorting).
+    for size in (16, 2000):
+        rows = np.linspace(0, x.shape[0] - 1, min(x.shape[0], size)).astype(np.intp)
+        values = np.unique(x[rows])
+        if values.size > 256:
+            return None
     gaps = np.diff(values.astype(np.float64))
     ratio = (hi - lo) / float(gaps.min())
     if ratio > 255.5 or abs(ratio - round(ratio)) > 1e-3:
@@ -125,7 +128,7 @@ class IntegerSpace:
         of the levels (float64 sums of exact squares, integers far below 2^53)."""
         at = np.asarray(i) if self._position is None else self._position[i]
         to = np.asarray(j) if self._position is None else self._position[j]
-        return exact_sqdist(self.codes.cpu().numpy(), at, to)
+        return exact_sqdist(self.codes.cpu().numpy(), at, to, self.threads)
 
     def row(self, i: int) -> NDArray[np.float64]:
         """Exact squared distances of point `i` to every point (by index); itself = INT_SELF."""

@@ -103,7 +103,7 @@ def _make_space(
     codes = eight_bit_codes(data)
     if codes is not None:
         return IntegerSpace(codes, device, order, threads)
-    return FloatSpace(data, device, order)
+    return FloatSpace(data, device, order, threads)
 
 
 def _bytes_per_value(space: Space) -> int:
