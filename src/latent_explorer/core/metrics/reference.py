@@ -10,7 +10,8 @@ pairwise summation (``pairwise_sum`` in its ``loops_utils.h``): rows of fewer th
 from left to right; up to 128 terms in 8 interleaved partial sums, combined as
 ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))``, then the remainder; longer rows
 split at half (rounded down to a multiple of 8) and the halves' sums added; the reduction
-starts from 0. :func:`_pairwise` replicates exactly that, so the values are identical.
+starts from 0. :func:`_summation_program` lays out that tree for a row's width once, and
+the compiled loop follows it for every pair, so the values are identical.
 
 That order is NumPy's implementation, not its promise. So before the compiled loop is
 used, :func:`_replica_agrees` compares it with NumPy on rows of every structural length
@@ -36,67 +37,75 @@ EXACT_CHUNK_BYTES = 2**20
 #: Pairs per parallel task of the compiled loop.
 PAIRS_PER_TASK = 256
 
-_SIGNATURES = [f"float64({t}[:, ::1], int64, int64, int64, int64)" for t in ("float32", "float64")]
+
+@functools.cache
+def _summation_program(width: int) -> NDArray[np.int64]:
+    """NumPy's summation tree of a row of `width` terms, in post-order: ``(lo, n)`` sums
+    terms ``lo:lo + n`` as one block (:func:`_block_sum`), ``(-1, 0)`` adds the last two sums."""
+    ops: list[tuple[int, int]] = []
+
+    def split(lo: int, n: int) -> None:
+        if n <= 128:
+            ops.append((lo, n))
+            return
+        half = n // 2
+        half -= half % 8
+        split(lo, half)
+        split(lo + half, n - half)
+        ops.append((-1, 0))
+
+    split(0, width)
+    return np.array(ops, dtype=np.int64)
 
 
-@numba.njit(_SIGNATURES, cache=True, nogil=True)
-def _pairwise(x, i, j, lo, n):  # type: ignore[no-untyped-def]
-    """NumPy's pairwise sum of ``(x[i, c] - x[j, c]) ** 2`` (float64) over ``c`` in
-    ``lo:lo + n``, in its order (see the module)."""
+@numba.njit(cache=True, nogil=True, inline="always")
+def _block_sum(a, lo, n):  # type: ignore[no-untyped-def]
+    """NumPy's sum of ``a[lo:lo + n]`` for ``n <= 128`` (see the module)."""
     if n < 8:
         res = 0.0
         for c in range(lo, lo + n):
-            d = np.float64(x[i, c]) - np.float64(x[j, c])
-            res += d * d
+            res += a[c]
         return res
-    if n <= 128:
-        d0 = np.float64(x[i, lo]) - np.float64(x[j, lo])
-        d1 = np.float64(x[i, lo + 1]) - np.float64(x[j, lo + 1])
-        d2 = np.float64(x[i, lo + 2]) - np.float64(x[j, lo + 2])
-        d3 = np.float64(x[i, lo + 3]) - np.float64(x[j, lo + 3])
-        d4 = np.float64(x[i, lo + 4]) - np.float64(x[j, lo + 4])
-        d5 = np.float64(x[i, lo + 5]) - np.float64(x[j, lo + 5])
-        d6 = np.float64(x[i, lo + 6]) - np.float64(x[j, lo + 6])
-        d7 = np.float64(x[i, lo + 7]) - np.float64(x[j, lo + 7])
-        r0, r1, r2, r3 = d0 * d0, d1 * d1, d2 * d2, d3 * d3
-        r4, r5, r6, r7 = d4 * d4, d5 * d5, d6 * d6, d7 * d7
-        c = 8
-        while c < n - n % 8:
-            a = lo + c
-            d0 = np.float64(x[i, a]) - np.float64(x[j, a])
-            d1 = np.float64(x[i, a + 1]) - np.float64(x[j, a + 1])
-            d2 = np.float64(x[i, a + 2]) - np.float64(x[j, a + 2])
-            d3 = np.float64(x[i, a + 3]) - np.float64(x[j, a + 3])
-            d4 = np.float64(x[i, a + 4]) - np.float64(x[j, a + 4])
-            d5 = np.float64(x[i, a + 5]) - np.float64(x[j, a + 5])
-            d6 = np.float64(x[i, a + 6]) - np.float64(x[j, a + 6])
-            d7 = np.float64(x[i, a + 7]) - np.float64(x[j, a + 7])
-            r0 += d0 * d0
-            r1 += d1 * d1
-            r2 += d2 * d2
-            r3 += d3 * d3
-            r4 += d4 * d4
-            r5 += d5 * d5
-            r6 += d6 * d6
-            r7 += d7 * d7
-            c += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while c < n:
-            d = np.float64(x[i, lo + c]) - np.float64(x[j, lo + c])
-            res += d * d
-            c += 1
-        return res
-    half = n // 2
-    half -= half % 8
-    return _pairwise(x, i, j, lo, half) + _pairwise(x, i, j, lo + half, n - half)
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    end = lo + n - n % 8
+    for c in range(lo + 8, end, 8):
+        r0 += a[c]
+        r1 += a[c + 1]
+        r2 += a[c + 2]
+        r3 += a[c + 3]
+        r4 += a[c + 4]
+        r5 += a[c + 5]
+        r6 += a[c + 6]
+        r7 += a[c + 7]
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    for c in range(end, lo + n):
+        res += a[c]
+    return res
 
 
-def _pairs(x, i, j, out):  # type: ignore[no-untyped-def]
-    """``out[p]`` = the reference squared distance of ``(i[p], j[p])``."""
+def _pairs(x, i, j, program, out):  # type: ignore[no-untyped-def]
+    """``out[p]`` = the reference squared distance of ``(i[p], j[p])``: the squared float64
+    differences, then NumPy's summation `program` over them (from 0, as its reduction)."""
+    width = x.shape[1]
     tasks = (i.shape[0] + PAIRS_PER_TASK - 1) // PAIRS_PER_TASK
     for task in numba.prange(tasks):
+        terms = np.empty(width)
+        sums = np.empty(program.shape[0])
         for p in range(task * PAIRS_PER_TASK, min(i.shape[0], (task + 1) * PAIRS_PER_TASK)):
-            out[p] = 0.0 + _pairwise(x, i[p], j[p], 0, x.shape[1])
+            a, b = x[i[p]], x[j[p]]
+            for c in range(width):
+                d = np.float64(a[c]) - np.float64(b[c])
+                terms[c] = d * d
+            top = 0
+            for op in range(program.shape[0]):
+                if program[op, 0] >= 0:
+                    sums[top] = _block_sum(terms, program[op, 0], program[op, 1])
+                    top += 1
+                else:
+                    top -= 1
+                    sums[top - 1] = sums[top - 1] + sums[top]
+            out[p] = 0.0 + sums[0]
 
 
 _PAIRS = compiled(_pairs)
@@ -124,7 +133,7 @@ def _replica_agrees() -> bool:
             i = rng.integers(0, 40, 200)
             j = rng.integers(0, 40, 200)
             got = np.empty(i.size)
-            _PAIRS[0](x, i, j, got)
+            _PAIRS[0](x, i, j, _summation_program(width), got)
             if not np.array_equal(got, _numpy_sqdist(x, i, j)):
                 return False
     return True
@@ -145,5 +154,5 @@ def exact_sqdist(
     if not (fast and x.shape[1] > 0 and _replica_agrees()):
         return _numpy_sqdist(x, i, j)
     out = np.empty(i.shape[0], dtype=np.float64)
-    _PAIRS[threads > 1](x, i, j, out)
+    _PAIRS[threads > 1](x, i, j, _summation_program(x.shape[1]), out)
     return out
