@@ -76,11 +76,13 @@ SYMMETRIC_STRIP_ROWS = 640
 #: instead of gamma(792); the products cost ~10-20 % more than one (measured, 1 thread).
 PRODUCT_CHUNK = 96
 
-#: Rows and columns per tile of a chunked product: the tile and its scratch (1 MiB each in
-#: float32) stay in a core's cache while the chunks' products are added, so the extra adds
-#: cost no memory traffic even at 70,000 columns.
-PRODUCT_STRIP_ROWS = 256
-PRODUCT_TILE_COLS = 1024
+#: Rows and columns per tile of a chunked product: the tile and its scratch (1.5 MiB each
+#: in float32) stay in cache while the chunks' products are added, so the extra adds cost no
+#: memory traffic even at 70,000 columns. Tall and narrow: 96-term chunks of a 958-row strip
+#: ran at 93 GFLOP/s with 2 threads in 1024 x 384 tiles, 86 in 512 x 512, 49-51 in 256 x 1024
+#: (the two threads split few rows); 1 thread, 43-47 for all.
+PRODUCT_STRIP_ROWS = 1024
+PRODUCT_TILE_COLS = 384
 
 #: Unit roundoffs of float32 and float64.
 EPS32 = 2.0**-24
