@@ -57,21 +57,24 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
         marks = np.empty(ROW_BLOCK, dtype=np.uint8)
         g = cand_v[i, m - 1]
         count = 0
+        row = values[i]
         for c0 in range(0, w, ROW_BLOCK):
             c1 = min(w, c0 + ROW_BLOCK)
+            # A slice indexed from 0: the compares vectorise (2-D indexing did not).
+            part = row[c0:c1]
             found = False
             for j in range(kk):
                 t = lo[i, j]
                 s = np.int32(0)
-                for col in range(c0, c1):
-                    s += np.int32(values[i, col] < t)
+                for col in range(c1 - c0):
+                    s += np.int32(part[col] < t)
                 below[i, j] += s
                 banded_j[i, j] = False
                 if banded:
                     t = hi[i, j]
                     s2 = np.int32(0)
-                    for col in range(c0, c1):
-                        s2 += np.int32(values[i, col] < t)
+                    for col in range(c1 - c0):
+                        s2 += np.int32(part[col] < t)
                     band[i, j] += s2 - s
                     if s2 > s:
                         banded_j[i, j] = True
@@ -89,9 +92,9 @@ def _rows_count(values, points, lo, hi, banded, cand_v, cand_p, below, band, cap
                     if banded_j[i, j]:
                         lo_j = lo[i, j]
                         hi_j = hi[i, j]
-                        for col in range(c0, c1):
-                            v = values[i, col]
-                            mark[col - c0] |= np.uint8(lo_j <= v) & np.uint8(v < hi_j)
+                        for col in range(c1 - c0):
+                            v = part[col]
+                            mark[col] |= np.uint8(lo_j <= v) & np.uint8(v < hi_j)
                 for col in range(c0, c1):
                     if mark[col - c0]:
                         if count < cap:
