@@ -16,12 +16,11 @@ import pytest
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.training import TrainConfig
-from latent_explorer.runtime.estimates import MeasureTuning
 from latent_explorer.runtime.events import MemoryEventLog
-from latent_explorer.runtime.execute import ExperimentCache, run_job
 from latent_explorer.runtime.jobs import PRIORITY, Job
 from latent_explorer.store.experiments import Store
 from latent_explorer.store.partial_values import PartialValues
+from tests.measure_jobs import run_measure_job
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +75,7 @@ def test_partial_values_are_the_exact_values_of_the_rows_done(store, trained, ir
         Job(experiment_id=eid, kind="measure", iteration=1, priority=PRIORITY["measure"])
     )
     events = _ReadingEvents(store, eid, 1)
-    state = run_job(
-        job.id,
-        store=store,
-        events=events,
-        submit=lambda _id: None,
-        experiments=ExperimentCache(store, lambda _name: iris, device="cpu"),
-        worker="w",
-        measure=MeasureTuning(block_rows=40, every_s=0),
-    )
+    state = run_measure_job(store, job.id, events, iris, block_rows=40)
     assert state == "done"
     exp, _ = store.load(eid, load_dataset=lambda _name: iris, device="cpu")
     final = exp.iterations[1].per_point

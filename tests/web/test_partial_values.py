@@ -16,10 +16,9 @@ import pytest
 from latent_explorer.core.datasets import load_dataset
 from latent_explorer.core.experiment import Experiment
 from latent_explorer.core.training import TrainConfig
-from latent_explorer.runtime.estimates import MeasureTuning
 from latent_explorer.runtime.events import MemoryEventLog
-from latent_explorer.runtime.execute import ExperimentCache, run_job
 from latent_explorer.runtime.jobs import PRIORITY, Job
+from tests.measure_jobs import run_measure_job
 
 
 class _AskingEvents(MemoryEventLog):
@@ -80,15 +79,7 @@ def test_partial_values_while_measuring_then_204(app, client, unmeasured):
     assert np.isnan(_values(first)).all() and _values(first).shape == (150,)
 
     events = _AskingEvents(client, url)
-    state = run_job(
-        job.id,
-        store=store,
-        events=events,
-        submit=lambda _id: None,
-        experiments=ExperimentCache(store, lambda _name: iris, device="cpu"),
-        worker="test",
-        measure=MeasureTuning(block_rows=50, every_s=0),
-    )
+    state = run_measure_job(store, job.id, events, iris, block_rows=50)
     assert state == "done"
 
     # Once the exact values are stored: 204, and per_point has them.
