@@ -130,12 +130,17 @@ def random_2d(n: int, seed: int = 3) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, 2))
 
 
-def _rss_now_mb() -> float:
+def _status_mb(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmRSS, VmHWM), in MB."""
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def _rss_now_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def _peak_rss_mb() -> float:
@@ -151,11 +156,7 @@ def _reset_peak() -> float:
 
 
 def _peak_since_reset_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
+    return _status_mb("VmHWM")
 
 
 def reference_rows(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
