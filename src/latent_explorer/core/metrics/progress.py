@@ -115,6 +115,12 @@ class TCEstimates:
 ProgressCallback = Callable[[int, int, Any], None]
 
 
+def point_scale(n: int, k: int) -> float:
+    """The per-point normaliser ``2 / (k (2n - 3k - 1))``: the mean of ``1 - pen_i * scale``
+    over the n points is scikit-learn's T (or C)."""
+    return 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+
+
 def local_values(pen: NDArray[np.int64], scale: float) -> NDArray[np.float64]:
     """Per-point values ``1 - pen_i * scale``."""
     return np.subtract(1.0, pen * scale, dtype=np.float64)
@@ -135,15 +141,16 @@ def tc_estimates(
     part of the work done (the rows' part when None), for the ETA."""
     m = done.size
     share = m / n if share is None else share
-    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
-    t = estimate_mean(local_values(pen_t[done], scale), n)
-    c = estimate_mean(local_values(pen_c[done], scale), n)
+    scale = point_scale(n, k)
     if m >= n:
         # All rows done: the mean of the per-point values in point order, as the quality
         # tables compute their "all" row, so the last estimate equals the value shown
         # after it bit for bit (the mean in visiting order can differ in the last place).
         t = Estimate(float(local_values(pen_t, scale).mean()), 0.0)
         c = Estimate(float(local_values(pen_c, scale).mean()), 0.0)
+    else:
+        t = estimate_mean(local_values(pen_t[done], scale), n)
+        c = estimate_mean(local_values(pen_c[done], scale), n)
     return TCEstimates(
         trustworthiness=t,
         continuity=c,

@@ -35,6 +35,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 import torch
 from numpy.typing import ArrayLike, NDArray
@@ -43,7 +44,7 @@ from .counting import dense_knn, dense_penalties
 from .distances import ExplicitSpace, FloatSpace
 from .eight_bit import IntegerSpace, eight_bit_codes
 from .plane import PlaneSpace
-from .progress import ProgressCallback, local_values, tc_estimates
+from .progress import ProgressCallback, local_values, point_scale, tc_estimates
 from .triangle import TriangleSweep, strip_rows, work_done
 from .validation import (
     _as_matrix,
@@ -123,8 +124,6 @@ def _full_precision(threads: int | None) -> Iterator[None]:
     """float32 products in full float32 (no TF32/bf16 shortcuts: the bound assumes it), and
     `threads` torch and scan threads (the current torch setting when None), for the
     duration of a pass."""
-    import numba
-
     old_threads = torch.get_num_threads()
     old_precision = torch.get_float32_matmul_precision()
     old_tf32 = torch.backends.cuda.matmul.allow_tf32
@@ -270,8 +269,7 @@ def _result(pen_t: NDArray[np.int64], pen_c: NDArray[np.int64], n: int, k: int, 
     c = 1.0 - float(pen_c.sum()) * total_scale
     if not per_point:
         return TCResult(t, c)
-    # Per-point normaliser: the mean over n points gives back scikit-learn's total_scale.
-    scale = 2.0 / (k * (2.0 * n - 3.0 * k - 1.0))
+    scale = point_scale(n, k)
     return TCResult(t, c, local_values(pen_t, scale), local_values(pen_c, scale))
 
 
